@@ -1,0 +1,59 @@
+package org.visualchat.tensor;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * Raw bytes behind one or more tensors: a {@link MemorySegment} that is either a Java heap array
+ * (small data), an off-heap allocation (activations) or a read-only file mapping (weights).
+ *
+ * <p>Heap segments are backed by {@code byte[]} because the Vector API only loads from heap segments
+ * of that kind; their alignment is therefore 1, so every scalar access goes through the
+ * {@code *_UNALIGNED} layouts below. All data is little-endian, as safetensors and GGUF store it.
+ */
+public final class Storage {
+    public static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    public static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    public static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    public static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    /** Allocations at or above this size go off-heap; smaller ones stay on the Java heap. */
+    static final long OFF_HEAP_THRESHOLD = 1 << 16;
+
+    private final MemorySegment segment;
+    private final boolean readOnly;
+
+    private Storage(MemorySegment segment, boolean readOnly) {
+        this.segment = segment;
+        this.readOnly = readOnly;
+    }
+
+    /** Zero-filled storage of {@code bytes} bytes, on the heap when small, off-heap (64-byte aligned) otherwise. */
+    public static Storage allocate(long bytes) {
+        return bytes < OFF_HEAP_THRESHOLD ? heap(bytes) : offHeap(bytes, Arena.ofAuto());
+    }
+
+    /** Zero-filled heap storage backed by a {@code byte[]}. */
+    public static Storage heap(long bytes) {
+        if (bytes > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("heap storage is limited to 2 GiB, asked " + bytes + " bytes");
+        return new Storage(MemorySegment.ofArray(new byte[(int) bytes]), false);
+    }
+
+    /** Zero-filled off-heap storage, 64-byte aligned, living as long as {@code arena}. */
+    public static Storage offHeap(long bytes, Arena arena) {
+        return new Storage(arena.allocate(Math.max(bytes, 1), 64).asSlice(0, bytes), false);
+    }
+
+    /** Wraps an existing segment (for example a slice of a mapped file). */
+    public static Storage wrap(MemorySegment segment, boolean readOnly) {
+        return new Storage(readOnly ? segment.asReadOnly() : segment, readOnly);
+    }
+
+    public MemorySegment segment() { return segment; }
+
+    public long byteSize() { return segment.byteSize(); }
+
+    public boolean isReadOnly() { return readOnly; }
+}
