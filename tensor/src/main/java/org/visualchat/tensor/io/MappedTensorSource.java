@@ -1,0 +1,50 @@
+package org.visualchat.tensor.io;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.visualchat.tensor.Shapes;
+import org.visualchat.tensor.Storage;
+import org.visualchat.tensor.Tensor;
+
+/** Tensors laid out in the data section of one mapped file: what safetensors and GGUF files have in common. */
+abstract class MappedTensorSource implements TensorSource {
+    private final MappedFile mapped;
+    private final long dataStart;
+    private final Map<String, TensorInfo> infos = new LinkedHashMap<>();
+
+    /** {@code tensors} must already be validated to lie inside the file. */
+    MappedTensorSource(MappedFile mapped, long dataStart, List<TensorInfo> tensors) {
+        this.mapped = mapped;
+        this.dataStart = dataStart;
+        for (TensorInfo t : tensors) infos.put(t.name(), t);
+    }
+
+    public Path path() { return mapped.path(); }
+
+    @Override
+    public List<String> names() { return List.copyOf(infos.keySet()); }
+
+    @Override
+    public boolean contains(String name) { return infos.containsKey(name); }
+
+    @Override
+    public TensorInfo info(String name) {
+        TensorInfo t = infos.get(name);
+        if (t == null) throw new IllegalArgumentException(mapped.path() + ": no tensor named '" + name + "'");
+        return t;
+    }
+
+    @Override
+    public Tensor tensor(String name) {
+        TensorInfo t = info(name);
+        Storage bytes = mapped.storage(dataStart + t.offset(), t.byteSize());
+        return new Tensor(bytes, t.dtype(), t.shape(), Shapes.contiguousStrides(t.shape()), 0);
+    }
+
+    @Override
+    public void close() {
+        mapped.close();
+    }
+}
