@@ -78,11 +78,6 @@ final class ChannelReader {
         return out;
     }
 
-    void skipTo(long offset, String what) throws IOException {
-        if (offset < position || offset > size) throw truncated(offset - position, what);
-        bytes(offset - position, what);
-    }
-
     private void fill(int n, String what) throws IOException {
         if (n > remaining()) throw truncated(n, what);
         if (buffer.remaining() >= n) return;

@@ -1,12 +1,6 @@
 package org.visualchat.tensor.io;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CoderResult;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -31,15 +25,13 @@ public final class Json {
 
     /** Decodes strict UTF-8 (malformed bytes are an error, not U+FFFD) and parses the result. */
     public static Object parseUtf8(byte[] utf8) {
-        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT);
-        ByteBuffer in = ByteBuffer.wrap(utf8);
-        CharBuffer out = CharBuffer.allocate(utf8.length);
-        CoderResult result = decoder.decode(in, out, true);
-        if (result.isError()) throw new JsonException("invalid UTF-8 at byte " + in.position(), in.position());
-        decoder.flush(out);
-        return parse(out.flip().toString());
+        String text;
+        try {
+            text = StrictUtf8.decode(utf8);
+        } catch (StrictUtf8.Malformed e) {
+            throw new JsonException(e.getMessage(), e.byteOffset);
+        }
+        return parse(text);
     }
 
     /** Reads and parses a UTF-8 JSON file; errors name the file. */

@@ -31,8 +31,9 @@ public final class SafetensorsWriter {
     }
 
     public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
+        for (Map.Entry<String, Tensor> e : tensors.entrySet()) checkStorable(e.getKey(), e.getValue().dtype());
         List<Map.Entry<String, Tensor>> order = new ArrayList<>(tensors.entrySet());
-        order.sort(Comparator.comparingInt((Map.Entry<String, Tensor> e) -> -alignmentRank(e.getKey(), e.getValue().dtype()))
+        order.sort(Comparator.comparingInt((Map.Entry<String, Tensor> e) -> -alignmentRank(e.getValue().dtype()))
                 .thenComparing(Map.Entry::getKey));
         byte[] header = header(order, metadata);
         AtomicFile.write(file, channel -> {
@@ -46,15 +47,22 @@ public final class SafetensorsWriter {
      * Rank in the reference's {@code Dtype} enum, which is ordered by alignment (…, F16, BF16, I32,
      * U32, F32, F64, I64, U64); ties in alignment (F32 vs I32) keep that enum order too.
      */
-    private static int alignmentRank(String name, DType dtype) {
+    private static int alignmentRank(DType dtype) {
         return switch (dtype) {
             case F16 -> 0;
             case BF16 -> 1;
             case I32 -> 2;
             case F32 -> 3;
             case I64 -> 4;
-            case Q8_0, Q4_0 -> throw new IllegalArgumentException("tensor '" + name + "' is " + dtype + ", which safetensors cannot store (use GGUF or convert with to(F32/BF16))");
+            case Q8_0, Q4_0 -> throw new IllegalStateException("checked by checkStorable");
         };
+    }
+
+    private static void checkStorable(String name, DType dtype) {
+        if (name.equals("__metadata__")) throw new IllegalArgumentException("\"__metadata__\" is reserved and cannot name a tensor");
+        if (dtype.isQuantized()) {
+            throw new IllegalArgumentException("tensor '" + name + "' is " + dtype + ", which safetensors cannot store (use GGUF, or convert with to(F32/BF16))");
+        }
     }
 
     private static byte[] header(List<Map.Entry<String, Tensor>> order, Map<String, String> metadata) {
@@ -62,7 +70,6 @@ public final class SafetensorsWriter {
         if (!metadata.isEmpty()) root.put("__metadata__", new LinkedHashMap<>(metadata));
         long offset = 0;
         for (Map.Entry<String, Tensor> e : order) {
-            if (e.getKey().equals("__metadata__")) throw new IllegalArgumentException("\"__metadata__\" is reserved and cannot name a tensor");
             Tensor t = e.getValue();
             long bytes = t.dtype().byteSize(t.numel());
             Map<String, Object> entry = new LinkedHashMap<>();
