@@ -5,7 +5,8 @@ package org.visualchat.nn.optim;
  * {@code --lr_scheduler_type}), as a function of the optimizer step t = 0, 1, ...:
  * <ul>
  *   <li>warmup (all kinds): t / max(1, W) while t &lt; W</li>
- *   <li>COSINE: max(0, ½(1 + cos(π·p))) with p = (t − W) / max(1, T − W) (half a cosine, to 0 at T)</li>
+ *   <li>COSINE: max(0, ½(1 + cos(π·p))) with p = (t − W) / max(1, T − W) (half a cosine, to 0 at T; like
+ *       HF, p is not clamped, so stepping past T rises again)</li>
  *   <li>LINEAR: max(0, (T − t) / max(1, T − W))</li>
  *   <li>CONSTANT: 1</li>
  * </ul>
