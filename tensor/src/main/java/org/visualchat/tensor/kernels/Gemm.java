@@ -1,6 +1,8 @@
 package org.visualchat.tensor.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
 import org.visualchat.tensor.Storage;
 import org.visualchat.tensor.WorkerPool;
 
@@ -33,20 +35,36 @@ public final class Gemm {
     /** Register tile: MR rows (broadcast values) × NR columns (two vectors); 16 accumulators at 512 bits. */
     static final int MR = 8;
     static final int NR = 2 * LANES;
-    /** K slice: a KC×NR vector panel (32 KiB at 512 bits) fits L1 (48 KiB on Zen 5). */
+    /**
+     * K slice per micro-kernel call. 256 keeps a KC×NR vector panel (32 KiB at 512 bits) in L1 (48 KiB
+     * on Zen 5). With a transposed output every tile store is a gather, so there the slice is longer
+     * (the panel then streams from L2, which sustains the 2 loads per 8 FMAs easily).
+     */
     static final int KC = 256;
-    /** Rows of broadcast panels per L2 block (MC·KC·4 = 256 KiB). */
-    static final int MC = 256;
-    /** Columns of vector panels per L3 block (KC·NC·4 = 1 MiB). */
-    static final int NC = 1024;
+    static final int KC_TRANSPOSED_OUTPUT = 1024;
+    /** A block of scalar panels (256 KiB) stays in L2 while the vector panels pass by. */
+    private static final int SCALAR_BLOCK_FLOATS = 1 << 16;
+    /**
+     * Vector panels are packed for the whole K range at once (the small operand: activations, or B of
+     * a square GEMM), at most this many floats (8 MiB); wider operands are done in column chunks.
+     */
+    private static final int VECTOR_BLOCK_FLOATS = 1 << 21;
+    /** MR floats: one column of a register tile, gathered from the tile buffer at stride NR. */
+    private static final VectorSpecies<Float> COLUMN = VectorSpecies.of(float.class, VectorShape.forBitSize(MR * 32));
+    private static final int[] COLUMN_INDEX = java.util.stream.IntStream.range(0, MR).map(i -> i * NR).toArray();
     /** Below this many multiply-adds a call is not worth waking the pool for. */
     private static final long PARALLEL_THRESHOLD = 1L << 18;
 
-    /** Per-thread packing buffers, sized for the largest block once. */
+    /** Per-thread packing buffers, grown once to the largest block this thread has packed. */
     private static final class Workspace {
-        final float[] scalarPanels = new float[MC * KC];
-        final float[] vectorPanels = new float[KC * NC];
+        final float[] scalarPanels = new float[SCALAR_BLOCK_FLOATS];
+        float[] vectorPanels = new float[0];
         final float[] tile = new float[MR * NR];
+
+        float[] vectorPanels(int floats) {
+            if (vectorPanels.length < floats) vectorPanels = new float[floats];
+            return vectorPanels;
+        }
     }
 
     private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
@@ -91,17 +109,22 @@ public final class Gemm {
                 for (int j = c0; j < c1; j += NR) store(ws.tile, c, cBase + i * c.rowStride() + j * c.colStride(), Math.min(MR, r1 - i), Math.min(NR, c1 - j), false);
             return;
         }
-        for (int jc = c0; jc < c1; jc += NC) {
-            int nc = Math.min(NC, c1 - jc);
-            for (int pc = 0; pc < depth; pc += KC) {
-                int kc = Math.min(KC, depth - pc);
-                Packing.vectorPanels(v, vBase + pc * v.rowStride() + jc * v.colStride(), kc, nc, ws.vectorPanels);
-                for (int ic = r0; ic < r1; ic += MC) {
-                    int mc = Math.min(MC, r1 - ic);
+        int kcMax = c.colStride() == 1 ? KC : KC_TRANSPOSED_OUTPUT;
+        int mcMax = Math.max(MR, SCALAR_BLOCK_FLOATS / kcMax / MR * MR);
+        int ncMax = Math.max(NR, VECTOR_BLOCK_FLOATS / depth / NR * NR);
+        for (int jc = c0; jc < c1; jc += ncMax) {
+            int nc = Math.min(ncMax, c1 - jc);
+            // Panel jr holds all of K: its slice for K offset pc starts at jr·depth + pc·NR.
+            float[] vp = ws.vectorPanels(Gemm.ceilDiv(nc, NR) * NR * depth);
+            Packing.vectorPanels(v, vBase + jc * v.colStride(), depth, nc, vp);
+            for (int ic = r0; ic < r1; ic += mcMax) {
+                int mc = Math.min(mcMax, r1 - ic);
+                for (int pc = 0; pc < depth; pc += kcMax) {
+                    int kc = Math.min(kcMax, depth - pc);
                     Packing.scalarPanels(s, sBase + ic * s.rowStride() + pc * s.colStride(), mc, kc, ws.scalarPanels);
                     for (int jr = 0; jr < nc; jr += NR) {
                         for (int ir = 0; ir < mc; ir += MR) {
-                            microKernel(ws.scalarPanels, ir * kc, kc, ws.vectorPanels, jr * kc, ws.tile);
+                            microKernel(ws.scalarPanels, ir * kc, kc, vp, jr * depth + pc * NR, ws.tile);
                             long at = cBase + (ic + ir) * c.rowStride() + (jc + jr) * c.colStride();
                             store(ws.tile, c, at, Math.min(MR, mc - ir), Math.min(NR, nc - jr), pc > 0);
                         }
@@ -166,8 +189,17 @@ public final class Gemm {
             }
             return;
         }
-        // Transposed output (the swapped orientation) and edge tiles: column by column, so that with
-        // rs == 1 the writes run along memory.
+        if (rs == 1 && rows == MR) {
+            // Transposed output (the swapped orientation): each tile column is MR consecutive floats of C.
+            for (int j = 0; j < cols; j++) {
+                long byteAt = (at + j * cs) * 4;
+                FloatVector column = FloatVector.fromArray(COLUMN, tile, j, COLUMN_INDEX, 0);
+                if (accumulate) column = column.add(FloatVector.fromMemorySegment(COLUMN, seg, byteAt, LE));
+                column.intoMemorySegment(seg, byteAt, LE);
+            }
+            return;
+        }
+        // Edge tiles: element by element.
         for (int j = 0; j < cols; j++) {
             for (int i = 0; i < rows; i++) {
                 long idx = at + i * rs + j * cs;

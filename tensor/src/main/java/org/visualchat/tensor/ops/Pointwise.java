@@ -28,7 +28,6 @@ final class Pointwise {
     /** Two-input formulas. */
     enum Zip { ADD, SUB, MUL, DIV, MAXIMUM, MINIMUM }
 
-    private static final float SQRT_HALF = (float) Math.sqrt(0.5);
     private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2 / Math.PI);
 
     static FloatVector apply(Map op, FloatVector x, float p) {
@@ -44,8 +43,7 @@ final class Pointwise {
             case NEG -> x.neg();
             case ABS -> x.abs();
             case SQUARE -> x.mul(x);
-            // 0.5·x·(1 + erf(x/√2)) written as 0.5·x·erfc(−x/√2), exact in relative terms for x ≪ 0.
-            case GELU -> x.mul(0.5f).mul(VecMath.erfc(x.mul(-SQRT_HALF)));
+            case GELU -> VecMath.gelu(x);
             // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))  (Hendrycks & Gimpel, tanh form)
             case GELU_TANH -> x.mul(x).fma(0.044715f, 1f).mul(x).mul(SQRT_2_OVER_PI).lanewise(VectorOperators.TANH).add(1f).mul(x).mul(0.5f);
             case QUICK_GELU -> x.mul(sigmoid(x.mul(1.702f)));
