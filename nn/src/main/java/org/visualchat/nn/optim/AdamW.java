@@ -1,10 +1,13 @@
 package org.visualchat.nn.optim;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 import org.visualchat.tensor.Storage;
 import org.visualchat.tensor.Tensor;
 import org.visualchat.tensor.WorkerPool;
 
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,6 +26,9 @@ import java.util.Map;
  */
 public final class AdamW extends Optimizer {
     private static final int MIN_CHUNK = 1 << 13;
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     private final float beta1;
     private final float beta2;
@@ -51,14 +57,25 @@ public final class AdamW extends Optimizer {
         float step = (float) stepSize, decay = (float) (group.lr() * group.weightDecay());
         float b1 = beta1, b2 = beta2, e = eps;
         WorkerPool.get().parallelFor(n, MIN_CHUNK, (start, end) -> {
-            for (long i = start; i < end; i++) {
+            int i = start;
+            for (int bound = start + S.loopBound(end - start); i < bound; i += L) {
+                long at = 4L * i;
+                FloatVector gi = FloatVector.fromMemorySegment(S, g, at, LE);
+                FloatVector mi = FloatVector.fromMemorySegment(S, m, at, LE).mul(b1).add(gi.mul(1 - b1));
+                FloatVector vi = FloatVector.fromMemorySegment(S, v, at, LE).mul(b2).add(gi.mul(gi).mul(1 - b2));
+                mi.intoMemorySegment(m, at, LE);
+                vi.intoMemorySegment(v, at, LE);
+                FloatVector p = FloatVector.fromMemorySegment(S, w, at, LE).sub(mi.div(vi.sqrt().add(e)).mul(step));
+                p.sub(p.mul(decay)).intoMemorySegment(w, at, LE);
+            }
+            for (; i < end; i++) {   // the same arithmetic, one element at a time, for the tail
                 float gi = g.getAtIndex(Storage.F32, i);
                 float mi = b1 * m.getAtIndex(Storage.F32, i) + (1 - b1) * gi;
-                float vi = b2 * v.getAtIndex(Storage.F32, i) + (1 - b2) * gi * gi;
+                float vi = b2 * v.getAtIndex(Storage.F32, i) + (1 - b2) * (gi * gi);
                 m.setAtIndex(Storage.F32, i, mi);
                 v.setAtIndex(Storage.F32, i, vi);
-                float p = w.getAtIndex(Storage.F32, i) - step * (mi / ((float) Math.sqrt(vi) + e));
-                w.setAtIndex(Storage.F32, i, p - decay * p);
+                float p = w.getAtIndex(Storage.F32, i) - mi / ((float) Math.sqrt(vi) + e) * step;
+                w.setAtIndex(Storage.F32, i, p - p * decay);
             }
         });
     }

@@ -1,10 +1,13 @@
 package org.visualchat.nn.optim;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 import org.visualchat.tensor.Storage;
 import org.visualchat.tensor.Tensor;
 import org.visualchat.tensor.WorkerPool;
 
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,6 +19,9 @@ import java.util.Map;
  */
 public final class Sgd extends Optimizer {
     private static final int MIN_CHUNK = 1 << 14;
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     private final float momentum;
     private final Map<String, Tensor> buffers = new HashMap<>();
@@ -32,14 +38,25 @@ public final class Sgd extends Optimizer {
         MemorySegment b = useMomentum ? buffers.computeIfAbsent(name, k -> Tensor.zeros(n)).segment() : null;
         float lr = (float) group.lr(), wd = (float) group.weightDecay(), mu = first ? 0f : momentum;
         WorkerPool.get().parallelFor(n, MIN_CHUNK, (start, end) -> {
-            for (long i = start; i < end; i++) {
-                float p = w.getAtIndex(Storage.F32, i);
-                float d = g.getAtIndex(Storage.F32, i) + wd * p;
+            int i = start;
+            for (int bound = start + S.loopBound(end - start); i < bound; i += L) {
+                long at = 4L * i;
+                FloatVector p = FloatVector.fromMemorySegment(S, w, at, LE);
+                FloatVector d = FloatVector.fromMemorySegment(S, g, at, LE).add(p.mul(wd));
                 if (useMomentum) {
-                    d = mu * b.getAtIndex(Storage.F32, i) + d;
+                    d = FloatVector.fromMemorySegment(S, b, at, LE).mul(mu).add(d);
+                    d.intoMemorySegment(b, at, LE);
+                }
+                p.sub(d.mul(lr)).intoMemorySegment(w, at, LE);
+            }
+            for (; i < end; i++) {   // the same arithmetic, one element at a time, for the tail
+                float p = w.getAtIndex(Storage.F32, i);
+                float d = g.getAtIndex(Storage.F32, i) + p * wd;
+                if (useMomentum) {
+                    d = b.getAtIndex(Storage.F32, i) * mu + d;
                     b.setAtIndex(Storage.F32, i, d);
                 }
-                w.setAtIndex(Storage.F32, i, p - lr * d);
+                w.setAtIndex(Storage.F32, i, p - d * lr);
             }
         });
     }
