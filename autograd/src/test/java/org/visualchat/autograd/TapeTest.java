@@ -5,6 +5,7 @@ import org.visualchat.tensor.Tensor;
 import org.visualchat.tensor.ops.Elementwise;
 
 import java.util.List;
+import java.util.function.Function;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -79,7 +80,7 @@ class TapeTest {
         Tensor w0 = randn(5, 4, 4), x0 = randn(6, 3, 4);
         Variable w1 = Variable.parameter(w0), x1 = Variable.parameter(x0);
         Variable w2 = Variable.parameter(w0), x2 = Variable.parameter(x0);
-        java.util.function.Function<Variable, java.util.function.Function<Variable[], Variable>> block =
+        Function<Variable, Function<Variable[], Variable>> block =
                 w -> in -> Activations.tanh(Products.linear(in[0], w, null));
         Reductions.sum(Activations.square(block.apply(w1).apply(new Variable[] {x1}))).backward();
         Reductions.sum(Activations.square(Recompute.checkpoint(block.apply(w2), List.of(w2), x2))).backward();

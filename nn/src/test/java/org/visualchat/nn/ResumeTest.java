@@ -8,7 +8,6 @@ import org.visualchat.nn.checkpoint.StateDict;
 import org.visualchat.nn.checkpoint.TrainingCheckpoint;
 import org.visualchat.nn.checkpoint.TrainingState;
 import org.visualchat.nn.optim.AdamW;
-import org.visualchat.nn.optim.GradClip;
 import org.visualchat.nn.optim.LrSchedule;
 import org.visualchat.nn.optim.ParamGroup;
 import org.visualchat.nn.optim.Scheduler;
@@ -44,12 +43,7 @@ class ResumeTest {
         void train(int steps) {
             for (int i = 0; i < steps; i++) {
                 Tensor ids = TrainingTest.periodicBatch(2, 9, VOCAB, 3, 1000 + dataPosition);
-                Variable loss = Losses.crossEntropy(lm.logits(ids), TrainingTest.nextTokenTargets(ids, 3));
-                opt.zeroGrad();
-                loss.backward();
-                GradClip.clipGlobalNorm(lm.trainableParameters().values(), 1.0);
-                opt.step();
-                sched.step();
+                TrainingTest.step(lm, opt, sched, Losses.crossEntropy(lm.logits(ids), TrainingTest.nextTokenTargets(ids, 3)));
                 dataPosition++;
             }
         }

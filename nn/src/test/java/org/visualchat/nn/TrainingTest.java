@@ -7,6 +7,7 @@ import org.visualchat.autograd.Variable;
 import org.visualchat.nn.optim.AdamW;
 import org.visualchat.nn.optim.GradClip;
 import org.visualchat.nn.optim.LrSchedule;
+import org.visualchat.nn.optim.Optimizer;
 import org.visualchat.nn.optim.ParamGroup;
 import org.visualchat.nn.optim.Scheduler;
 import org.visualchat.tensor.Tensor;
@@ -45,23 +46,24 @@ class TrainingTest {
         }
     }
 
+    /** One optimizer step as the reference's loop takes it: backward, clip to norm 1.0, AdamW, schedule. Returns the loss. */
+    static float step(Module model, Optimizer opt, Scheduler sched, Variable loss) {
+        opt.zeroGrad();
+        loss.backward();
+        GradClip.clipGlobalNorm(model.trainableParameters().values(), 1.0);
+        opt.step();
+        sched.step();
+        return loss.value().toFloatArray()[0];
+    }
+
     @Test
     void mlpLearnsTwoSpirals() {
         Tensor[] data = spirals(128, 7);
         Classifier model = new Classifier();
         AdamW opt = new AdamW(ParamGroup.reference(model.trainableParameters(), 1e-2, 1e-2, 0.01));
         Scheduler sched = new Scheduler(opt, LrSchedule.withWarmup(LrSchedule.Kind.COSINE, 0.05, 300));
-        float first = Float.NaN, last = Float.NaN;
-        for (int step = 0; step < 300; step++) {
-            Variable loss = Losses.crossEntropy(model.forward(Variable.of(data[0])), data[1]);
-            if (step == 0) first = loss.value().toFloatArray()[0];
-            last = loss.value().toFloatArray()[0];
-            opt.zeroGrad();
-            loss.backward();
-            GradClip.clipGlobalNorm(model.trainableParameters().values(), 1.0);
-            opt.step();
-            sched.step();
-        }
+        float first = step(model, opt, sched, Losses.crossEntropy(model.forward(Variable.of(data[0])), data[1])), last = first;
+        for (int step = 1; step < 300; step++) last = step(model, opt, sched, Losses.crossEntropy(model.forward(Variable.of(data[0])), data[1]));
         // ln 2 ≈ 0.69 is chance; a model that separates the spirals gets well under 0.1.
         assertTrue(first > 0.5f, "initial loss " + first);
         assertTrue(last < 0.1f, "final loss " + last + " (initial " + first + ")");
@@ -98,14 +100,8 @@ class TrainingTest {
         float first = Float.NaN, last = Float.NaN;
         for (int step = 0; step < 200; step++) {
             Tensor ids = periodicBatch(8, length, vocab, period, step);
-            Variable loss = Losses.crossEntropy(lm.logits(ids), nextTokenTargets(ids, period));
-            if (step == 0) first = loss.value().toFloatArray()[0];
-            last = loss.value().toFloatArray()[0];
-            opt.zeroGrad();
-            loss.backward();
-            GradClip.clipGlobalNorm(lm.trainableParameters().values(), 1.0);
-            opt.step();
-            sched.step();
+            last = step(lm, opt, sched, Losses.crossEntropy(lm.logits(ids), nextTokenTargets(ids, period)));
+            if (step == 0) first = last;
         }
         // Chance is ln 16 ≈ 2.77; copying the token seen one period earlier (an induction head) drives it toward 0.
         assertTrue(first > 2.0f, "initial loss " + first);

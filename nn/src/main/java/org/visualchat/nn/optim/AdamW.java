@@ -1,17 +1,20 @@
 package org.visualchat.nn.optim;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
 import org.visualchat.tensor.Storage;
 import org.visualchat.tensor.Tensor;
 import org.visualchat.tensor.WorkerPool;
 
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteOrder;
 import java.util.HashMap;
+
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+
+import static org.visualchat.nn.optim.Lanes.L;
+import static org.visualchat.nn.optim.Lanes.LE;
+import static org.visualchat.nn.optim.Lanes.S;
 
 /**
  * AdamW as Hugging Face {@code transformers.AdamW} computes it (the optimizer the reference uses,
@@ -26,9 +29,6 @@ import java.util.Map;
  */
 public final class AdamW extends Optimizer {
     private static final int MIN_CHUNK = 1 << 13;
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    private static final int L = S.length();
-    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     private final float beta1;
     private final float beta2;

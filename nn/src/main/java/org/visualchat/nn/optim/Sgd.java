@@ -1,17 +1,20 @@
 package org.visualchat.nn.optim;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
 import org.visualchat.tensor.Storage;
 import org.visualchat.tensor.Tensor;
 import org.visualchat.tensor.WorkerPool;
 
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteOrder;
 import java.util.HashMap;
+
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+
+import static org.visualchat.nn.optim.Lanes.L;
+import static org.visualchat.nn.optim.Lanes.LE;
+import static org.visualchat.nn.optim.Lanes.S;
 
 /**
  * SGD with momentum as torch.optim.SGD (dampening 0, not Nesterov): g ← g + wd·p; b ← g on the first
@@ -19,9 +22,6 @@ import java.util.Map;
  */
 public final class Sgd extends Optimizer {
     private static final int MIN_CHUNK = 1 << 14;
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    private static final int L = S.length();
-    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     private final float momentum;
     private final Map<String, Tensor> buffers = new HashMap<>();
