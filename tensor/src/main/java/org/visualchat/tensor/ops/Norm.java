@@ -1,14 +1,12 @@
 package org.visualchat.tensor.ops;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import org.visualchat.tensor.Tensor;
 
 import java.lang.foreign.MemorySegment;
 
 import static org.visualchat.tensor.ops.VecMath.L;
-import static org.visualchat.tensor.ops.VecMath.lanes;
 import static org.visualchat.tensor.ops.VecMath.load;
 
 /**
@@ -69,9 +67,8 @@ public final class Norm {
     private static float sumSquares(MemorySegment s, long off, float mean, int n) {
         FloatVector acc = FloatVector.zero(VecMath.S);
         for (int i = 0; i < n; i += L) {
-            VectorMask<Float> m = lanes(i, n);
-            FloatVector d = load(s, off, i, m).sub(mean);
-            acc = acc.add(d.mul(d), m); // masked: a tail lane would otherwise add mean²
+            FloatVector d = VecMath.tail(load(s, off, i, n).sub(mean), i, n, 0f);
+            acc = d.fma(d, acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }
@@ -80,11 +77,10 @@ public final class Norm {
     private static void scaleRow(MemorySegment xs, long xo, float mean, float scale, MemorySegment ws, long wo,
                                  MemorySegment bs, long bo, MemorySegment os, long oo, int n) {
         for (int i = 0; i < n; i += L) {
-            VectorMask<Float> m = lanes(i, n);
-            FloatVector y = load(xs, xo, i, m).sub(mean).mul(scale);
-            if (ws != null) y = y.mul(load(ws, wo, i, m));
-            if (bs != null) y = y.add(load(bs, bo, i, m));
-            VecMath.store(y, os, oo, i, m);
+            FloatVector y = load(xs, xo, i, n).sub(mean).mul(scale);
+            if (ws != null) y = y.mul(load(ws, wo, i, n));
+            if (bs != null) y = y.add(load(bs, bo, i, n));
+            VecMath.store(y, os, oo, i, n);
         }
     }
 }

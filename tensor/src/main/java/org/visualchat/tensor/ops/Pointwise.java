@@ -1,7 +1,6 @@
 package org.visualchat.tensor.ops;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import org.visualchat.tensor.Shapes;
 import org.visualchat.tensor.Tensor;
@@ -9,7 +8,6 @@ import org.visualchat.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 
 import static org.visualchat.tensor.ops.VecMath.L;
-import static org.visualchat.tensor.ops.VecMath.lanes;
 import static org.visualchat.tensor.ops.VecMath.load;
 import static org.visualchat.tensor.ops.VecMath.store;
 
@@ -71,17 +69,11 @@ final class Pointwise {
     }
 
     static void mapRow(Map op, float p, MemorySegment xs, long xo, MemorySegment os, long oo, int n) {
-        for (int i = 0; i < n; i += L) {
-            VectorMask<Float> m = lanes(i, n);
-            store(apply(op, load(xs, xo, i, m), p), os, oo, i, m);
-        }
+        for (int i = 0; i < n; i += L) store(apply(op, load(xs, xo, i, n), p), os, oo, i, n);
     }
 
     static void zipRow(Zip op, MemorySegment as, long ao, MemorySegment bs, long bo, MemorySegment os, long oo, int n) {
-        for (int i = 0; i < n; i += L) {
-            VectorMask<Float> m = lanes(i, n);
-            store(apply(op, load(as, ao, i, m), load(bs, bo, i, m)), os, oo, i, m);
-        }
+        for (int i = 0; i < n; i += L) store(apply(op, load(as, ao, i, n), load(bs, bo, i, n)), os, oo, i, n);
     }
 
     /** op applied to every element of {@code x} → new contiguous F32 tensor. */
