@@ -48,10 +48,7 @@ public final class Norm {
             MemorySegment ws = rw == null ? null : rw.segment(), bs = rb == null ? null : rb.segment();
             for (int r = start; r < end; r++, w.next()) {
                 long xo = rx.load(w.offset(0));
-                MemorySegment xs = rx.segment();
-                float mean = rms ? 0f : Accumulate.rowSum(xs, xo, n) / n;
-                float scale = (float) (1 / Math.sqrt(sumSquares(xs, xo, mean, n) / n + eps));
-                scaleRow(xs, xo, mean, scale, ws, wo, bs, bo, os, 4L * r * n, n);
+                row(rx.segment(), xo, ws, wo, bs, bo, os, 4L * r * n, n, eps, rms);
             }
         });
         return out;
@@ -61,6 +58,14 @@ public final class Norm {
         if (p != null && (p.rank() != 1 || p.dim(0) != n)) {
             throw new IllegalArgumentException("norm " + name + " must have shape [" + n + "] to match the last dimension, got " + org.visualchat.tensor.Shapes.toString(p.shape()));
         }
+    }
+
+    /** One row: layer norm, or RMS norm when {@code rms} (mean taken as 0); null {@code ws}/{@code bs} mean no weight/bias. */
+    static void row(MemorySegment xs, long xo, MemorySegment ws, long wo, MemorySegment bs, long bo,
+                    MemorySegment os, long oo, int n, float eps, boolean rms) {
+        float mean = rms ? 0f : Accumulate.rowSum(xs, xo, n) / n;
+        float scale = (float) (1 / Math.sqrt(sumSquares(xs, xo, mean, n) / n + eps));
+        scaleRow(xs, xo, mean, scale, ws, wo, bs, bo, os, oo, n);
     }
 
     /** Σ (xᵢ − mean)² */

@@ -92,7 +92,7 @@ public final class Rope {
     }
 
     /** out[j] = x[j]·cos[j] + x[j ± D/2]·sin[j], both halves per step. */
-    private static void rotateHalf(MemorySegment xs, long xo, RopeTable t, long to, float sign, MemorySegment os, long oo, int d) {
+    static void rotateHalf(MemorySegment xs, long xo, RopeTable t, long to, float sign, MemorySegment os, long oo, int d) {
         int h = d / 2;
         long second = 4L * h;
         for (int i = 0; i < h; i += L) {

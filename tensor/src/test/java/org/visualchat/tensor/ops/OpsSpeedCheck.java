@@ -1,10 +1,14 @@
 package org.visualchat.tensor.ops;
 
+import org.visualchat.tensor.Storage;
 import org.visualchat.tensor.Tensor;
 
+import java.lang.foreign.MemorySegment;
+
 /**
- * Side-by-side timing of the vectorised softmax, rmsNorm and rope against plain scalar float loops
- * (the baselines below, which exist only for this comparison), at LLaMA-7B-like shapes. Not a test:
+ * Side-by-side timing of the vectorised softmax, rmsNorm and rope row kernels against plain scalar
+ * float loops (the baselines below, which exist only for this comparison), at LLaMA-7B-like shapes
+ * (32 heads, 512 tokens, hidden 4096, head dim 128). Not a test:
  * run it by hand on one thread so the ratio measures vectorisation alone —
  * <pre>
  * java --add-modules jdk.incubator.vector -Dvc.threads=1 \
@@ -16,19 +20,33 @@ public final class OpsSpeedCheck {
 
     public static void main(String[] args) {
         int heads = 32, seq = 512, dim = 4096, headDim = 128;
-        Tensor scores = Tensor.randn(1, 3f, heads, seq, seq);
-        Tensor hidden = Tensor.randn(2, 1f, seq, dim);
-        Tensor weight = Tensor.randn(3, 1f, dim);
-        Tensor q = Tensor.randn(4, 1f, 1, heads, seq, headDim);
-        int[] p = new int[seq];
-        for (int i = 0; i < seq; i++) p[i] = i;
-        Tensor pos = Tensor.ofInts(p, seq);
-        float[] s = scores.toFloatArray(), h = hidden.toFloatArray(), w = weight.toFloatArray(), x = q.toFloatArray();
-        for (int round = 0; round < 3; round++) {
-            report("softmax [32, 512, 512]", time(() -> Softmax.softmax(scores)), time(() -> scalarSoftmax(s, seq)));
-            report("rmsNorm [512, 4096]", time(() -> Norm.rmsNorm(hidden, weight, 1e-5f)), time(() -> scalarRmsNorm(h, w, 1e-5f)));
-            report("rope HALF [1, 32, 512, 128]", time(() -> Rope.rope(q, pos, 10000f, Rope.Layout.HALF)), time(() -> scalarRope(x, seq, headDim, 10000f)));
+        int scoreRows = heads * seq, hiddenRows = seq, ropeRows = heads * seq;
+        float[] s = Tensor.randn(1, 3f, scoreRows, seq).toFloatArray(), h = Tensor.randn(2, 1f, hiddenRows, dim).toFloatArray();
+        float[] w = Tensor.randn(3, 1f, dim).toFloatArray(), x = Tensor.randn(4, 1f, ropeRows, headDim).toFloatArray();
+        // Kernels run on off-heap buffers allocated once: on this VM, first-touch page faults make a
+        // fresh 32 MiB allocation cost ~300 ms, which would swamp both sides of the comparison.
+        MemorySegment sIn = offHeap(s), sOut = offHeap(new float[s.length]);
+        MemorySegment hIn = offHeap(h), hOut = offHeap(new float[h.length]), wIn = offHeap(w);
+        MemorySegment xIn = offHeap(x), xOut = offHeap(new float[x.length]);
+        RopeTable table = RopeTable.get(10000f, headDim, Rope.Layout.HALF, seq - 1);
+        float[] sScalar = new float[s.length], hScalar = new float[h.length], xScalar = new float[x.length];
+        for (int round = 0; round < 5; round++) {
+            report("softmax [32·512, 512]",
+                    time(() -> { for (int r = 0; r < scoreRows; r++) Softmax.row(sIn, 4L * r * seq, sOut, 4L * r * seq, seq, false); }),
+                    time(() -> scalarSoftmax(s, sScalar, seq)));
+            report("rmsNorm [512, 4096]",
+                    time(() -> { for (int r = 0; r < hiddenRows; r++) Norm.row(hIn, 4L * r * dim, wIn, 0, null, 0, hOut, 4L * r * dim, dim, 1e-5f, true); }),
+                    time(() -> scalarRmsNorm(h, w, hScalar, 1e-5f)));
+            report("rope HALF [32·512, 128]",
+                    time(() -> { for (int r = 0; r < ropeRows; r++) Rope.rotateHalf(xIn, 4L * r * headDim, table, 4L * (r % seq) * headDim, 1f, xOut, 4L * r * headDim, headDim); }),
+                    time(() -> scalarRope(x, xScalar, table, seq, headDim)));
         }
+    }
+
+    private static MemorySegment offHeap(float[] values) {
+        MemorySegment m = VecMath.scratch(4L * values.length);
+        MemorySegment.copy(values, 0, m, Storage.F32, 0, values.length);
+        return m;
     }
 
     private static void report(String what, double vector, double scalar) {
@@ -46,8 +64,7 @@ public final class OpsSpeedCheck {
         return best;
     }
 
-    private static float[] scalarSoftmax(float[] x, int n) {
-        float[] out = new float[x.length];
+    private static void scalarSoftmax(float[] x, float[] out, int n) {
         for (int r = 0; r < x.length / n; r++) {
             float max = Float.NEGATIVE_INFINITY, sum = 0;
             for (int i = 0; i < n; i++) max = Math.max(max, x[r * n + i]);
@@ -55,39 +72,29 @@ public final class OpsSpeedCheck {
             float inv = 1 / sum;
             for (int i = 0; i < n; i++) out[r * n + i] *= inv;
         }
-        return out;
     }
 
-    private static float[] scalarRmsNorm(float[] x, float[] w, float eps) {
+    private static void scalarRmsNorm(float[] x, float[] w, float[] out, float eps) {
         int n = w.length;
-        float[] out = new float[x.length];
         for (int r = 0; r < x.length / n; r++) {
             float ss = 0;
             for (int i = 0; i < n; i++) ss += x[r * n + i] * x[r * n + i];
             float scale = (float) (1 / Math.sqrt(ss / n + eps));
             for (int i = 0; i < n; i++) out[r * n + i] = x[r * n + i] * scale * w[i];
         }
-        return out;
     }
 
-    /** HF rotate_half with the cos/sin computed per call in float, as a straightforward port would. */
-    private static float[] scalarRope(float[] x, int seq, int d, float theta) {
+    /** HF rotate_half, reading the same cos/sin table as the kernel. */
+    private static void scalarRope(float[] x, float[] out, RopeTable t, int seq, int d) {
         int h = d / 2;
-        float[] cos = new float[seq * h], sin = new float[seq * h];
-        for (int s = 0; s < seq; s++) for (int i = 0; i < h; i++) {
-            double a = s * Math.pow(theta, -2.0 * i / d);
-            cos[s * h + i] = (float) Math.cos(a);
-            sin[s * h + i] = (float) Math.sin(a);
-        }
-        float[] out = new float[x.length];
         for (int r = 0; r < x.length / d; r++) {
-            int t = (r % seq) * h;
+            long p = (long) (r % seq) * d;
             for (int i = 0; i < h; i++) {
+                float c = t.cos.getAtIndex(Storage.F32, p + i), sn = t.sin.getAtIndex(Storage.F32, p + i + h);
                 float x0 = x[r * d + i], x1 = x[r * d + i + h];
-                out[r * d + i] = x0 * cos[t + i] - x1 * sin[t + i];
-                out[r * d + i + h] = x1 * cos[t + i] + x0 * sin[t + i];
+                out[r * d + i] = x0 * c - x1 * sn;
+                out[r * d + i + h] = x1 * c + x0 * sn;
             }
         }
-        return out;
     }
 }
