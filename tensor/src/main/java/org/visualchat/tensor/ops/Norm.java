@@ -1,14 +1,12 @@
 package org.visualchat.tensor.ops;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import org.visualchat.tensor.Tensor;
 
 import java.lang.foreign.MemorySegment;
 
 import static org.visualchat.tensor.ops.VecMath.L;
-import static org.visualchat.tensor.ops.VecMath.lanes;
 import static org.visualchat.tensor.ops.VecMath.load;
 
 /**
@@ -39,23 +37,10 @@ public final class Norm {
         checkParameter("bias", bias, n);
         Tensor out = Tensor.zeros(shape);
         MemorySegment os = out.storage().segment();
-        RowWalk plan = new RowWalk(shape, x);
-        Parallel.rows(plan.rows(), n, (start, end) -> {
-            RowWalk w = new RowWalk(shape, x);
-            w.seek(start);
-            RowReader rx = new RowReader(x, n, w.innerStride(0));
-            RowReader rw = weight == null ? null : new RowReader(weight, n, weight.stride(0));
-            RowReader rb = bias == null ? null : new RowReader(bias, n, bias.stride(0));
-            long wo = rw == null ? 0 : rw.load(weight.offset()), bo = rb == null ? 0 : rb.load(bias.offset());
-            MemorySegment ws = rw == null ? null : rw.segment(), bs = rb == null ? null : rb.segment();
-            for (int r = start; r < end; r++, w.next()) {
-                long xo = rx.load(w.offset(0));
-                MemorySegment xs = rx.segment();
-                float mean = rms ? 0f : Accumulate.rowSum(xs, xo, n) / n;
-                float scale = (float) (1 / Math.sqrt(sumSquares(xs, xo, mean, n) / n + eps));
-                scaleRow(xs, xo, mean, scale, ws, wo, bs, bo, os, 4L * r * n, n);
-            }
-        });
+        RowLoop.Cursor w = weight == null ? null : RowLoop.whole(weight), b = bias == null ? null : RowLoop.whole(bias);
+        MemorySegment ws = w == null ? null : w.segment(0), bs = b == null ? null : b.segment(0);
+        long wo = w == null ? 0 : w.offset(0), bo = b == null ? 0 : b.offset(0);
+        RowLoop.run(shape, new Tensor[] {x}, (r, c) -> row(c.segment(0), c.offset(0), ws, wo, bs, bo, os, 4L * r * n, n, eps, rms));
         return out;
     }
 
@@ -65,13 +50,20 @@ public final class Norm {
         }
     }
 
+    /** One row: layer norm, or RMS norm when {@code rms} (mean taken as 0); null {@code ws}/{@code bs} mean no weight/bias. */
+    static void row(MemorySegment xs, long xo, MemorySegment ws, long wo, MemorySegment bs, long bo,
+                    MemorySegment os, long oo, int n, float eps, boolean rms) {
+        float mean = rms ? 0f : Accumulate.rowSum(xs, xo, n) / n;
+        float scale = (float) (1 / Math.sqrt(sumSquares(xs, xo, mean, n) / n + eps));
+        scaleRow(xs, xo, mean, scale, ws, wo, bs, bo, os, oo, n);
+    }
+
     /** Σ (xᵢ − mean)² */
     private static float sumSquares(MemorySegment s, long off, float mean, int n) {
         FloatVector acc = FloatVector.zero(VecMath.S);
         for (int i = 0; i < n; i += L) {
-            VectorMask<Float> m = lanes(i, n);
-            FloatVector d = load(s, off, i, m).sub(mean);
-            acc = acc.add(d.mul(d), m); // masked: a tail lane would otherwise add mean²
+            FloatVector d = VecMath.tail(load(s, off, i, n).sub(mean), i, n, 0f);
+            acc = d.fma(d, acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }
@@ -80,11 +72,10 @@ public final class Norm {
     private static void scaleRow(MemorySegment xs, long xo, float mean, float scale, MemorySegment ws, long wo,
                                  MemorySegment bs, long bo, MemorySegment os, long oo, int n) {
         for (int i = 0; i < n; i += L) {
-            VectorMask<Float> m = lanes(i, n);
-            FloatVector y = load(xs, xo, i, m).sub(mean).mul(scale);
-            if (ws != null) y = y.mul(load(ws, wo, i, m));
-            if (bs != null) y = y.add(load(bs, bo, i, m));
-            VecMath.store(y, os, oo, i, m);
+            FloatVector y = load(xs, xo, i, n).sub(mean).mul(scale);
+            if (ws != null) y = y.mul(load(ws, wo, i, n));
+            if (bs != null) y = y.add(load(bs, bo, i, n));
+            VecMath.store(y, os, oo, i, n);
         }
     }
 }

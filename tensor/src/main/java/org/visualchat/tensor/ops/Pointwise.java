@@ -1,7 +1,6 @@
 package org.visualchat.tensor.ops;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import org.visualchat.tensor.Shapes;
 import org.visualchat.tensor.Tensor;
@@ -9,7 +8,6 @@ import org.visualchat.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 
 import static org.visualchat.tensor.ops.VecMath.L;
-import static org.visualchat.tensor.ops.VecMath.lanes;
 import static org.visualchat.tensor.ops.VecMath.load;
 import static org.visualchat.tensor.ops.VecMath.store;
 
@@ -71,17 +69,11 @@ final class Pointwise {
     }
 
     static void mapRow(Map op, float p, MemorySegment xs, long xo, MemorySegment os, long oo, int n) {
-        for (int i = 0; i < n; i += L) {
-            VectorMask<Float> m = lanes(i, n);
-            store(apply(op, load(xs, xo, i, m), p), os, oo, i, m);
-        }
+        for (int i = 0; i < n; i += L) store(apply(op, load(xs, xo, i, n), p), os, oo, i, n);
     }
 
     static void zipRow(Zip op, MemorySegment as, long ao, MemorySegment bs, long bo, MemorySegment os, long oo, int n) {
-        for (int i = 0; i < n; i += L) {
-            VectorMask<Float> m = lanes(i, n);
-            store(apply(op, load(as, ao, i, m), load(bs, bo, i, m)), os, oo, i, m);
-        }
+        for (int i = 0; i < n; i += L) store(apply(op, load(as, ao, i, n), load(bs, bo, i, n)), os, oo, i, n);
     }
 
     /** op applied to every element of {@code x} → new contiguous F32 tensor. */
@@ -89,16 +81,8 @@ final class Pointwise {
         int[] shape = x.shape();
         Tensor out = Tensor.zeros(shape);
         MemorySegment os = out.storage().segment();
-        RowWalk plan = new RowWalk(shape, x);
-        int n = plan.rowLength();
-        Parallel.rows(plan.rows(), n, (start, end) -> {
-            RowWalk w = new RowWalk(shape, x);
-            w.seek(start);
-            RowReader r = new RowReader(x, n, w.innerStride(0));
-            for (int row = start; row < end; row++, w.next()) {
-                mapRow(op, p, r.segment(), r.load(w.offset(0)), os, 4L * row * n, n);
-            }
-        });
+        int n = x.rank() == 0 ? 1 : shape[shape.length - 1];
+        RowLoop.run(shape, new Tensor[] {x}, (r, c) -> mapRow(op, p, c.segment(0), c.offset(0), os, 4L * r * n, n));
         return out;
     }
 
@@ -107,17 +91,8 @@ final class Pointwise {
         int[] shape = Shapes.broadcast(a.shape(), b.shape());
         Tensor out = Tensor.zeros(shape);
         MemorySegment os = out.storage().segment();
-        RowWalk plan = new RowWalk(shape, a, b);
-        int n = plan.rowLength();
-        Parallel.rows(plan.rows(), n, (start, end) -> {
-            RowWalk w = new RowWalk(shape, a, b);
-            w.seek(start);
-            RowReader ra = new RowReader(a, n, w.innerStride(0)), rb = new RowReader(b, n, w.innerStride(1));
-            for (int row = start; row < end; row++, w.next()) {
-                long ao = ra.load(w.offset(0)), bo = rb.load(w.offset(1));
-                zipRow(op, ra.segment(), ao, rb.segment(), bo, os, 4L * row * n, n);
-            }
-        });
+        int n = shape.length == 0 ? 1 : shape[shape.length - 1];
+        RowLoop.run(shape, new Tensor[] {a, b}, (r, c) -> zipRow(op, c.segment(0), c.offset(0), c.segment(1), c.offset(1), os, 4L * r * n, n));
         return out;
     }
 }

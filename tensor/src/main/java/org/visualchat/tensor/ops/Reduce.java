@@ -1,7 +1,6 @@
 package org.visualchat.tensor.ops;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import org.visualchat.tensor.DType;
 import org.visualchat.tensor.Shapes;
@@ -12,7 +11,6 @@ import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 import static org.visualchat.tensor.ops.VecMath.L;
-import static org.visualchat.tensor.ops.VecMath.lanes;
 import static org.visualchat.tensor.ops.VecMath.load;
 
 /**
@@ -78,28 +76,17 @@ public final class Reduce {
         int[] shape = xt.shape();
         Tensor out = Tensor.zeros(result, Arrays.copyOf(shape, shape.length - 1));
         MemorySegment os = out.storage().segment();
-        RowWalk plan = new RowWalk(shape, xt);
-        int n = plan.rowLength();
-        Parallel.rows(plan.rows(), n, (start, end) -> {
-            RowWalk w = new RowWalk(shape, xt);
-            w.seek(start);
-            RowReader r = new RowReader(xt, n, w.innerStride(0));
-            for (int row = start; row < end; row++, w.next()) {
-                long off = r.load(w.offset(0));
-                if (result == DType.I64) os.setAtIndex(Storage.I64, row, rowArgmax(r.segment(), off, n));
-                else os.setAtIndex(Storage.F32, row, rowMax(r.segment(), off, n));
-            }
+        int n = shape[shape.length - 1];
+        RowLoop.run(shape, new Tensor[] {xt}, (r, c) -> {
+            if (result == DType.I64) os.setAtIndex(Storage.I64, r, rowArgmax(c.segment(0), c.offset(0), n));
+            else os.setAtIndex(Storage.F32, r, rowMax(c.segment(0), c.offset(0), n));
         });
         return keepDim ? out.unsqueeze(d) : out;
     }
 
-    /** max of a row; masked-off tail lanes leave the accumulator untouched. */
     static float rowMax(MemorySegment s, long off, int n) {
         FloatVector acc = FloatVector.broadcast(VecMath.S, Float.NEGATIVE_INFINITY);
-        for (int i = 0; i < n; i += L) {
-            VectorMask<Float> m = lanes(i, n);
-            acc = acc.lanewise(VectorOperators.MAX, load(s, off, i, m), m);
-        }
+        for (int i = 0; i < n; i += L) acc = acc.max(VecMath.tail(load(s, off, i, n), i, n, Float.NEGATIVE_INFINITY));
         return acc.reduceLanes(VectorOperators.MAX);
     }
 

@@ -1,7 +1,6 @@
 package org.visualchat.tensor.ops;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShuffle;
 import org.visualchat.tensor.DType;
 import org.visualchat.tensor.Shapes;
@@ -10,7 +9,6 @@ import org.visualchat.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 
 import static org.visualchat.tensor.ops.VecMath.L;
-import static org.visualchat.tensor.ops.VecMath.lanes;
 import static org.visualchat.tensor.ops.VecMath.load;
 import static org.visualchat.tensor.ops.VecMath.store;
 
@@ -63,19 +61,13 @@ public final class Rope {
         RopeTable table = RopeTable.get(theta, d, layout, maxPos);
         Tensor out = Tensor.zeros(shape);
         MemorySegment os = out.storage().segment();
-        RowWalk plan = new RowWalk(shape, x);
-        int rowsPerBatch = x.dim(0) == 0 ? 1 : plan.rows() / x.dim(0);
-        Parallel.rows(plan.rows(), d, (start, end) -> {
-            RowWalk w = new RowWalk(shape, x);
-            w.seek(start);
-            RowReader rx = new RowReader(x, d, w.innerStride(0));
-            for (int r = start; r < end; r++, w.next()) {
-                int s = r % seq;
-                long p = perBatch ? pos[(r / rowsPerBatch) * seq + s] : pos[s];
-                long xo = rx.load(w.offset(0)), to = 4L * p * d, oo = 4L * r * d;
-                if (layout == Layout.HALF) rotateHalf(rx.segment(), xo, table, to, sign, os, oo, d);
-                else rotateInterleaved(rx.segment(), xo, table, to, sign, os, oo, d);
-            }
+        int rowsPerBatch = x.dim(0) == 0 ? 1 : (int) (x.numel() / d / x.dim(0));
+        RowLoop.run(shape, new Tensor[] {x}, (r, c) -> {
+            int s = r % seq;
+            long p = perBatch ? pos[(r / rowsPerBatch) * seq + s] : pos[s];
+            long to = 4L * p * d, oo = 4L * r * d;
+            if (layout == Layout.HALF) rotateHalf(c.segment(0), c.offset(0), table, to, sign, os, oo, d);
+            else rotateInterleaved(c.segment(0), c.offset(0), table, to, sign, os, oo, d);
         });
         return out;
     }
@@ -94,25 +86,23 @@ public final class Rope {
     }
 
     /** out[j] = x[j]·cos[j] + x[j ± D/2]·sin[j], both halves per step. */
-    private static void rotateHalf(MemorySegment xs, long xo, RopeTable t, long to, float sign, MemorySegment os, long oo, int d) {
+    static void rotateHalf(MemorySegment xs, long xo, RopeTable t, long to, float sign, MemorySegment os, long oo, int d) {
         int h = d / 2;
         long second = 4L * h;
         for (int i = 0; i < h; i += L) {
-            VectorMask<Float> m = lanes(i, h);
-            FloatVector x1 = load(xs, xo, i, m), x2 = load(xs, xo + second, i, m);
-            FloatVector s1 = load(t.sin, to, i, m).mul(sign), s2 = load(t.sin, to + second, i, m).mul(sign);
-            store(x2.fma(s1, x1.mul(load(t.cos, to, i, m))), os, oo, i, m);
-            store(x1.fma(s2, x2.mul(load(t.cos, to + second, i, m))), os, oo + second, i, m);
+            FloatVector x1 = load(xs, xo, i, h), x2 = load(xs, xo + second, i, h);
+            FloatVector s1 = load(t.sin, to, i, h).mul(sign), s2 = load(t.sin, to + second, i, h).mul(sign);
+            store(x2.fma(s1, x1.mul(load(t.cos, to, i, h))), os, oo, i, h);
+            store(x1.fma(s2, x2.mul(load(t.cos, to + second, i, h))), os, oo + second, i, h);
         }
     }
 
     /** out[j] = x[j]·cos[j] + x[j xor 1]·sin[j]. */
     private static void rotateInterleaved(MemorySegment xs, long xo, RopeTable t, long to, float sign, MemorySegment os, long oo, int d) {
         for (int i = 0; i < d; i += L) {
-            VectorMask<Float> m = lanes(i, d);
-            FloatVector x = load(xs, xo, i, m);
-            FloatVector partner = x.rearrange(SWAP_PAIRS);
-            store(partner.fma(load(t.sin, to, i, m).mul(sign), x.mul(load(t.cos, to, i, m))), os, oo, i, m);
+            FloatVector x = load(xs, xo, i, d);
+            FloatVector partner = x.rearrange(SWAP_PAIRS);     // pairs never straddle a vector: L and i are even
+            store(partner.fma(load(t.sin, to, i, d).mul(sign), x.mul(load(t.cos, to, i, d))), os, oo, i, d);
         }
     }
 }

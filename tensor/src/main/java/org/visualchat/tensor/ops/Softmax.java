@@ -1,7 +1,6 @@
 package org.visualchat.tensor.ops;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import org.visualchat.tensor.Shapes;
 import org.visualchat.tensor.Tensor;
@@ -10,7 +9,6 @@ import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 import static org.visualchat.tensor.ops.VecMath.L;
-import static org.visualchat.tensor.ops.VecMath.lanes;
 import static org.visualchat.tensor.ops.VecMath.load;
 
 /**
@@ -47,24 +45,16 @@ public final class Softmax {
         int[] shape = x.shape();
         Tensor out = Tensor.zeros(shape);
         MemorySegment os = out.storage().segment();
-        Tensor[] operands = mask == null ? new Tensor[] {x} : new Tensor[] {x, mask};
-        RowWalk plan = new RowWalk(shape, operands);
-        int n = plan.rowLength();
-        Parallel.rows(plan.rows(), n, (start, end) -> {
-            RowWalk w = new RowWalk(shape, operands);
-            w.seek(start);
-            RowReader rx = new RowReader(x, n, w.innerStride(0));
-            RowReader rm = mask == null ? null : new RowReader(mask, n, w.innerStride(1));
-            for (int r = start; r < end; r++, w.next()) {
-                long xo = rx.load(w.offset(0)), oo = 4L * r * n;
-                if (rm == null) {
-                    row(rx.segment(), xo, os, oo, n, log);
-                } else {
-                    Pointwise.zipRow(Pointwise.Zip.ADD, rx.segment(), xo, rm.segment(), rm.load(w.offset(1)), os, oo, n);
-                    row(os, oo, os, oo, n, log);
-                }
-            }
-        });
+        int n = x.rank() == 0 ? 1 : shape[shape.length - 1];
+        if (mask == null) {
+            RowLoop.run(shape, new Tensor[] {x}, (r, c) -> row(c.segment(0), c.offset(0), os, 4L * r * n, n, log));
+        } else {
+            RowLoop.run(shape, new Tensor[] {x, mask}, (r, c) -> {
+                long oo = 4L * r * n;
+                Pointwise.zipRow(Pointwise.Zip.ADD, c.segment(0), c.offset(0), c.segment(1), c.offset(1), os, oo, n);
+                row(os, oo, os, oo, n, log);
+            });
+        }
         return out;
     }
 
@@ -92,10 +82,9 @@ public final class Softmax {
     private static float expShift(MemorySegment src, long so, float max, MemorySegment dst, long doff, int n) {
         FloatVector acc = FloatVector.zero(VecMath.S);
         for (int i = 0; i < n; i += L) {
-            VectorMask<Float> m = lanes(i, n);
-            FloatVector e = load(src, so, i, m).sub(max).lanewise(VectorOperators.EXP);
-            acc = acc.add(e, m);
-            if (dst != null) VecMath.store(e, dst, doff, i, m);
+            FloatVector e = VecMath.tail(load(src, so, i, n).sub(max).lanewise(VectorOperators.EXP), i, n, 0f);
+            acc = acc.add(e);
+            if (dst != null) VecMath.store(e, dst, doff, i, n);
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }
