@@ -50,14 +50,22 @@ public final class Probes {
         return buffer;
     }
 
-    /** GB/s of reading all of {@code buffer} with {@code threads} threads, each summing its share. */
+    /** GB/s of reading all of {@code buffer} with {@code threads} threads (see {@link #readAll}). */
     public static double readBandwidthGbs(MemorySegment buffer, int threads, double seconds) {
-        float[] sink = new float[threads];
-        long share = buffer.byteSize() / threads;
-        Stopwatch.Timing t = Stopwatch.time(() -> Threads.run(threads, threads, (s, e) -> {
-            for (int i = s; i < e; i++) sink[i] = sum(buffer, i * share, share);
-        }), seconds);
-        return threads * share / t.medianSeconds() / 1e9;
+        Stopwatch.Timing t = Stopwatch.time(() -> readAll(buffer, threads), seconds);
+        return buffer.byteSize() / t.medianSeconds() / 1e9;
+    }
+
+    /** Reads every float of {@code buffer} once, each of {@code threads} threads summing its share. */
+    public static float readAll(MemorySegment buffer, int threads) {
+        float[] sums = new float[threads];
+        long share = buffer.byteSize() / threads / 64 * 64;
+        Threads.run(threads, threads, (s, e) -> {
+            for (int i = s; i < e; i++) sums[i] = sum(buffer, i * share, i == threads - 1 ? buffer.byteSize() - i * share : share);
+        });
+        float total = 0;
+        for (float v : sums) total += v;
+        return total;
     }
 
     /** Sum of the floats in [from, from + bytes), four vector accumulators deep. */

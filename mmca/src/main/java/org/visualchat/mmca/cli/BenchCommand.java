@@ -1,13 +1,13 @@
 package org.visualchat.mmca.cli;
 
+import org.visualchat.mmca.bench.GemmWorkload;
+import org.visualchat.mmca.bench.MatVecWorkload;
 import org.visualchat.mmca.bench.NumpyPeer;
 import org.visualchat.mmca.bench.Probes;
 import org.visualchat.mmca.bench.Stopwatch;
 import org.visualchat.mmca.bench.Threads;
 import org.visualchat.tensor.DType;
-import org.visualchat.tensor.Tensor;
 import org.visualchat.tensor.WorkerPool;
-import org.visualchat.tensor.ops.MatMul;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -65,16 +65,18 @@ public final class BenchCommand {
 
         @Override
         public void run() {
+            GemmWorkload[] workloads = new GemmWorkload[shapes.length];
+            for (int i = 0; i < shapes.length; i++) workloads[i] = new GemmWorkload(shapes[i]);
+            for (int threads : common.threads) Threads.check(threads);
             common.printConditions();
             for (int threads : common.threads) {
-                Threads.check(threads);
                 double peak = Probes.fmaPeakGflops(threads, common.seconds);
                 StringBuilder whyNot = new StringBuilder();
                 Optional<NumpyPeer> numpy = NumpyPeer.start(threads, whyNot);
                 System.out.printf("# threads=%d: FMA peak %.1f GFLOP/s measured; peer: %s%n", threads, peak,
-                        numpy.map(p -> "numpy " + p.version() + " (OpenBLAS, AVX-512 kernel allowed)").orElse("none — " + whyNot + "; no ratio"));
+                        numpy.map(p -> p.version() + " (OpenBLAS, AVX-512 kernel allowed)").orElse("none — " + whyNot + "; no ratio"));
                 try {
-                    for (String shape : shapes) measure(shape, threads, peak, numpy);
+                    for (GemmWorkload op : workloads) measure(op, threads, peak, numpy);
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 } finally {
@@ -83,19 +85,15 @@ public final class BenchCommand {
             }
         }
 
-        private void measure(String shape, int threads, double peak, Optional<NumpyPeer> numpy) throws IOException {
-            Shape s = Shape.parse(shape);
-            Tensor a = Tensor.randn(1, 1, s.m, s.k), out = Tensor.zeros(s.m, s.n);
-            Tensor b = s.transposed ? Tensor.randn(2, 1, s.n, s.k) : Tensor.randn(2, 1, s.k, s.n);
-            Runnable op = s.transposed ? () -> MatMul.linear(a, b, out) : () -> MatMul.matmul(a, b, out);
-            double flops = 2.0 * s.m * s.n * s.k;
+        private void measure(GemmWorkload op, int threads, double peak, Optional<NumpyPeer> numpy) throws IOException {
+            double flops = op.flops();
             double[] java = new double[common.rounds], peer = new double[common.rounds];
             for (int r = 0; r < common.rounds; r++) {
                 java[r] = flops / Stopwatch.time(() -> Threads.call(threads, op), common.seconds).medianSeconds() / 1e9;
-                if (numpy.isPresent()) peer[r] = numpy.get().gflops(shape, common.seconds * 1.25);
+                if (numpy.isPresent()) peer[r] = numpy.get().gflops(op.name, common.seconds * 1.25);
             }
             double j = Stopwatch.median(java);
-            String line = String.format("gemm %-16s threads=%d  java %6.1f GFLOP/s (%3.0f%% of FMA peak)", shape, threads, j, 100 * j / peak);
+            String line = String.format("gemm %-16s threads=%d  java %6.1f GFLOP/s (%3.0f%% of FMA peak)", op.name, threads, j, 100 * j / peak);
             if (numpy.isPresent()) {
                 double p = Stopwatch.median(peer);
                 line += String.format("  numpy %6.1f GFLOP/s  java/numpy %.2f", p, j / p);
@@ -121,53 +119,26 @@ public final class BenchCommand {
 
         @Override
         public void run() {
+            for (String shape : shapes) MatVecWorkload.parseShape(shape);
+            for (int threads : common.threads) Threads.check(threads);
             common.printConditions();
             try (Arena arena = Arena.ofShared()) {
                 MemorySegment stream = Probes.streamBuffer(arena);
-                for (String shape : shapes) {
-                    Shape s = Shape.parse(shape + "x1");
-                    for (DType type : dtypes) measure(s, type, stream);
-                }
+                for (String shape : shapes)
+                    for (DType type : dtypes) measure(new MatVecWorkload(shape, type, workingSetMib), stream);
             }
         }
 
-        private void measure(Shape s, DType type, MemorySegment stream) {
-            int rows = s.m, k = s.n;
-            Tensor w = Tensor.uniform(3, -1, 1, rows, k).to(type);
-            long bytes = w.storage().byteSize();
-            Tensor[] copies = new Tensor[(int) Math.max(1, ((long) workingSetMib << 20) / bytes)];
-            copies[0] = w;
-            for (int i = 1; i < copies.length; i++) copies[i] = w.copy();
-            Tensor x = Tensor.uniform(4, -1, 1, 1, k), y = Tensor.zeros(1, rows);
-            int[] next = {0};
-            Runnable op = () -> MatMul.linear(x, copies[next[0]++ % copies.length], y);
+        private void measure(MatVecWorkload op, MemorySegment stream) {
             for (int threads : common.threads) {
-                Threads.check(threads);
                 double[] kernel = new double[common.rounds], memory = new double[common.rounds];
                 for (int r = 0; r < common.rounds; r++) {
                     memory[r] = Probes.readBandwidthGbs(stream, threads, common.seconds);
-                    kernel[r] = bytes / Stopwatch.time(() -> Threads.call(threads, op), common.seconds).medianSeconds() / 1e9;
+                    kernel[r] = op.bytes() / Stopwatch.time(() -> Threads.call(threads, op), common.seconds).medianSeconds() / 1e9;
                 }
                 double g = Stopwatch.median(kernel), bw = Stopwatch.median(memory);
-                System.out.printf("matvec %dx%d %-4s threads=%d  %6.1f GB/s of weights (%3.0f%% of %5.1f GB/s read bandwidth), %d MiB x %d copies%n",
-                        rows, k, type, threads, g, 100 * g / bw, bw, bytes >> 20, copies.length);
-            }
-        }
-    }
-
-    /** A GEMM shape: MxNxK, with a trailing t when B is stored transposed ([N, K], a linear layer). */
-    record Shape(int m, int n, int k, boolean transposed) {
-        static Shape parse(String text) {
-            String t = text.trim();
-            boolean transposed = t.endsWith("t");
-            String[] parts = (transposed ? t.substring(0, t.length() - 1) : t).split("x");
-            try {
-                if (parts.length != 3) throw new NumberFormatException();
-                int m = Integer.parseInt(parts[0]), n = Integer.parseInt(parts[1]), k = Integer.parseInt(parts[2]);
-                if (m < 1 || n < 1 || k < 1) throw new NumberFormatException();
-                return new Shape(m, n, k, transposed);
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("bad shape '" + text + "': expected positive MxNxK or MxNxKt, e.g. 1024x1024x1024");
+                System.out.printf("matvec %-9s %-4s threads=%d  %6.1f GB/s of weights (%3.0f%% of %5.1f GB/s read bandwidth), %.1f MiB x %d copies%n",
+                        op.name, op.type, threads, g, 100 * g / bw, bw, op.bytes() / 1048576.0, op.copies());
             }
         }
     }
