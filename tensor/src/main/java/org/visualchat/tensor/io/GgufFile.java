@@ -1,9 +1,7 @@
 package org.visualchat.tensor.io;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 /**
  * A GGUF v2/v3 file: metadata, and tensors as zero-copy read-only views of the mapping in their
@@ -25,14 +23,7 @@ public final class GgufFile extends MappedTensorSource {
     }
 
     public static GgufFile open(Path file) throws IOException {
-        GgufHeader header;
-        long size;
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            ChannelReader in = new ChannelReader(channel, file);
-            header = GgufHeader.read(in);
-            size = in.size();
-        }
-        return new GgufFile(MappedFile.open(file, size), header);
+        return open(file, GgufHeader::read, GgufFile::new);
     }
 
     public int version() { return version; }

@@ -1,9 +1,7 @@
 package org.visualchat.tensor.io;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Map;
 
 /**
@@ -26,14 +24,7 @@ public final class SafetensorsFile extends MappedTensorSource {
     }
 
     public static SafetensorsFile open(Path file) throws IOException {
-        SafetensorsHeader header;
-        long size;
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            ChannelReader in = new ChannelReader(channel, file);
-            header = SafetensorsHeader.read(in);
-            size = in.size();
-        }
-        return new SafetensorsFile(MappedFile.open(file, size), header);
+        return open(file, SafetensorsHeader::read, SafetensorsFile::new);
     }
 
     /** The {@code __metadata__} map (empty when absent). */
