@@ -1,0 +1,54 @@
+package org.visualchat.tensor.io;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Writes a file so that readers see either the old file or the complete new one, never a torn write:
+ * the body goes to a temporary file in the same directory (same filesystem, so the rename is atomic),
+ * which is fsynced, renamed over the target, and then the directory is fsynced so the rename itself
+ * survives a crash. On any failure the temporary file is deleted and the target is left untouched.
+ */
+final class AtomicFile {
+    private AtomicFile() {}
+
+    interface Body {
+        void write(FileChannel channel) throws IOException;
+    }
+
+    static void write(Path target, Body body) throws IOException {
+        Path absolute = target.toAbsolutePath();
+        Path dir = absolute.getParent();
+        Files.createDirectories(dir);
+        Path temp = Files.createTempFile(dir, "." + absolute.getFileName() + ".", ".tmp");
+        try {
+            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                body.write(channel);
+                channel.force(true);
+            }
+            try {
+                Files.move(temp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                throw new IOException("cannot atomically replace " + absolute + " (filesystem does not support atomic rename)", e);
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            Files.deleteIfExists(temp);
+            throw e;
+        }
+        syncDirectory(dir);
+    }
+
+    /** fsync on a directory makes a rename durable on Linux; other systems may refuse to open it, which is harmless. */
+    private static void syncDirectory(Path dir) {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException e) {
+            // Not supported on this platform: the data file itself is already fsynced.
+        }
+    }
+}

@@ -1,0 +1,150 @@
+package org.visualchat.tensor.kernels;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+import org.visualchat.tensor.DType;
+import org.visualchat.tensor.Storage;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
+/**
+ * Storage formats turned into F32 lanes in registers: one vector of {@link #LANES} floats from F32,
+ * BF16 or F16 memory, and the GGUF blocks Q8_0 (x = d·q) and Q4_0 (x = d·(nibble − 8)) whose layout
+ * {@link DType} documents. {@link MatVec} fuses these loads into its dot products; {@link Gemm} uses
+ * {@link #row} to unpack weight panels, so both read every format through the same code.
+ */
+public final class Dequantize {
+    private Dequantize() {}
+
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final int LANES = F.length();
+    static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+    /** Shorts and bytes with as many lanes as {@link #F}, so a widening conversion fills one float vector. */
+    static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(LANES * 16));
+    static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(LANES * 8));
+    static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    static final int BLOCK = 32;
+    /** 2^112 rescales an F16 exponent (bias 15) placed in an F32 exponent field (bias 127). */
+    private static final float F16_EXPONENT_SCALE = 0x1p112f;
+
+    static FloatVector f32(MemorySegment s, long byteOffset) {
+        return FloatVector.fromMemorySegment(F, s, byteOffset, LE);
+    }
+
+    /** BF16 is the top half of an F32: widen and shift left by 16. */
+    static FloatVector bf16(MemorySegment s, long byteOffset) {
+        IntVector wide = (IntVector) ShortVector.fromMemorySegment(S, s, byteOffset, LE).convertShape(VectorOperators.S2I, I, 0);
+        return wide.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    }
+
+    /**
+     * F16 → F32 exactly: exponent and mantissa shifted into F32 position and multiplied by 2^112 (which
+     * also turns F16 subnormals into the right F32 values), then Inf/NaN patched and the sign OR-ed in.
+     */
+    static FloatVector f16(MemorySegment s, long byteOffset) {
+        IntVector h = (IntVector) ShortVector.fromMemorySegment(S, s, byteOffset, LE).convertShape(VectorOperators.S2I, I, 0);
+        IntVector magnitude = h.and(0x7FFF);
+        IntVector shifted = magnitude.lanewise(VectorOperators.LSHL, 13);
+        IntVector finite = shifted.reinterpretAsFloats().mul(F16_EXPONENT_SCALE).reinterpretAsInts();
+        VectorMask<Integer> infOrNan = magnitude.compare(VectorOperators.GE, 0x7C00);
+        IntVector bits = finite.blend(shifted.or(0x7F800000), infOrNan);
+        return bits.or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+    }
+
+    /** The block scale d (F16) of the Q8_0/Q4_0 block starting at {@code blockByte}. */
+    static float scale(MemorySegment s, long blockByte) {
+        return Float.float16ToFloat(s.get(Storage.I16, blockByte));
+    }
+
+    /** Q8_0 quants {@code part·LANES ..} of the block at {@code blockByte}, as floats (not yet scaled). */
+    static FloatVector q8(MemorySegment s, long blockByte, int part) {
+        return (FloatVector) ByteVector.fromMemorySegment(B, s, blockByte + 2 + (long) part * LANES, LE).convertShape(VectorOperators.B2F, F, 0);
+    }
+
+    /**
+     * Q4_0 bytes {@code part·LANES ..} of the block at {@code blockByte}, widened to ints: their low
+     * nibbles are elements {@code part·LANES ..}, their high nibbles elements {@code 16 + part·LANES ..}.
+     * Widening first keeps the nibble arithmetic on 32-bit lanes (x86 has no byte shifts).
+     */
+    static IntVector q4Packed(MemorySegment s, long blockByte, int part) {
+        return (IntVector) ByteVector.fromMemorySegment(B, s, blockByte + 2 + (long) part * LANES, LE).convertShape(VectorOperators.B2I, I, 0);
+    }
+
+    /** Low nibbles − 8 (not yet scaled by d). */
+    static FloatVector q4Low(IntVector packed) {
+        return packed.and(0x0F).convert(VectorOperators.I2F, 0).reinterpretAsFloats().sub(8f);
+    }
+
+    /** High nibbles − 8 (the bytes were sign-extended; the mask drops the sign bits). */
+    static FloatVector q4High(IntVector packed) {
+        return packed.lanewise(VectorOperators.ASHR, 4).and(0x0F).convert(VectorOperators.I2F, 0).reinterpretAsFloats().sub(8f);
+    }
+
+    /** Byte offset of element {@code element} (a block boundary for quantized types). */
+    static long byteOffset(DType type, long element) {
+        return type.isQuantized() ? element / BLOCK * type.blockBytes() : element * type.elementBytes();
+    }
+
+    /**
+     * Converts {@code count} consecutive elements starting at element index {@code element} into
+     * {@code dst[dstOffset ..]}. Quantized types need {@code element} and {@code count} to be whole blocks.
+     *
+     * <p>One loop per format, on purpose: a shared loop that picks the conversion per vector stops being
+     * inlined once several formats have run through it, and the Vector API then boxes every vector (it
+     * measured 15–50× slower). {@link MatVec} is written the same way for the same reason.
+     */
+    public static void row(DType type, MemorySegment s, long element, int count, float[] dst, int dstOffset) {
+        long at = byteOffset(type, element);
+        int i = 0;
+        switch (type) {
+            case F32 -> { for (; i <= count - LANES; i += LANES) f32(s, at + 4L * i).intoArray(dst, dstOffset + i); }
+            case BF16 -> { for (; i <= count - LANES; i += LANES) bf16(s, at + 2L * i).intoArray(dst, dstOffset + i); }
+            case F16 -> { for (; i <= count - LANES; i += LANES) f16(s, at + 2L * i).intoArray(dst, dstOffset + i); }
+            case Q8_0, Q4_0 -> {
+                if (element % BLOCK != 0 || count % BLOCK != 0) {
+                    throw new IllegalArgumentException(type + " rows are read in whole blocks of 32, asked elements [" + element + ", +" + count + ")");
+                }
+                if (type == DType.Q8_0) rowQ8(s, at, count / BLOCK, dst, dstOffset);
+                else rowQ4(s, at, count / BLOCK, dst, dstOffset);
+                return;
+            }
+            default -> throw new IllegalArgumentException("cannot read " + type + " as floating-point values");
+        }
+        for (; i < count; i++) dst[dstOffset + i] = scalar(type, s, at + (long) i * type.elementBytes());
+    }
+
+    private static void rowQ8(MemorySegment s, long at, int blocks, float[] dst, int dstOffset) {
+        for (int blk = 0; blk < blocks; blk++, at += 34) {
+            FloatVector d = FloatVector.broadcast(F, scale(s, at));
+            for (int part = 0; part < BLOCK / LANES; part++) q8(s, at, part).mul(d).intoArray(dst, dstOffset + blk * BLOCK + part * LANES);
+        }
+    }
+
+    private static void rowQ4(MemorySegment s, long at, int blocks, float[] dst, int dstOffset) {
+        for (int blk = 0; blk < blocks; blk++, at += 18) {
+            FloatVector d = FloatVector.broadcast(F, scale(s, at));
+            for (int part = 0; part < 16 / LANES; part++) {
+                IntVector packed = q4Packed(s, at, part);
+                int to = dstOffset + blk * BLOCK + part * LANES;
+                q4Low(packed).mul(d).intoArray(dst, to);
+                q4High(packed).mul(d).intoArray(dst, to + 16);
+            }
+        }
+    }
+
+    /** One element of a plain float format (row tails). */
+    static float scalar(DType type, MemorySegment s, long byteOffset) {
+        return switch (type) {
+            case F32 -> s.get(Storage.F32, byteOffset);
+            case BF16 -> Float.intBitsToFloat(s.get(Storage.I16, byteOffset) << 16);
+            default -> Float.float16ToFloat(s.get(Storage.I16, byteOffset));
+        };
+    }
+}
