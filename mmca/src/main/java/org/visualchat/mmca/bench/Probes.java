@@ -25,11 +25,11 @@ public final class Probes {
     /** GFLOP/s of back-to-back FMAs with {@code threads} threads (1 or the pool size). */
     public static double fmaPeakGflops(int threads, double seconds) {
         float[] sink = new float[threads * F.length()];
-        Stopwatch.Timing t = Stopwatch.time(() -> Threads.run(threads, threads, (s, e) -> {
+        double t = Stopwatch.medianSeconds(() -> Threads.run(threads, threads, (s, e) -> {
             for (int i = s; i < e; i++) fmaChains(sink, i * F.length());
         }), seconds);
         // 12 chains × FMA_ITERATIONS × lanes × 2 flops, per thread.
-        return 2.0 * 12 * FMA_ITERATIONS * F.length() * threads / t.medianSeconds() / 1e9;
+        return 2.0 * 12 * FMA_ITERATIONS * F.length() * threads / t / 1e9;
     }
 
     /** Twelve independent chains: more than FMA latency × FMA pipes, so the pipes never wait. */
@@ -53,8 +53,8 @@ public final class Probes {
 
     /** GB/s of reading all of {@code buffer} with {@code threads} threads (see {@link #readAll}). */
     public static double readBandwidthGbs(MemorySegment buffer, int threads, double seconds) {
-        Stopwatch.Timing t = Stopwatch.time(() -> readAll(buffer, threads), seconds);
-        return buffer.byteSize() / t.medianSeconds() / 1e9;
+        double t = Stopwatch.medianSeconds(() -> readAll(buffer, threads), seconds);
+        return buffer.byteSize() / t / 1e9;
     }
 
     /** Reads every float of {@code buffer} once, each of {@code threads} threads summing its share. */
