@@ -10,14 +10,11 @@ import java.util.Arrays;
 public final class Stopwatch {
     private Stopwatch() {}
 
-    /** Median and best seconds per call, and how many timed calls they come from. */
-    public record Timing(double medianSeconds, double bestSeconds, int calls) {}
-
     private static final int MIN_CALLS = 3;
     private static final int MAX_CALLS = 100_000;
 
-    /** Runs {@code op} for about {@code seconds} (a quarter more as warm-up) and times each call. */
-    public static Timing time(Runnable op, double seconds) {
+    /** Runs {@code op} for about {@code seconds} (a quarter more as warm-up); the median seconds per call. */
+    public static double medianSeconds(Runnable op, double seconds) {
         long warmEnd = System.nanoTime() + (long) (seconds * 0.25e9);
         int warm = 0;
         while (warm < 2 || System.nanoTime() < warmEnd) {
@@ -34,7 +31,7 @@ public final class Stopwatch {
         }
         double[] sorted = Arrays.copyOf(times, n);
         Arrays.sort(sorted);
-        return new Timing(sorted[n / 2], sorted[0], n);
+        return sorted[n / 2];
     }
 
     /** Median of a few values (the rounds of an interleaved comparison). */

@@ -89,7 +89,7 @@ public final class BenchCommand {
             double flops = op.flops();
             double[] java = new double[common.rounds], peer = new double[common.rounds];
             for (int r = 0; r < common.rounds; r++) {
-                java[r] = flops / Stopwatch.time(() -> Threads.call(threads, op), common.seconds).medianSeconds() / 1e9;
+                java[r] = flops / Stopwatch.medianSeconds(() -> Threads.call(threads, op), common.seconds) / 1e9;
                 if (numpy.isPresent()) peer[r] = numpy.get().gflops(op.name, common.seconds * 1.25);
             }
             double j = Stopwatch.median(java);
@@ -124,6 +124,8 @@ public final class BenchCommand {
             common.printConditions();
             try (Arena arena = Arena.ofShared()) {
                 MemorySegment stream = Probes.streamBuffer(arena);
+                // Compile the probe before the first round counts (its first calls run interpreted).
+                for (int threads : common.threads) Probes.readBandwidthGbs(stream, threads, common.seconds);
                 for (String shape : shapes)
                     for (DType type : dtypes) measure(new MatVecWorkload(shape, type, workingSetMib), stream);
             }
@@ -134,7 +136,7 @@ public final class BenchCommand {
                 double[] kernel = new double[common.rounds], memory = new double[common.rounds];
                 for (int r = 0; r < common.rounds; r++) {
                     memory[r] = Probes.readBandwidthGbs(stream, threads, common.seconds);
-                    kernel[r] = op.bytes() / Stopwatch.time(() -> Threads.call(threads, op), common.seconds).medianSeconds() / 1e9;
+                    kernel[r] = op.bytes() / Stopwatch.medianSeconds(() -> Threads.call(threads, op), common.seconds) / 1e9;
                 }
                 double g = Stopwatch.median(kernel), bw = Stopwatch.median(memory);
                 System.out.printf("matvec %-9s %-4s threads=%d  %6.1f GB/s of weights (%3.0f%% of %5.1f GB/s read bandwidth), %.1f MiB x %d copies%n",
