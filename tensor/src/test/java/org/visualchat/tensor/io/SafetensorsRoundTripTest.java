@@ -157,7 +157,7 @@ class SafetensorsRoundTripTest {
     void readerAcceptsAnyPaddingAndUnsortedOffsets() throws IOException {
         // Hand-made: unaligned header (no padding), tensors listed out of offset order, a file a
         // non-reference writer could produce and the reference reader accepts.
-        String header = "{\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[2,6]},\"a\":{\"dtype\":\"BF16\",\"shape\":[],\"data_offsets\":[0,2]}}";
+        String header = "{\"__metadata__\":null,\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[2,6]},\"a\":{\"dtype\":\"BF16\",\"shape\":[],\"data_offsets\":[0,2]}}";
         byte[] h = header.getBytes(StandardCharsets.UTF_8);
         ByteBuffer b = ByteBuffer.allocate(8 + h.length + 6).order(ByteOrder.LITTLE_ENDIAN);
         b.putLong(h.length).put(h).putShort((short) 0x3FC0).putFloat(-2.25f);
