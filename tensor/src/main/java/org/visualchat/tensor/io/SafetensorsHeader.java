@@ -57,7 +57,8 @@ record SafetensorsHeader(long headerLength, Map<String, String> metadata, List<T
         List<TensorInfo> tensors = new ArrayList<>();
         for (Map.Entry<?, ?> e : root.entrySet()) {
             String name = (String) e.getKey();
-            if (name.equals("__metadata__")) metadata = stringMap(file, e.getValue());
+            // A JSON null is what the reference's Option<HashMap> accepts for "no metadata".
+            if (name.equals("__metadata__")) metadata = e.getValue() == null ? Map.of() : stringMap(file, e.getValue());
             else tensors.add(entry(file, name, e.getValue()));
         }
         checkTiling(file, tensors, in.size() - 8 - n);

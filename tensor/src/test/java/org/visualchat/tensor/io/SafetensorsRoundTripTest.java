@@ -154,10 +154,30 @@ class SafetensorsRoundTripTest {
     }
 
     @Test
+    void failureWhileWritingDataKeepsTheOldFileAndRemovesTheTemp() throws IOException {
+        Path file = dir.resolve("keep.safetensors");
+        SafetensorsWriter.write(file, Map.of("old", sample(DType.F32, 3)));
+        byte[] before = Files.readAllBytes(file);
+        Path other = dir.resolve("src.safetensors");
+        SafetensorsWriter.write(other, Map.of("w", sample(DType.F32, 4)));
+        Tensor stale;
+        try (SafetensorsFile f = SafetensorsFile.open(other)) {
+            stale = f.tensor("w");
+        }
+        Files.delete(other);
+        // The mapping is gone, so reading the tensor's bytes fails half-way through the write.
+        assertThrows(IllegalStateException.class, () -> SafetensorsWriter.write(file, Map.of("new", stale)));
+        assertArrayEquals(before, Files.readAllBytes(file));
+        try (var listing = Files.list(dir)) {
+            assertEquals(List.of(file), listing.toList());
+        }
+    }
+
+    @Test
     void readerAcceptsAnyPaddingAndUnsortedOffsets() throws IOException {
         // Hand-made: unaligned header (no padding), tensors listed out of offset order, a file a
         // non-reference writer could produce and the reference reader accepts.
-        String header = "{\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[2,6]},\"a\":{\"dtype\":\"BF16\",\"shape\":[],\"data_offsets\":[0,2]}}";
+        String header = "{\"__metadata__\":null,\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[2,6]},\"a\":{\"dtype\":\"BF16\",\"shape\":[],\"data_offsets\":[0,2]}}";
         byte[] h = header.getBytes(StandardCharsets.UTF_8);
         ByteBuffer b = ByteBuffer.allocate(8 + h.length + 6).order(ByteOrder.LITTLE_ENDIAN);
         b.putLong(h.length).put(h).putShort((short) 0x3FC0).putFloat(-2.25f);
