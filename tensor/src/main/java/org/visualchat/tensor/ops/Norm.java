@@ -1,0 +1,90 @@
+package org.visualchat.tensor.ops;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import org.visualchat.tensor.Tensor;
+
+import java.lang.foreign.MemorySegment;
+
+import static org.visualchat.tensor.ops.VecMath.L;
+import static org.visualchat.tensor.ops.VecMath.lanes;
+import static org.visualchat.tensor.ops.VecMath.load;
+
+/**
+ * Normalisation over the last dimension D. Weight and bias are rank-1 [D] tensors of any float dtype
+ * (read once per call, converted to F32); x may have any strides; results are contiguous F32.
+ */
+public final class Norm {
+    private Norm() {}
+
+    /**
+     * LayerNorm (Ba et al.; torch.nn.LayerNorm): (x − μ)/√(σ² + eps)·weight + bias with the biased
+     * variance σ² = mean((x − μ)²), computed in two passes. {@code weight} and {@code bias} may be null.
+     */
+    public static Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, float eps) {
+        return normalize(x, weight, bias, eps, false);
+    }
+
+    /** RMSNorm as HF LlamaRMSNorm: x·rsqrt(mean(x²) + eps)·weight ({@code weight} may be null). */
+    public static Tensor rmsNorm(Tensor x, Tensor weight, float eps) {
+        return normalize(x, weight, null, eps, true);
+    }
+
+    private static Tensor normalize(Tensor x, Tensor weight, Tensor bias, float eps, boolean rms) {
+        if (x.rank() == 0) throw new IllegalArgumentException("normalisation needs a tensor of rank >= 1, got a scalar");
+        int[] shape = x.shape();
+        int n = shape[shape.length - 1];
+        checkParameter("weight", weight, n);
+        checkParameter("bias", bias, n);
+        Tensor out = Tensor.zeros(shape);
+        MemorySegment os = out.storage().segment();
+        RowWalk plan = new RowWalk(shape, x);
+        Parallel.rows(plan.rows(), n, (start, end) -> {
+            RowWalk w = new RowWalk(shape, x);
+            w.seek(start);
+            RowReader rx = new RowReader(x, n, w.innerStride(0));
+            RowReader rw = weight == null ? null : new RowReader(weight, n, weight.stride(0));
+            RowReader rb = bias == null ? null : new RowReader(bias, n, bias.stride(0));
+            long wo = rw == null ? 0 : rw.load(weight.offset()), bo = rb == null ? 0 : rb.load(bias.offset());
+            MemorySegment ws = rw == null ? null : rw.segment(), bs = rb == null ? null : rb.segment();
+            for (int r = start; r < end; r++, w.next()) {
+                long xo = rx.load(w.offset(0));
+                MemorySegment xs = rx.segment();
+                float mean = rms ? 0f : Accumulate.rowSum(xs, xo, n) / n;
+                float scale = (float) (1 / Math.sqrt(sumSquares(xs, xo, mean, n) / n + eps));
+                scaleRow(xs, xo, mean, scale, ws, wo, bs, bo, os, 4L * r * n, n);
+            }
+        });
+        return out;
+    }
+
+    private static void checkParameter(String name, Tensor p, int n) {
+        if (p != null && (p.rank() != 1 || p.dim(0) != n)) {
+            throw new IllegalArgumentException("norm " + name + " must have shape [" + n + "] to match the last dimension, got " + org.visualchat.tensor.Shapes.toString(p.shape()));
+        }
+    }
+
+    /** Σ (xᵢ − mean)² */
+    private static float sumSquares(MemorySegment s, long off, float mean, int n) {
+        FloatVector acc = FloatVector.zero(VecMath.S);
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> m = lanes(i, n);
+            FloatVector d = load(s, off, i, m).sub(mean);
+            acc = acc.add(d.mul(d), m); // masked: a tail lane would otherwise add mean²
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** out = (x − mean)·scale·w + b, with w/b omitted when null. */
+    private static void scaleRow(MemorySegment xs, long xo, float mean, float scale, MemorySegment ws, long wo,
+                                 MemorySegment bs, long bo, MemorySegment os, long oo, int n) {
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> m = lanes(i, n);
+            FloatVector y = load(xs, xo, i, m).sub(mean).mul(scale);
+            if (ws != null) y = y.mul(load(ws, wo, i, m));
+            if (bs != null) y = y.add(load(bs, bo, i, m));
+            VecMath.store(y, os, oo, i, m);
+        }
+    }
+}

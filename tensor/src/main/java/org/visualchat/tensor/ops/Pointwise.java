@@ -1,0 +1,125 @@
+package org.visualchat.tensor.ops;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import org.visualchat.tensor.Shapes;
+import org.visualchat.tensor.Tensor;
+
+import java.lang.foreign.MemorySegment;
+
+import static org.visualchat.tensor.ops.VecMath.L;
+import static org.visualchat.tensor.ops.VecMath.lanes;
+import static org.visualchat.tensor.ops.VecMath.load;
+import static org.visualchat.tensor.ops.VecMath.store;
+
+/**
+ * The element-by-element kernels behind {@link Unary} and {@link Elementwise}: one function per
+ * formula, applied a vector at a time to rows from {@link RowWalk}/{@link RowReader}. The op is
+ * switched on inside the loop (a predictable branch) so that every Vector API call sees a constant
+ * operator and is intrinsified.
+ */
+final class Pointwise {
+    private Pointwise() {}
+
+    /** One-input formulas; {@code p} is the scalar parameter of the *_SCALAR ones. */
+    enum Map { EXP, LOG, SQRT, RSQRT, TANH, SIGMOID, SILU, RELU, NEG, ABS, SQUARE, GELU, GELU_TANH, QUICK_GELU, ERF, ADD_SCALAR, MUL_SCALAR, POW_SCALAR }
+
+    /** Two-input formulas. */
+    enum Zip { ADD, SUB, MUL, DIV, MAXIMUM, MINIMUM }
+
+    private static final float SQRT_HALF = (float) Math.sqrt(0.5);
+    private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2 / Math.PI);
+
+    static FloatVector apply(Map op, FloatVector x, float p) {
+        return switch (op) {
+            case EXP -> x.lanewise(VectorOperators.EXP);
+            case LOG -> x.lanewise(VectorOperators.LOG);
+            case SQRT -> x.sqrt();
+            case RSQRT -> VecMath.reciprocal(x.sqrt());
+            case TANH -> x.lanewise(VectorOperators.TANH);
+            case SIGMOID -> sigmoid(x);
+            case SILU -> x.mul(sigmoid(x));
+            case RELU -> x.max(0f);
+            case NEG -> x.neg();
+            case ABS -> x.abs();
+            case SQUARE -> x.mul(x);
+            // 0.5·x·(1 + erf(x/√2)) written as 0.5·x·erfc(−x/√2), exact in relative terms for x ≪ 0.
+            case GELU -> x.mul(0.5f).mul(VecMath.erfc(x.mul(-SQRT_HALF)));
+            // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))  (Hendrycks & Gimpel, tanh form)
+            case GELU_TANH -> x.mul(x).fma(0.044715f, 1f).mul(x).mul(SQRT_2_OVER_PI).lanewise(VectorOperators.TANH).add(1f).mul(x).mul(0.5f);
+            case QUICK_GELU -> x.mul(sigmoid(x.mul(1.702f)));
+            case ERF -> VecMath.erf(x);
+            case ADD_SCALAR -> x.add(p);
+            case MUL_SCALAR -> x.mul(p);
+            case POW_SCALAR -> x.lanewise(VectorOperators.POW, p);
+        };
+    }
+
+    static FloatVector apply(Zip op, FloatVector x, FloatVector y) {
+        return switch (op) {
+            case ADD -> x.add(y);
+            case SUB -> x.sub(y);
+            case MUL -> x.mul(y);
+            case DIV -> x.div(y);
+            case MAXIMUM -> x.max(y);
+            case MINIMUM -> x.min(y);
+        };
+    }
+
+    /** 1 / (1 + e^−x) */
+    private static FloatVector sigmoid(FloatVector x) {
+        return VecMath.reciprocal(x.neg().lanewise(VectorOperators.EXP).add(1f));
+    }
+
+    static void mapRow(Map op, float p, MemorySegment xs, long xo, MemorySegment os, long oo, int n) {
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> m = lanes(i, n);
+            store(apply(op, load(xs, xo, i, m), p), os, oo, i, m);
+        }
+    }
+
+    static void zipRow(Zip op, MemorySegment as, long ao, MemorySegment bs, long bo, MemorySegment os, long oo, int n) {
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> m = lanes(i, n);
+            store(apply(op, load(as, ao, i, m), load(bs, bo, i, m)), os, oo, i, m);
+        }
+    }
+
+    /** op applied to every element of {@code x} → new contiguous F32 tensor. */
+    static Tensor map(Map op, Tensor x, float p) {
+        int[] shape = x.shape();
+        Tensor out = Tensor.zeros(shape);
+        MemorySegment os = out.storage().segment();
+        RowWalk plan = new RowWalk(shape, x);
+        int n = plan.rowLength();
+        Parallel.rows(plan.rows(), n, (start, end) -> {
+            RowWalk w = new RowWalk(shape, x);
+            w.seek(start);
+            RowReader r = new RowReader(x, n, w.innerStride(0));
+            for (int row = start; row < end; row++, w.next()) {
+                mapRow(op, p, r.segment(), r.load(w.offset(0)), os, 4L * row * n, n);
+            }
+        });
+        return out;
+    }
+
+    /** op applied to {@code a} and {@code b} broadcast together → new contiguous F32 tensor. */
+    static Tensor zip(Zip op, Tensor a, Tensor b) {
+        int[] shape = Shapes.broadcast(a.shape(), b.shape());
+        Tensor out = Tensor.zeros(shape);
+        MemorySegment os = out.storage().segment();
+        RowWalk plan = new RowWalk(shape, a, b);
+        int n = plan.rowLength();
+        Parallel.rows(plan.rows(), n, (start, end) -> {
+            RowWalk w = new RowWalk(shape, a, b);
+            w.seek(start);
+            RowReader ra = new RowReader(a, n, w.innerStride(0)), rb = new RowReader(b, n, w.innerStride(1));
+            for (int row = start; row < end; row++, w.next()) {
+                long ao = ra.load(w.offset(0)), bo = rb.load(w.offset(1));
+                zipRow(op, ra.segment(), ao, rb.segment(), bo, os, 4L * row * n, n);
+            }
+        });
+        return out;
+    }
+}

@@ -1,0 +1,118 @@
+package org.visualchat.tensor.ops;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
+import org.visualchat.tensor.DType;
+import org.visualchat.tensor.Shapes;
+import org.visualchat.tensor.Tensor;
+
+import java.lang.foreign.MemorySegment;
+
+import static org.visualchat.tensor.ops.VecMath.L;
+import static org.visualchat.tensor.ops.VecMath.lanes;
+import static org.visualchat.tensor.ops.VecMath.load;
+import static org.visualchat.tensor.ops.VecMath.store;
+
+/**
+ * Rotary position embedding (Su et al., RoFormer): each pair of a head vector is rotated by the angle
+ * p·theta^(−2i/D) for pair i at position p. The two pairings in use (formats.md §1.3):
+ * HF's rotate_half pairs (i, i + D/2); Meta / GGUF pair neighbours (2i, 2i + 1).
+ *
+ * <pre>{@code
+ * Tensor q = Rope.rope(q, Tensor.ofInts(new int[]{0, 1, 2, 3}, 4), 10000f, Rope.Layout.HALF);  // q [B, H, 4, D]
+ * }</pre>
+ */
+public final class Rope {
+    private Rope() {}
+
+    public enum Layout {
+        /** HF rotate_half: pairs (i, i + D/2). */
+        HALF,
+        /** Meta / llama.cpp: pairs (2i, 2i + 1). */
+        INTERLEAVED
+    }
+
+    private static final VectorShuffle<Float> SWAP_PAIRS = VectorShuffle.fromOp(VecMath.S, i -> i ^ 1);
+
+    /**
+     * Rotates x [..., S, D] (D even) by the positions: I32/I64 [S] shared by all rows, or [B, S] with
+     * B = x.dim(0). Returns a new contiguous F32 tensor.
+     */
+    public static Tensor rope(Tensor x, Tensor positions, float theta, Layout layout) {
+        return rotate(x, positions, theta, layout, 1f);
+    }
+
+    /** The backward of {@link #rope}: rotation by the negated angles (the transpose of a rotation). */
+    public static Tensor ropeBackward(Tensor grad, Tensor positions, float theta, Layout layout) {
+        return rotate(grad, positions, theta, layout, -1f);
+    }
+
+    private static Tensor rotate(Tensor x, Tensor positions, float theta, Layout layout, float sign) {
+        int[] shape = x.shape();
+        if (x.rank() < 2) throw new IllegalArgumentException("rope input must be [..., seq, headDim], got " + Shapes.toString(shape));
+        int d = x.dim(-1), seq = x.dim(-2);
+        if (d % 2 != 0) throw new IllegalArgumentException("rope head dim must be even, got " + d);
+        long[] pos = readPositions(positions, x);
+        boolean perBatch = positions.rank() == 2;
+        long maxPos = 0;
+        for (long p : pos) {
+            if (p < 0) throw new IllegalArgumentException("rope position " + p + " is negative");
+            maxPos = Math.max(maxPos, p);
+        }
+        RopeTable table = RopeTable.get(theta, d, layout, maxPos);
+        Tensor out = Tensor.zeros(shape);
+        MemorySegment os = out.storage().segment();
+        RowWalk plan = new RowWalk(shape, x);
+        int rowsPerBatch = x.dim(0) == 0 ? 1 : plan.rows() / x.dim(0);
+        Parallel.rows(plan.rows(), d, (start, end) -> {
+            RowWalk w = new RowWalk(shape, x);
+            w.seek(start);
+            RowReader rx = new RowReader(x, d, w.innerStride(0));
+            for (int r = start; r < end; r++, w.next()) {
+                int s = r % seq;
+                long p = perBatch ? pos[(r / rowsPerBatch) * seq + s] : pos[s];
+                long xo = rx.load(w.offset(0)), to = 4L * p * d, oo = 4L * r * d;
+                if (layout == Layout.HALF) rotateHalf(rx.segment(), xo, table, to, sign, os, oo, d);
+                else rotateInterleaved(rx.segment(), xo, table, to, sign, os, oo, d);
+            }
+        });
+        return out;
+    }
+
+    private static long[] readPositions(Tensor positions, Tensor x) {
+        if (positions.dtype() != DType.I32 && positions.dtype() != DType.I64) {
+            throw new IllegalArgumentException("rope positions must be I32 or I64, got " + positions.dtype());
+        }
+        int seq = x.dim(-2);
+        boolean shared = positions.rank() == 1 && positions.dim(0) == seq;
+        boolean perBatch = positions.rank() == 2 && x.rank() >= 3 && positions.dim(0) == x.dim(0) && positions.dim(1) == seq;
+        if (!shared && !perBatch) {
+            throw new IllegalArgumentException("rope positions must be [" + seq + "] or [" + (x.rank() >= 3 ? x.dim(0) : "B") + ", " + seq + "] for input " + Shapes.toString(x.shape()) + ", got " + Shapes.toString(positions.shape()));
+        }
+        return positions.toLongArray();
+    }
+
+    /** out[j] = x[j]·cos[j] + x[j ± D/2]·sin[j], both halves per step. */
+    private static void rotateHalf(MemorySegment xs, long xo, RopeTable t, long to, float sign, MemorySegment os, long oo, int d) {
+        int h = d / 2;
+        long second = 4L * h;
+        for (int i = 0; i < h; i += L) {
+            VectorMask<Float> m = lanes(i, h);
+            FloatVector x1 = load(xs, xo, i, m), x2 = load(xs, xo + second, i, m);
+            FloatVector s1 = load(t.sin, to, i, m).mul(sign), s2 = load(t.sin, to + second, i, m).mul(sign);
+            store(x2.fma(s1, x1.mul(load(t.cos, to, i, m))), os, oo, i, m);
+            store(x1.fma(s2, x2.mul(load(t.cos, to + second, i, m))), os, oo + second, i, m);
+        }
+    }
+
+    /** out[j] = x[j]·cos[j] + x[j xor 1]·sin[j]. */
+    private static void rotateInterleaved(MemorySegment xs, long xo, RopeTable t, long to, float sign, MemorySegment os, long oo, int d) {
+        for (int i = 0; i < d; i += L) {
+            VectorMask<Float> m = lanes(i, d);
+            FloatVector x = load(xs, xo, i, m);
+            FloatVector partner = x.rearrange(SWAP_PAIRS);
+            store(partner.fma(load(t.sin, to, i, m).mul(sign), x.mul(load(t.cos, to, i, m))), os, oo, i, m);
+        }
+    }
+}

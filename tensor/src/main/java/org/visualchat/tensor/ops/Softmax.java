@@ -1,0 +1,102 @@
+package org.visualchat.tensor.ops;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import org.visualchat.tensor.Shapes;
+import org.visualchat.tensor.Tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+
+import static org.visualchat.tensor.ops.VecMath.L;
+import static org.visualchat.tensor.ops.VecMath.lanes;
+import static org.visualchat.tensor.ops.VecMath.load;
+
+/**
+ * Softmax over the last dimension, numerically stable: softmax(x)ᵢ = exp(xᵢ − m) / Σⱼ exp(xⱼ − m) with
+ * m = maxⱼ xⱼ. An optional additive mask (broadcast to x, may hold −inf) is added first; a row whose
+ * every entry is −inf (fully masked) gives zeros rather than NaN, and −inf under logSoftmax.
+ *
+ * <pre>{@code
+ * Tensor causal = ...;                              // [S, S]: 0 on/below the diagonal, −inf above
+ * Tensor p = Softmax.softmax(scores, causal);       // scores [B, H, S, S]
+ * }</pre>
+ */
+public final class Softmax {
+    private Softmax() {}
+
+    public static Tensor softmax(Tensor x) {
+        return rows(x, null, false);
+    }
+
+    public static Tensor softmax(Tensor x, Tensor additiveMask) {
+        int[] shape = x.shape();
+        if (!Arrays.equals(Shapes.broadcast(additiveMask.shape(), shape), shape)) {
+            throw new IllegalArgumentException("softmax mask " + Shapes.toString(additiveMask.shape()) + " does not broadcast to scores " + Shapes.toString(shape));
+        }
+        return rows(x, additiveMask, false);
+    }
+
+    /** log(softmax(x)) = x − m − log Σ exp(x − m), without forming the softmax. */
+    public static Tensor logSoftmax(Tensor x) {
+        return rows(x, null, true);
+    }
+
+    private static Tensor rows(Tensor x, Tensor mask, boolean log) {
+        int[] shape = x.shape();
+        Tensor out = Tensor.zeros(shape);
+        MemorySegment os = out.storage().segment();
+        Tensor[] operands = mask == null ? new Tensor[] {x} : new Tensor[] {x, mask};
+        RowWalk plan = new RowWalk(shape, operands);
+        int n = plan.rowLength();
+        Parallel.rows(plan.rows(), n, (start, end) -> {
+            RowWalk w = new RowWalk(shape, operands);
+            w.seek(start);
+            RowReader rx = new RowReader(x, n, w.innerStride(0));
+            RowReader rm = mask == null ? null : new RowReader(mask, n, w.innerStride(1));
+            for (int r = start; r < end; r++, w.next()) {
+                long xo = rx.load(w.offset(0)), oo = 4L * r * n;
+                if (rm == null) {
+                    row(rx.segment(), xo, os, oo, n, log);
+                } else {
+                    Pointwise.zipRow(Pointwise.Zip.ADD, rx.segment(), xo, rm.segment(), rm.load(w.offset(1)), os, oo, n);
+                    row(os, oo, os, oo, n, log);
+                }
+            }
+        });
+        return out;
+    }
+
+    /**
+     * (log-)softmax of the F32 row at {@code src+so} into {@code dst+doff} ({@code src} may be {@code dst}).
+     * Also the kernel of {@link Loss}.
+     */
+    static void row(MemorySegment src, long so, MemorySegment dst, long doff, int n, boolean log) {
+        float max = Reduce.rowMax(src, so, n);
+        if (max == Float.NEGATIVE_INFINITY) {
+            dst.asSlice(doff, 4L * n).fill((byte) 0);
+            if (log) Pointwise.mapRow(Pointwise.Map.ADD_SCALAR, Float.NEGATIVE_INFINITY, dst, doff, dst, doff, n);
+            return;
+        }
+        if (log) {
+            float sum = expShift(src, so, max, null, 0, n);
+            Pointwise.mapRow(Pointwise.Map.ADD_SCALAR, -(max + (float) Math.log(sum)), src, so, dst, doff, n);
+        } else {
+            float sum = expShift(src, so, max, dst, doff, n);
+            Pointwise.mapRow(Pointwise.Map.MUL_SCALAR, 1f / sum, dst, doff, dst, doff, n);
+        }
+    }
+
+    /** Σ exp(xᵢ − max), also storing each term into {@code dst} unless it is null. */
+    private static float expShift(MemorySegment src, long so, float max, MemorySegment dst, long doff, int n) {
+        FloatVector acc = FloatVector.zero(VecMath.S);
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> m = lanes(i, n);
+            FloatVector e = load(src, so, i, m).sub(max).lanewise(VectorOperators.EXP);
+            acc = acc.add(e, m);
+            if (dst != null) VecMath.store(e, dst, doff, i, m);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+}

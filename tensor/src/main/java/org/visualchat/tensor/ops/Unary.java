@@ -1,0 +1,41 @@
+package org.visualchat.tensor.ops;
+
+import org.visualchat.tensor.Tensor;
+
+import static org.visualchat.tensor.ops.Pointwise.Map;
+
+/**
+ * Element-wise functions of one tensor. Inputs may have any strides and any float dtype; the result
+ * is a new contiguous F32 tensor of the same shape. Transcendentals use the Vector API's lane-wise
+ * EXP/LOG/TANH (SVML on x86, about 1 ulp); erf is this project's own fit (see {@link #erf}).
+ */
+public final class Unary {
+    private Unary() {}
+
+    public static Tensor exp(Tensor x) { return Pointwise.map(Map.EXP, x, 0); }
+    public static Tensor log(Tensor x) { return Pointwise.map(Map.LOG, x, 0); }
+    public static Tensor sqrt(Tensor x) { return Pointwise.map(Map.SQRT, x, 0); }
+    /** 1/√x */
+    public static Tensor rsqrt(Tensor x) { return Pointwise.map(Map.RSQRT, x, 0); }
+    public static Tensor tanh(Tensor x) { return Pointwise.map(Map.TANH, x, 0); }
+    /** 1/(1 + e^−x) */
+    public static Tensor sigmoid(Tensor x) { return Pointwise.map(Map.SIGMOID, x, 0); }
+    /** x·sigmoid(x) (LLaMA's MLP activation) */
+    public static Tensor silu(Tensor x) { return Pointwise.map(Map.SILU, x, 0); }
+    public static Tensor relu(Tensor x) { return Pointwise.map(Map.RELU, x, 0); }
+    public static Tensor neg(Tensor x) { return Pointwise.map(Map.NEG, x, 0); }
+    public static Tensor abs(Tensor x) { return Pointwise.map(Map.ABS, x, 0); }
+    public static Tensor square(Tensor x) { return Pointwise.map(Map.SQUARE, x, 0); }
+
+    /** Exact GELU 0.5·x·(1 + erf(x/√2)); relative error ≤ 5e-7 including the far negative tail. */
+    public static Tensor gelu(Tensor x) { return Pointwise.map(Map.GELU, x, 0); }
+
+    /** GELU's tanh approximation 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
+    public static Tensor geluTanh(Tensor x) { return Pointwise.map(Map.GELU_TANH, x, 0); }
+
+    /** x·sigmoid(1.702·x), the GELU variant of OpenAI CLIP. */
+    public static Tensor quickGelu(Tensor x) { return Pointwise.map(Map.QUICK_GELU, x, 0); }
+
+    /** The error function; max relative error 2e-7 (float has 6e-8 per rounding). */
+    public static Tensor erf(Tensor x) { return Pointwise.map(Map.ERF, x, 0); }
+}
