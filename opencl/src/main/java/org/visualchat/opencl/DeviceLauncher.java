@@ -32,7 +32,7 @@ final class DeviceLauncher {
     // ------------------------------------------------------------------ transfers
     void armCanary() {
         program.op = OP_CANARY;
-        run1D(1, 1, "canary");
+        run1D(1, ROW_GROUP, "canary");
     }
 
     /** A fresh staging array is a fresh Aparapi buffer, created by copying exactly these values. */
@@ -133,11 +133,11 @@ final class DeviceLauncher {
         execute(device.createRange(rows * ROW_GROUP, ROW_GROUP), kind == NORM_RMS ? "rmsNorm" : "layerNorm");
     }
 
-    void rope(int layout, int src, int dst, int batch, int heads, int seq, int headDim, int positions, int posBatchStride, float theta) {
+    void rope(int layout, int src, int dst, int batch, int heads, int seq, int headDim, int positions, int posBatchStride, int cos, int sin) {
         DeviceProgram p = program;
         p.op = OP_ROPE;
         p.sub = layout; p.src = src; p.dst = dst; p.ropeH = heads; p.ropeS = seq; p.cols = headDim;
-        p.posOff = positions; p.posBatchStride = posBatchStride; p.param = theta;
+        p.posOff = positions; p.posBatchStride = posBatchStride; p.cosOff = cos; p.sinOff = sin;
         p.n = batch * heads * seq * (headDim / 2);
         run1D(p.n, ROW_GROUP, "rope");
     }

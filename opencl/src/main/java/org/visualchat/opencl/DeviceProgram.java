@@ -28,7 +28,8 @@ final class DeviceProgram extends Kernel {
             OP_MATMUL = 5, OP_LINEAR_RAW = 6, OP_BINARY = 7, OP_UNARY = 8, OP_SOFTMAX = 9, OP_NORM = 10,
             OP_ROPE = 11, OP_EMBEDDING = 12;
 
-    static final int BIN_ADD = 0, BIN_SUB = 1, BIN_MUL = 2, BIN_DIV = 3, BIN_MAX = 4, BIN_MIN = 5;
+    /** BIN_FIRST copies operand a through its strides: a transpose or broadcast materialised. */
+    static final int BIN_ADD = 0, BIN_SUB = 1, BIN_MUL = 2, BIN_DIV = 3, BIN_MAX = 4, BIN_MIN = 5, BIN_FIRST = 6;
 
     static final int UN_EXP = 0, UN_LOG = 1, UN_SQRT = 2, UN_RSQRT = 3, UN_TANH = 4, UN_SIGMOID = 5, UN_SILU = 6,
             UN_RELU = 7, UN_NEG = 8, UN_ABS = 9, UN_SQUARE = 10, UN_GELU = 11, UN_GELU_TANH = 12,
@@ -72,13 +73,13 @@ final class DeviceProgram extends Kernel {
     // broadcast binary: 4-d output dims and the two operands' strides (0 where broadcast)
     int d0, d1, d2, d3;
     int aS0, aS1, aS2, aS3, bS0, bS1, bS2, bS3;
-    // unary parameter; norm epsilon; rope theta
+    // unary parameter; norm epsilon
     float param;
     // row kernels: rows × cols; weight/bias offsets (−1 = absent); masks (offsets −1 = absent)
     int rows, cols, wOff, biasOff, wCode;
     int mAOff, mAS0, mAS1, mAS2, mAS3, mBOff, mBS0, mBS1, mBS2, mBS3;
     // rope: heads and sequence length of x [B, H, S, D]; positions stride per batch (0 = shared)
-    int ropeH, ropeS, posOff, posBatchStride;
+    int ropeH, ropeS, posOff, posBatchStride, cosOff, sinOff;
 
     DeviceProgram(int heapFloats, int rawBytes, int intCount) {
         heap = new float[heapFloats];
@@ -206,6 +207,7 @@ final class DeviceProgram extends Kernel {
             else if (sub == BIN_DIV) y = a / b;
             else if (sub == BIN_MAX) y = max(a, b);
             else if (sub == BIN_MIN) y = min(a, b);
+            else if (sub == BIN_FIRST) y = a;
             heap[dst + i] = y;
         }
     }
@@ -330,8 +332,10 @@ final class DeviceProgram extends Kernel {
 
     // ------------------------------------------------------------------ rotary embedding
     /**
-     * Rotates pair i of x [B, H, S, D] at position p by p·θ^(−2i/D). HALF pairs (i, i + D/2) (HF
-     * rotate_half), INTERLEAVED pairs (2i, 2i + 1) (Meta). One work-item per pair; writes to dst.
+     * Rotates pair i of x [B, H, S, D] at position p by the angle p·θ^(−2i/D), whose cos and sin come
+     * from the host-built table [positions, D/2] at {@link #cosOff}/{@link #sinOff} (angles formed in
+     * double there, as the CPU RopeTable does). HALF pairs (i, i + D/2) (HF rotate_half), INTERLEAVED
+     * pairs (2i, 2i + 1) (Meta). One work-item per pair; writes to dst.
      */
     private void rope() {
         int g = getGlobalId();
@@ -339,9 +343,8 @@ final class DeviceProgram extends Kernel {
             int halfD = cols / 2;
             int i = g % halfD, row = g / halfD;
             int s = row % ropeS, b = row / (ropeS * ropeH);
-            float p = ints[posOff + b * posBatchStride + s];
-            float angle = p * pow(param, -(2f * i) / cols);
-            float cs = cos(angle), sn = sin(angle);
+            int at = ints[posOff + b * posBatchStride + s] * halfD + i;
+            float cs = heap[cosOff + at], sn = heap[sinOff + at];
             int i1 = i, i2 = i + halfD;
             if (sub == ROPE_INTERLEAVED) {
                 i1 = 2 * i;

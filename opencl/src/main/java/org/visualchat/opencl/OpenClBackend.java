@@ -4,6 +4,7 @@ import com.aparapi.device.OpenCLDevice;
 import org.visualchat.tensor.DType;
 import org.visualchat.tensor.Shapes;
 import org.visualchat.tensor.Tensor;
+import org.visualchat.tensor.ops.Rope;
 
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
@@ -38,6 +39,7 @@ public final class OpenClBackend implements AutoCloseable {
     private final DeviceLauncher launcher;
     private final DeviceArena heap, raw, ints;
     private final List<long[]> releasedSerials = new ArrayList<>();
+    private final RopeTables ropeTables = new RopeTables();
     private long nextSerial;
     private TransferStats stats = new TransferStats(0, 0, 0, 0);
 
@@ -64,6 +66,9 @@ public final class OpenClBackend implements AutoCloseable {
     }
 
     public TransferStats transfers() { return stats; }
+
+    /** Whether the device program is bound to the OpenCL device (false would mean Aparapi's Java fallback). */
+    public boolean ranOnOpenCl() { return program.isRunningCL(); }
 
     /** Frees the device program and its buffers. */
     @Override
@@ -172,9 +177,15 @@ public final class OpenClBackend implements AutoCloseable {
 
     private void requireLive(DeviceTensor t, String op) {
         if (t.owner() != this) throw new IllegalArgumentException(op + ": " + t + " belongs to another OpenCL backend");
+        if (!isLive(t)) throw new IllegalStateException(op + ": " + t + " was released when its scope closed");
+    }
+
+    /** False once a scope that allocated {@code t} has closed. */
+    boolean isLive(DeviceTensor t) {
         for (long[] r : releasedSerials) {
-            if (t.serial() >= r[0] && t.serial() < r[1]) throw new IllegalStateException(op + ": " + t + " was released when its scope closed");
+            if (t.serial() >= r[0] && t.serial() < r[1]) return false;
         }
+        return true;
     }
 
     private void requireF32(DeviceTensor t, String op) {
@@ -251,6 +262,23 @@ public final class OpenClBackend implements AutoCloseable {
         DeviceTensor c = newF32(out);
         if (c.numel() > 0) launcher.binary(op, a.offset(), broadcastStrides(a.shape(), out), b.offset(), broadcastStrides(b.shape(), out), c.offset(), padTo4(out));
         return c;
+    }
+
+    /** A contiguous copy of x with dims d0 and d1 swapped (rank ≤ 4), e.g. [B, S, H, D] → [B, H, S, D]. */
+    public DeviceTensor transpose(DeviceTensor x, int d0, int d1) {
+        requireF32(x, "transpose");
+        int rank = x.rank(), a = Shapes.dim(d0, rank), b = Shapes.dim(d1, rank);
+        int[] shape = x.shape(), strides = broadcastStrides(shape, shape);
+        int[] outShape = shape.clone();
+        outShape[a] = shape[b];
+        outShape[b] = shape[a];
+        int pad = 4 - rank;
+        int[] readStrides = strides.clone();
+        readStrides[pad + a] = strides[pad + b];
+        readStrides[pad + b] = strides[pad + a];
+        DeviceTensor y = newF32(outShape);
+        if (y.numel() > 0) launcher.binary(BIN_FIRST, x.offset(), readStrides, x.offset(), new int[4], y.offset(), padTo4(outShape));
+        return y;
     }
 
     public DeviceTensor add(DeviceTensor a, float s) { return unary(UN_ADD_SCALAR, s, a); }
@@ -348,23 +376,29 @@ public final class OpenClBackend implements AutoCloseable {
     // ------------------------------------------------------------------ rope, embedding
 
     /**
-     * Rotary embedding of x [B, H, S, D] at positions (I32 device tensor [S] shared, or [B, S]);
-     * pair i at position p turns by p·θ^(−2i/D).
+     * Rotary embedding of x [B, H, S, D] at host positions (I32/I64 [S] shared, or [B, S]); pair i at
+     * position p turns by p·θ^(−2i/D) (cos/sin from a device table, see {@link RopeTables}).
      */
-    public DeviceTensor rope(DeviceTensor x, DeviceTensor positions, float theta, RopeLayout layout) {
+    public DeviceTensor rope(DeviceTensor x, Tensor positions, float theta, Rope.Layout layout) {
         requireF32(x, "rope");
-        requireLive(positions, "rope");
         if (x.rank() != 4 || x.dim(3) % 2 != 0) throw new IllegalArgumentException("rope needs x [B, H, S, D] with even D, got " + x);
         int b = x.dim(0), h = x.dim(1), s = x.dim(2), d = x.dim(3);
         boolean shared = positions.rank() == 1 && positions.dim(0) == s;
         boolean perBatch = positions.rank() == 2 && positions.dim(0) == b && positions.dim(1) == s;
-        if (positions.dtype() != DType.I32 || !(shared || perBatch)) {
-            throw new IllegalArgumentException("rope positions must be I32 [" + s + "] or [" + b + ", " + s + "], got " + positions);
+        if (positions.dtype().isFloating() || !(shared || perBatch)) {
+            throw new IllegalArgumentException("rope positions must be I32/I64 [" + s + "] or [" + b + ", " + s + "], got " + positions);
         }
+        long max = 0;
+        for (long p : positions.toLongArray()) {
+            if (p < 0) throw new IllegalArgumentException("rope position " + p + " is negative");
+            max = Math.max(max, p);
+        }
+        RopeTables.Table table = ropeTables.get(this, theta, d, max);
+        DeviceTensor pos = upload(positions);
         DeviceTensor y = newF32(x.shape());
         if (y.numel() > 0) {
-            launcher.rope(layout == RopeLayout.HALF ? ROPE_HALF : ROPE_INTERLEAVED, x.offset(), y.offset(), b, h, s, d,
-                    positions.offset(), shared ? 0 : s, theta);
+            launcher.rope(layout == Rope.Layout.HALF ? ROPE_HALF : ROPE_INTERLEAVED, x.offset(), y.offset(), b, h, s, d,
+                    pos.offset(), shared ? 0 : s, table.cos().offset(), table.sin().offset());
         }
         return y;
     }
