@@ -7,6 +7,8 @@ import org.visualchat.tensor.Tensor;
 import org.visualchat.tensor.ops.Rope;
 
 import java.lang.foreign.ValueLayout;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -30,8 +32,13 @@ import static org.visualchat.opencl.DeviceProgram.*;
  * why); {@link #scope()} frees activations in bulk. Not thread-safe: one backend per thread of work.
  */
 public final class OpenClBackend implements AutoCloseable {
-    /** Arena sizes: F32 elements, raw weight bytes (BF16/F16/Q8_0), I32 elements. */
+    /**
+     * Arena sizes: F32 elements, raw weight bytes (BF16/F16/Q8_0), I32 elements. The float arena is at
+     * least {@link #MIN_HEAP_FLOATS} (32 MiB) so that G1 allocates it as a humongous object, which it
+     * never moves (except in a last-ditch collection before OutOfMemoryError).
+     */
     public record Capacity(int heapFloats, int rawBytes, int ints) {
+        public static final int MIN_HEAP_FLOATS = 8 << 20;
         public static final Capacity DEFAULT = new Capacity(16 << 20, 64 << 20, 1 << 20);
     }
 
@@ -44,12 +51,27 @@ public final class OpenClBackend implements AutoCloseable {
     private TransferStats stats = new TransferStats(0, 0, 0, 0);
 
     private OpenClBackend(OpenCLDevice device, Capacity capacity) {
-        program = new DeviceProgram(capacity.heapFloats(), capacity.rawBytes(), capacity.ints());
+        requireG1();
+        program = new DeviceProgram(Math.max(capacity.heapFloats(), Capacity.MIN_HEAP_FLOATS), capacity.rawBytes(), capacity.ints());
         launcher = new DeviceLauncher(device, program);
         heap = new DeviceArena("float", "floats", HEAP_RESERVED, capacity.heapFloats());
         raw = new DeviceArena("byte", "bytes", 0, capacity.rawBytes());
         ints = new DeviceArena("int", "ints", 0, capacity.ints());
         launcher.armCanary();
+    }
+
+    /**
+     * Aparapi keeps each device buffer tied to a Java array and rebuilds it from host memory whenever
+     * the collector moves that array; results computed on the device would be lost. G1 never moves the
+     * humongous float arena; Parallel and Serial GC compact the old generation, so they are refused.
+     */
+    private static void requireG1() {
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            if (gc.getName().startsWith("G1 ")) return;
+        }
+        throw new IllegalStateException("the OpenCL backend needs the G1 collector (the JVM default; this JVM runs "
+                + ManagementFactory.getGarbageCollectorMXBeans().stream().map(GarbageCollectorMXBean::getName).toList()
+                + "): other collectors move the arrays Aparapi's device buffers are tied to. Start the JVM with -XX:+UseG1GC");
     }
 
     /** Opens {@code opencl} (first device) or {@code opencl:N} with the default capacity. */
@@ -151,8 +173,8 @@ public final class OpenClBackend implements AutoCloseable {
         int count = Math.toIntExact(t.numel());
         float[] out = launcher.copyOut(t.offset(), count);
         if (out[count] != 1f) {
-            // Aparapi rebuilt the device buffer from the host mirror (it does so when the JVM moves the
-            // array): uploaded data survived, results computed on the device since then did not.
+            // Aparapi rebuilt the device buffer from the host mirror (it does so if the JVM moves the array,
+            // which requireG1 makes a last-ditch-GC-only event): uploads survived, device results did not.
             launcher.armCanary();
             throw new IllegalStateException("the OpenCL float arena was rebuilt from host memory (the JVM moved its mirror array); "
                     + "device-computed values are lost, uploaded tensors are intact: recompute and download again");

@@ -37,8 +37,8 @@ class DeviceSelectionTest {
             assertTrue(gpu.ranOnOpenCl(), "Aparapi fell back to Java threads");
             assertThrows(IllegalStateException.class, () -> gpu.download(scratch));
             assertArrayEquals(new float[] {1, 2, 3}, gpu.download(kept).toFloatArray());
-            IllegalStateException full = assertThrows(IllegalStateException.class, () -> gpu.upload(Tensor.zeros(1 << 16)));
-            assertTrue(full.getMessage().contains("float arena is full"), full.getMessage());
+            IllegalStateException full = assertThrows(IllegalStateException.class, () -> gpu.upload(Tensor.ofInts(new int[2000], 2000)));
+            assertTrue(full.getMessage().contains("int arena is full"), full.getMessage());
         }
     }
 }
