@@ -1,0 +1,215 @@
+package org.visualchat.tensor.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+import org.visualchat.tensor.Storage;
+import org.visualchat.tensor.WorkerPool;
+
+import java.lang.foreign.MemorySegment;
+
+import static org.visualchat.tensor.kernels.Dequantize.F;
+import static org.visualchat.tensor.kernels.Dequantize.LANES;
+import static org.visualchat.tensor.kernels.Dequantize.LE;
+
+/**
+ * Single-precision GEMM C = A·B (Goto/BLIS blocking): a K-slice of one operand is packed into panels
+ * that stay in L1 ("vector" panels, NR columns wide, read as whole vectors), the other into row panels
+ * that stay in L2 ("scalar" panels, MR rows, each value broadcast), and an MR×NR register tile of C is
+ * accumulated by a {@link #microKernel} that does MR·NR/LANES FMAs per two vector loads.
+ *
+ * <p>Packing is where layouts are absorbed: a transposed or strided operand, a BF16/F16 one, or a
+ * Q8_0/Q4_0 weight is converted into the same F32 panels, so every case runs the same micro-kernel.
+ * Which operand gets which role is chosen so that the big operand is packed by cheap contiguous
+ * copies: for C = X·Wᵀ with W stored [N, K] (a linear layer), Cᵀ = W·Xᵀ is computed instead, W's rows
+ * becoming the broadcast panels (dequantized row by row) and the small X the vector panels.
+ *
+ * <p>Work is split across the {@link WorkerPool} by batch and then by output rows or columns (along
+ * the larger operand, so the operand each thread packs redundantly is the small one). Each thread
+ * packs into its own buffers, allocated once per thread. The K loop runs in the same order whatever the
+ * split, so results do not depend on the thread count.
+ */
+public final class Gemm {
+    private Gemm() {}
+
+    /** Register tile: MR rows (broadcast values) × NR columns (two vectors); 16 accumulators at 512 bits. */
+    static final int MR = 8;
+    static final int NR = 2 * LANES;
+    /**
+     * K slice per micro-kernel call. 256 keeps a KC×NR vector panel (32 KiB at 512 bits) in L1 (48 KiB
+     * on Zen 5). With a transposed output every tile store is a gather, so there the slice is longer
+     * (the panel then streams from L2, which sustains the 2 loads per 8 FMAs easily).
+     */
+    static final int KC = 256;
+    static final int KC_TRANSPOSED_OUTPUT = 1024;
+    /** A block of scalar panels (256 KiB) stays in L2 while the vector panels pass by. */
+    private static final int SCALAR_BLOCK_FLOATS = 1 << 16;
+    /**
+     * Vector panels are packed for the whole K range at once (the small operand: activations, or B of
+     * a square GEMM), at most this many floats (8 MiB); wider operands are done in column chunks.
+     */
+    private static final int VECTOR_BLOCK_FLOATS = 1 << 21;
+    /** MR floats: one column of a register tile, gathered from the tile buffer at stride NR. */
+    private static final VectorSpecies<Float> COLUMN = VectorSpecies.of(float.class, VectorShape.forBitSize(MR * 32));
+    private static final int[] COLUMN_INDEX = java.util.stream.IntStream.range(0, MR).map(i -> i * NR).toArray();
+    /** Below this many multiply-adds a call is not worth waking the pool for. */
+    private static final long PARALLEL_THRESHOLD = 1L << 18;
+
+    /** Per-thread packing buffers, grown once to the largest block this thread has packed. */
+    private static final class Workspace {
+        final float[] scalarPanels = new float[SCALAR_BLOCK_FLOATS];
+        float[] vectorPanels = new float[0];
+        final float[] tile = new float[MR * NR];
+
+        float[] vectorPanels(int floats) {
+            if (vectorPanels.length < floats) vectorPanels = new float[floats];
+            return vectorPanels;
+        }
+    }
+
+    private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
+
+    /**
+     * For each batch p: C_p = A_p·B_p with A_p [m, k] at element {@code aOffsets[p]}, B_p [k, n] at
+     * {@code bOffsets[p]}, C_p [m, n] (F32, written, not accumulated) at {@code cOffsets[p]}.
+     * Quantized operands must be contiguous along k.
+     */
+    public static void multiply(Operand a, long[] aOffsets, Operand b, long[] bOffsets, Operand c, long[] cOffsets, int m, int n, int k) {
+        // Cᵀ = Bᵀ·Aᵀ when B is stored k-contiguous (a weight [N, K]): its rows then pack by plain copies.
+        boolean swap = b.colStride() != 1 && b.rowStride() == 1 || b.dtype().isQuantized();
+        Operand s = swap ? b.transposed() : a, v = swap ? a.transposed() : b, out = swap ? c.transposed() : c;
+        long[] sOffsets = swap ? bOffsets : aOffsets, vOffsets = swap ? aOffsets : bOffsets;
+        int rows = swap ? n : m, cols = swap ? m : n;
+        if (v.dtype().isQuantized() || s.dtype().isQuantized() && s.colStride() != 1) {
+            throw new IllegalArgumentException("a block-quantized matmul operand must be a weight stored contiguous along k");
+        }
+        int batches = cOffsets.length, threads = WorkerPool.get().threads();
+        boolean splitRows = rows >= cols;
+        int units = splitRows ? ceilDiv(rows, MR) : ceilDiv(cols, NR);
+        boolean small = (long) rows * cols * k * batches < PARALLEL_THRESHOLD;
+        int splits = batches >= threads || small ? 1 : Math.min(threads, units);
+        WorkerPool.get().parallelForChunks(batches * splits, 1, (first, end) -> {
+            for (int t = first; t < end; t++) {
+                int p = t / splits, part = t % splits;
+                int lo = ceilDiv(units * part, splits), hi = ceilDiv(units * (part + 1), splits);
+                int r0 = 0, r1 = rows, c0 = 0, c1 = cols;
+                if (splitRows) { r0 = lo * MR; r1 = Math.min(rows, hi * MR); }
+                else { c0 = lo * NR; c1 = Math.min(cols, hi * NR); }
+                if (r0 < r1 && c0 < c1) block(s, sOffsets[p], v, vOffsets[p], out, cOffsets[p], r0, r1, c0, c1, k);
+            }
+        });
+    }
+
+    /** The rows [r0, r1) × columns [c0, c1) of C = S·V, on the calling thread. */
+    private static void block(Operand s, long sBase, Operand v, long vBase, Operand c, long cBase, int r0, int r1, int c0, int c1, int depth) {
+        Workspace ws = WORKSPACE.get();
+        if (depth == 0) {
+            java.util.Arrays.fill(ws.tile, 0f);
+            for (int i = r0; i < r1; i += MR)
+                for (int j = c0; j < c1; j += NR) store(ws.tile, c, cBase + i * c.rowStride() + j * c.colStride(), Math.min(MR, r1 - i), Math.min(NR, c1 - j), false);
+            return;
+        }
+        int kcMax = c.colStride() == 1 ? KC : KC_TRANSPOSED_OUTPUT;
+        int mcMax = Math.max(MR, SCALAR_BLOCK_FLOATS / kcMax / MR * MR);
+        int ncMax = Math.max(NR, VECTOR_BLOCK_FLOATS / depth / NR * NR);
+        for (int jc = c0; jc < c1; jc += ncMax) {
+            int nc = Math.min(ncMax, c1 - jc);
+            // Panel jr holds all of K: its slice for K offset pc starts at jr·depth + pc·NR.
+            float[] vp = ws.vectorPanels(Gemm.ceilDiv(nc, NR) * NR * depth);
+            Packing.vectorPanels(v, vBase + jc * v.colStride(), depth, nc, vp);
+            for (int ic = r0; ic < r1; ic += mcMax) {
+                int mc = Math.min(mcMax, r1 - ic);
+                for (int pc = 0; pc < depth; pc += kcMax) {
+                    int kc = Math.min(kcMax, depth - pc);
+                    Packing.scalarPanels(s, sBase + ic * s.rowStride() + pc * s.colStride(), mc, kc, ws.scalarPanels);
+                    for (int jr = 0; jr < nc; jr += NR) {
+                        for (int ir = 0; ir < mc; ir += MR) {
+                            microKernel(ws.scalarPanels, ir * kc, kc, vp, jr * depth + pc * NR, ws.tile);
+                            long at = cBase + (ic + ir) * c.rowStride() + (jc + jr) * c.colStride();
+                            store(ws.tile, c, at, Math.min(MR, mc - ir), Math.min(NR, nc - jr), pc > 0);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * tile[i][j] = Σ_kk s[i·kc + kk]·v[kk·NR + j] for an MR×NR tile: per kk, two vector loads of V and
+     * MR broadcasts of S feed 2·MR independent FMA chains (enough to cover the FMA latency × 2 pipes).
+     */
+    private static void microKernel(float[] s, int sOff, int kc, float[] v, int vOff, float[] tile) {
+        FloatVector c00 = FloatVector.zero(F), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        FloatVector c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00, c70 = c00, c71 = c00;
+        int s0 = sOff, s1 = s0 + kc, s2 = s1 + kc, s3 = s2 + kc, s4 = s3 + kc, s5 = s4 + kc, s6 = s5 + kc, s7 = s6 + kc;
+        for (int kk = 0; kk < kc; kk++) {
+            int vi = vOff + kk * NR;
+            FloatVector b0 = FloatVector.fromArray(F, v, vi), b1 = FloatVector.fromArray(F, v, vi + LANES);
+            FloatVector a = FloatVector.broadcast(F, s[s0 + kk]);
+            c00 = a.fma(b0, c00); c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(F, s[s1 + kk]);
+            c10 = a.fma(b0, c10); c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(F, s[s2 + kk]);
+            c20 = a.fma(b0, c20); c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(F, s[s3 + kk]);
+            c30 = a.fma(b0, c30); c31 = a.fma(b1, c31);
+            a = FloatVector.broadcast(F, s[s4 + kk]);
+            c40 = a.fma(b0, c40); c41 = a.fma(b1, c41);
+            a = FloatVector.broadcast(F, s[s5 + kk]);
+            c50 = a.fma(b0, c50); c51 = a.fma(b1, c51);
+            a = FloatVector.broadcast(F, s[s6 + kk]);
+            c60 = a.fma(b0, c60); c61 = a.fma(b1, c61);
+            a = FloatVector.broadcast(F, s[s7 + kk]);
+            c70 = a.fma(b0, c70); c71 = a.fma(b1, c71);
+        }
+        c00.intoArray(tile, 0); c01.intoArray(tile, LANES);
+        c10.intoArray(tile, NR); c11.intoArray(tile, NR + LANES);
+        c20.intoArray(tile, 2 * NR); c21.intoArray(tile, 2 * NR + LANES);
+        c30.intoArray(tile, 3 * NR); c31.intoArray(tile, 3 * NR + LANES);
+        c40.intoArray(tile, 4 * NR); c41.intoArray(tile, 4 * NR + LANES);
+        c50.intoArray(tile, 5 * NR); c51.intoArray(tile, 5 * NR + LANES);
+        c60.intoArray(tile, 6 * NR); c61.intoArray(tile, 6 * NR + LANES);
+        c70.intoArray(tile, 7 * NR); c71.intoArray(tile, 7 * NR + LANES);
+    }
+
+    /** Writes (or adds, for K slices after the first) the valid rows × cols of a tile into C at element {@code at}. */
+    private static void store(float[] tile, Operand c, long at, int rows, int cols, boolean accumulate) {
+        MemorySegment seg = c.segment();
+        long rs = c.rowStride(), cs = c.colStride();
+        if (cs == 1 && cols == NR) {
+            for (int i = 0; i < rows; i++) {
+                long byteAt = (at + i * rs) * 4;
+                FloatVector t0 = FloatVector.fromArray(F, tile, i * NR), t1 = FloatVector.fromArray(F, tile, i * NR + LANES);
+                if (accumulate) {
+                    t0 = t0.add(FloatVector.fromMemorySegment(F, seg, byteAt, LE));
+                    t1 = t1.add(FloatVector.fromMemorySegment(F, seg, byteAt + LANES * 4L, LE));
+                }
+                t0.intoMemorySegment(seg, byteAt, LE);
+                t1.intoMemorySegment(seg, byteAt + LANES * 4L, LE);
+            }
+            return;
+        }
+        if (rs == 1 && rows == MR) {
+            // Transposed output (the swapped orientation): each tile column is MR consecutive floats of C.
+            for (int j = 0; j < cols; j++) {
+                long byteAt = (at + j * cs) * 4;
+                FloatVector column = FloatVector.fromArray(COLUMN, tile, j, COLUMN_INDEX, 0);
+                if (accumulate) column = column.add(FloatVector.fromMemorySegment(COLUMN, seg, byteAt, LE));
+                column.intoMemorySegment(seg, byteAt, LE);
+            }
+            return;
+        }
+        // Edge tiles: element by element.
+        for (int j = 0; j < cols; j++) {
+            for (int i = 0; i < rows; i++) {
+                long idx = at + i * rs + j * cs;
+                float value = tile[i * NR + j];
+                seg.setAtIndex(Storage.F32, idx, accumulate ? value + seg.getAtIndex(Storage.F32, idx) : value);
+            }
+        }
+    }
+
+    static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
+    }
+}

@@ -1,0 +1,76 @@
+package org.visualchat.tensor.ops;
+
+import org.junit.jupiter.api.Test;
+import org.visualchat.tensor.DType;
+import org.visualchat.tensor.Tensor;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.visualchat.tensor.ops.MatMulReference.assertProduct;
+
+/**
+ * linear(x, W) for every weight dtype, on both kernels (one row: the fused dequantize matvec; several
+ * rows: the GEMM with dequantized panels), against x·Wᵀ with W dequantized by the scalar reference
+ * ({@code Tensor.to(F32)}), which is exact: a kernel may only differ by the rounding of its sums.
+ */
+class LinearTest {
+    private static final DType[] WEIGHT_TYPES = {DType.F32, DType.BF16, DType.F16, DType.Q8_0, DType.Q4_0};
+
+    @Test
+    void everyWeightTypeOnBothKernels() {
+        long seed = 100;
+        for (DType type : WEIGHT_TYPES)
+            for (int k : new int[] {32, 96, 320})
+                for (int n : new int[] {1, 17, 100})
+                    for (int rows : new int[] {1, 2, 33}) {
+                        Tensor w = Tensor.uniform(seed++, -1, 1, n, k).to(type);
+                        Tensor x = Tensor.uniform(seed++, -1, 1, rows, k);
+                        Tensor y = MatMul.linear(x, w);
+                        assertProduct(x, w.to(DType.F32).transpose(0, 1), y);
+                    }
+    }
+
+    @Test
+    void plainWeightsWithLengthsThatAreNotBlockMultiples() {
+        for (DType type : new DType[] {DType.F32, DType.BF16, DType.F16})
+            for (int k : new int[] {1, 7, 17, 1000}) {
+                Tensor w = Tensor.uniform(k, -1, 1, 33, k).to(type);
+                for (int rows : new int[] {1, 7}) {
+                    Tensor x = Tensor.uniform(rows + k, -1, 1, rows, k);
+                    assertProduct(x, w.to(DType.F32).transpose(0, 1), MatMul.linear(x, w));
+                }
+            }
+    }
+
+    @Test
+    void leadingDimensionsAndNonContiguousInputs() {
+        Tensor w = Tensor.uniform(1, -1, 1, 40, 64).to(DType.Q8_0);
+        Tensor x = Tensor.uniform(2, -1, 1, 2, 3, 64);
+        Tensor y = MatMul.linear(x, w);
+        assertArrayEquals(new int[] {2, 3, 40}, y.shape());
+        assertProduct(x.reshape(6, 64), w.to(DType.F32).transpose(0, 1), y.reshape(6, 40));
+        Tensor xt = Tensor.uniform(3, -1, 1, 64, 5).transpose(0, 1);      // rows of x not contiguous
+        assertProduct(xt, w.to(DType.F32).transpose(0, 1), MatMul.linear(xt, w));
+        Tensor rowsOfW = Tensor.uniform(4, -1, 1, 50, 64).to(DType.Q4_0).narrow(0, 10, 20);
+        assertProduct(xt, rowsOfW.to(DType.F32).transpose(0, 1), MatMul.linear(xt, rowsOfW));
+        Tensor xBf16 = Tensor.uniform(5, -1, 1, 9, 64).to(DType.BF16);
+        assertProduct(xBf16, w.to(DType.F32).transpose(0, 1), MatMul.linear(xBf16, w));
+    }
+
+    @Test
+    void decodeStepIntoAPreallocatedOutput() {
+        Tensor w = Tensor.uniform(7, -1, 1, 96, 128).to(DType.Q4_0);
+        Tensor x = Tensor.uniform(8, -1, 1, 1, 128), out = Tensor.zeros(1, 96);
+        assertSame(out, MatMul.linear(x, w, out));
+        assertProduct(x, w.to(DType.F32).transpose(0, 1), out);
+    }
+
+    @Test
+    void mismatchedFeaturesNameBothShapes() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> MatMul.linear(Tensor.zeros(3, 65), Tensor.zeros(10, 64).to(DType.Q8_0)));
+        assertTrue(e.getMessage().contains("[3, 65]") && e.getMessage().contains("Q8_0[10, 64]"), e.getMessage());
+    }
+}
