@@ -1,7 +1,6 @@
 package org.visualchat.tensor.ops;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import org.visualchat.tensor.DType;
 import org.visualchat.tensor.Shapes;
@@ -13,7 +12,6 @@ import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 import static org.visualchat.tensor.ops.VecMath.L;
-import static org.visualchat.tensor.ops.VecMath.lanes;
 import static org.visualchat.tensor.ops.VecMath.load;
 
 /**
@@ -59,10 +57,7 @@ final class Accumulate {
     private static void addRow(MemorySegment ds, long dstIndex, int stride, MemorySegment ss, long so, int n) {
         if (stride == 1 || n == 1) {
             long dOff = dstIndex * 4;
-            for (int i = 0; i < n; i += L) {
-                VectorMask<Float> m = lanes(i, n);
-                VecMath.store(load(ds, dOff, i, m).add(load(ss, so, i, m)), ds, dOff, i, m);
-            }
+            for (int i = 0; i < n; i += L) VecMath.store(load(ds, dOff, i, n).add(load(ss, so, i, n)), ds, dOff, i, n);
         } else if (stride == 0) {
             ds.setAtIndex(Storage.F32, dstIndex, ds.getAtIndex(Storage.F32, dstIndex) + rowSum(ss, so, n));
         } else {
@@ -76,10 +71,7 @@ final class Accumulate {
     /** Σ row, accumulated lane-wise then across lanes. */
     static float rowSum(MemorySegment s, long off, int n) {
         FloatVector acc = FloatVector.zero(VecMath.S);
-        for (int i = 0; i < n; i += L) {
-            VectorMask<Float> m = lanes(i, n);
-            acc = acc.add(load(s, off, i, m));
-        }
+        for (int i = 0; i < n; i += L) acc = acc.add(load(s, off, i, n));     // the tail loads zeros
         return acc.reduceLanes(VectorOperators.ADD);
     }
 }

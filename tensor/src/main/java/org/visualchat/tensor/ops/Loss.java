@@ -23,7 +23,7 @@ public final class Loss {
         double[] rowLoss = new double[n];
         Parallel.rows(n, c, (start, end) -> {
             RowReader rows = new RowReader(logits, c, logits.stride(1));
-            MemorySegment scratch = MemorySegment.ofArray(new byte[4 * c]);
+            MemorySegment scratch = VecMath.scratch(4L * c);
             for (int r = start; r < end; r++) {
                 if (t[r] == ignoreIndex) continue;
                 long at = rows.load(logits.offset() + (long) r * logits.stride(0));

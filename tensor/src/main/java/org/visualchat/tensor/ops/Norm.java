@@ -1,14 +1,12 @@
 package org.visualchat.tensor.ops;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import org.visualchat.tensor.Tensor;
 
 import java.lang.foreign.MemorySegment;
 
 import static org.visualchat.tensor.ops.VecMath.L;
-import static org.visualchat.tensor.ops.VecMath.lanes;
 import static org.visualchat.tensor.ops.VecMath.load;
 
 /**
@@ -50,10 +48,7 @@ public final class Norm {
             MemorySegment ws = rw == null ? null : rw.segment(), bs = rb == null ? null : rb.segment();
             for (int r = start; r < end; r++, w.next()) {
                 long xo = rx.load(w.offset(0));
-                MemorySegment xs = rx.segment();
-                float mean = rms ? 0f : Accumulate.rowSum(xs, xo, n) / n;
-                float scale = (float) (1 / Math.sqrt(sumSquares(xs, xo, mean, n) / n + eps));
-                scaleRow(xs, xo, mean, scale, ws, wo, bs, bo, os, 4L * r * n, n);
+                row(rx.segment(), xo, ws, wo, bs, bo, os, 4L * r * n, n, eps, rms);
             }
         });
         return out;
@@ -65,13 +60,20 @@ public final class Norm {
         }
     }
 
+    /** One row: layer norm, or RMS norm when {@code rms} (mean taken as 0); null {@code ws}/{@code bs} mean no weight/bias. */
+    static void row(MemorySegment xs, long xo, MemorySegment ws, long wo, MemorySegment bs, long bo,
+                    MemorySegment os, long oo, int n, float eps, boolean rms) {
+        float mean = rms ? 0f : Accumulate.rowSum(xs, xo, n) / n;
+        float scale = (float) (1 / Math.sqrt(sumSquares(xs, xo, mean, n) / n + eps));
+        scaleRow(xs, xo, mean, scale, ws, wo, bs, bo, os, oo, n);
+    }
+
     /** Σ (xᵢ − mean)² */
     private static float sumSquares(MemorySegment s, long off, float mean, int n) {
         FloatVector acc = FloatVector.zero(VecMath.S);
         for (int i = 0; i < n; i += L) {
-            VectorMask<Float> m = lanes(i, n);
-            FloatVector d = load(s, off, i, m).sub(mean);
-            acc = acc.add(d.mul(d), m); // masked: a tail lane would otherwise add mean²
+            FloatVector d = VecMath.tail(load(s, off, i, n).sub(mean), i, n, 0f);
+            acc = d.fma(d, acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }
@@ -80,11 +82,10 @@ public final class Norm {
     private static void scaleRow(MemorySegment xs, long xo, float mean, float scale, MemorySegment ws, long wo,
                                  MemorySegment bs, long bo, MemorySegment os, long oo, int n) {
         for (int i = 0; i < n; i += L) {
-            VectorMask<Float> m = lanes(i, n);
-            FloatVector y = load(xs, xo, i, m).sub(mean).mul(scale);
-            if (ws != null) y = y.mul(load(ws, wo, i, m));
-            if (bs != null) y = y.add(load(bs, bo, i, m));
-            VecMath.store(y, os, oo, i, m);
+            FloatVector y = load(xs, xo, i, n).sub(mean).mul(scale);
+            if (ws != null) y = y.mul(load(ws, wo, i, n));
+            if (bs != null) y = y.add(load(bs, bo, i, n));
+            VecMath.store(y, os, oo, i, n);
         }
     }
 }

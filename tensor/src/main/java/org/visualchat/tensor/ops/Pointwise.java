@@ -1,7 +1,6 @@
 package org.visualchat.tensor.ops;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import org.visualchat.tensor.Shapes;
 import org.visualchat.tensor.Tensor;
@@ -9,7 +8,6 @@ import org.visualchat.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 
 import static org.visualchat.tensor.ops.VecMath.L;
-import static org.visualchat.tensor.ops.VecMath.lanes;
 import static org.visualchat.tensor.ops.VecMath.load;
 import static org.visualchat.tensor.ops.VecMath.store;
 
@@ -28,7 +26,6 @@ final class Pointwise {
     /** Two-input formulas. */
     enum Zip { ADD, SUB, MUL, DIV, MAXIMUM, MINIMUM }
 
-    private static final float SQRT_HALF = (float) Math.sqrt(0.5);
     private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2 / Math.PI);
 
     static FloatVector apply(Map op, FloatVector x, float p) {
@@ -44,8 +41,7 @@ final class Pointwise {
             case NEG -> x.neg();
             case ABS -> x.abs();
             case SQUARE -> x.mul(x);
-            // 0.5·x·(1 + erf(x/√2)) written as 0.5·x·erfc(−x/√2), exact in relative terms for x ≪ 0.
-            case GELU -> x.mul(0.5f).mul(VecMath.erfc(x.mul(-SQRT_HALF)));
+            case GELU -> VecMath.gelu(x);
             // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))  (Hendrycks & Gimpel, tanh form)
             case GELU_TANH -> x.mul(x).fma(0.044715f, 1f).mul(x).mul(SQRT_2_OVER_PI).lanewise(VectorOperators.TANH).add(1f).mul(x).mul(0.5f);
             case QUICK_GELU -> x.mul(sigmoid(x.mul(1.702f)));
@@ -73,17 +69,11 @@ final class Pointwise {
     }
 
     static void mapRow(Map op, float p, MemorySegment xs, long xo, MemorySegment os, long oo, int n) {
-        for (int i = 0; i < n; i += L) {
-            VectorMask<Float> m = lanes(i, n);
-            store(apply(op, load(xs, xo, i, m), p), os, oo, i, m);
-        }
+        for (int i = 0; i < n; i += L) store(apply(op, load(xs, xo, i, n), p), os, oo, i, n);
     }
 
     static void zipRow(Zip op, MemorySegment as, long ao, MemorySegment bs, long bo, MemorySegment os, long oo, int n) {
-        for (int i = 0; i < n; i += L) {
-            VectorMask<Float> m = lanes(i, n);
-            store(apply(op, load(as, ao, i, m), load(bs, bo, i, m)), os, oo, i, m);
-        }
+        for (int i = 0; i < n; i += L) store(apply(op, load(as, ao, i, n), load(bs, bo, i, n)), os, oo, i, n);
     }
 
     /** op applied to every element of {@code x} → new contiguous F32 tensor. */

@@ -1,7 +1,6 @@
 package org.visualchat.tensor.ops;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import org.visualchat.tensor.DType;
 import org.visualchat.tensor.Shapes;
@@ -12,7 +11,6 @@ import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 import static org.visualchat.tensor.ops.VecMath.L;
-import static org.visualchat.tensor.ops.VecMath.lanes;
 import static org.visualchat.tensor.ops.VecMath.load;
 
 /**
@@ -93,13 +91,9 @@ public final class Reduce {
         return keepDim ? out.unsqueeze(d) : out;
     }
 
-    /** max of a row; masked-off tail lanes leave the accumulator untouched. */
     static float rowMax(MemorySegment s, long off, int n) {
         FloatVector acc = FloatVector.broadcast(VecMath.S, Float.NEGATIVE_INFINITY);
-        for (int i = 0; i < n; i += L) {
-            VectorMask<Float> m = lanes(i, n);
-            acc = acc.lanewise(VectorOperators.MAX, load(s, off, i, m), m);
-        }
+        for (int i = 0; i < n; i += L) acc = acc.max(VecMath.tail(load(s, off, i, n), i, n, Float.NEGATIVE_INFINITY));
         return acc.reduceLanes(VectorOperators.MAX);
     }
 

@@ -1,7 +1,6 @@
 package org.visualchat.tensor.ops;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShuffle;
 import org.visualchat.tensor.DType;
 import org.visualchat.tensor.Shapes;
@@ -10,7 +9,6 @@ import org.visualchat.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 
 import static org.visualchat.tensor.ops.VecMath.L;
-import static org.visualchat.tensor.ops.VecMath.lanes;
 import static org.visualchat.tensor.ops.VecMath.load;
 import static org.visualchat.tensor.ops.VecMath.store;
 
@@ -94,25 +92,23 @@ public final class Rope {
     }
 
     /** out[j] = x[j]·cos[j] + x[j ± D/2]·sin[j], both halves per step. */
-    private static void rotateHalf(MemorySegment xs, long xo, RopeTable t, long to, float sign, MemorySegment os, long oo, int d) {
+    static void rotateHalf(MemorySegment xs, long xo, RopeTable t, long to, float sign, MemorySegment os, long oo, int d) {
         int h = d / 2;
         long second = 4L * h;
         for (int i = 0; i < h; i += L) {
-            VectorMask<Float> m = lanes(i, h);
-            FloatVector x1 = load(xs, xo, i, m), x2 = load(xs, xo + second, i, m);
-            FloatVector s1 = load(t.sin, to, i, m).mul(sign), s2 = load(t.sin, to + second, i, m).mul(sign);
-            store(x2.fma(s1, x1.mul(load(t.cos, to, i, m))), os, oo, i, m);
-            store(x1.fma(s2, x2.mul(load(t.cos, to + second, i, m))), os, oo + second, i, m);
+            FloatVector x1 = load(xs, xo, i, h), x2 = load(xs, xo + second, i, h);
+            FloatVector s1 = load(t.sin, to, i, h).mul(sign), s2 = load(t.sin, to + second, i, h).mul(sign);
+            store(x2.fma(s1, x1.mul(load(t.cos, to, i, h))), os, oo, i, h);
+            store(x1.fma(s2, x2.mul(load(t.cos, to + second, i, h))), os, oo + second, i, h);
         }
     }
 
     /** out[j] = x[j]·cos[j] + x[j xor 1]·sin[j]. */
     private static void rotateInterleaved(MemorySegment xs, long xo, RopeTable t, long to, float sign, MemorySegment os, long oo, int d) {
         for (int i = 0; i < d; i += L) {
-            VectorMask<Float> m = lanes(i, d);
-            FloatVector x = load(xs, xo, i, m);
-            FloatVector partner = x.rearrange(SWAP_PAIRS);
-            store(partner.fma(load(t.sin, to, i, m).mul(sign), x.mul(load(t.cos, to, i, m))), os, oo, i, m);
+            FloatVector x = load(xs, xo, i, d);
+            FloatVector partner = x.rearrange(SWAP_PAIRS);     // pairs never straddle a vector: L and i are even
+            store(partner.fma(load(t.sin, to, i, d).mul(sign), x.mul(load(t.cos, to, i, d))), os, oo, i, d);
         }
     }
 }

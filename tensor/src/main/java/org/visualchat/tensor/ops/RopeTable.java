@@ -32,8 +32,8 @@ final class RopeTable {
 
     private RopeTable(float theta, int headDim, Rope.Layout layout, int capacity) {
         this.capacity = capacity;
-        this.cos = MemorySegment.ofArray(new byte[Math.toIntExact(4L * capacity * headDim)]);
-        this.sin = MemorySegment.ofArray(new byte[Math.toIntExact(4L * capacity * headDim)]);
+        this.cos = VecMath.scratch(4L * capacity * headDim);
+        this.sin = VecMath.scratch(4L * capacity * headDim);
         int half = headDim / 2;
         for (int p = 0; p < capacity; p++) {
             for (int i = 0; i < half; i++) {

@@ -23,7 +23,7 @@ final class RowReader {
         this.length = length;
         this.stride = stride;
         boolean direct = tensor.dtype() == DType.F32 && (stride == 1 || length <= 1);
-        this.scratch = direct ? null : MemorySegment.ofArray(new byte[length * 4]);
+        this.scratch = direct ? null : VecMath.scratch(4L * length);
     }
 
     /** The segment that {@link #load} offsets point into. */

@@ -1,7 +1,6 @@
 package org.visualchat.tensor.ops;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import org.visualchat.tensor.Shapes;
 import org.visualchat.tensor.Tensor;
@@ -10,7 +9,6 @@ import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 import static org.visualchat.tensor.ops.VecMath.L;
-import static org.visualchat.tensor.ops.VecMath.lanes;
 import static org.visualchat.tensor.ops.VecMath.load;
 
 /**
@@ -92,10 +90,9 @@ public final class Softmax {
     private static float expShift(MemorySegment src, long so, float max, MemorySegment dst, long doff, int n) {
         FloatVector acc = FloatVector.zero(VecMath.S);
         for (int i = 0; i < n; i += L) {
-            VectorMask<Float> m = lanes(i, n);
-            FloatVector e = load(src, so, i, m).sub(max).lanewise(VectorOperators.EXP);
-            acc = acc.add(e, m);
-            if (dst != null) VecMath.store(e, dst, doff, i, m);
+            FloatVector e = VecMath.tail(load(src, so, i, n).sub(max).lanewise(VectorOperators.EXP), i, n, 0f);
+            acc = acc.add(e);
+            if (dst != null) VecMath.store(e, dst, doff, i, n);
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }

@@ -27,7 +27,7 @@ public final class Unary {
     public static Tensor abs(Tensor x) { return Pointwise.map(Map.ABS, x, 0); }
     public static Tensor square(Tensor x) { return Pointwise.map(Map.SQUARE, x, 0); }
 
-    /** Exact GELU 0.5·x·(1 + erf(x/√2)); relative error ≤ 5e-7 including the far negative tail. */
+    /** Exact GELU 0.5·x·(1 + erf(x/√2)); max relative error 8.2e-7 on [−10, 10], far negative tail included. */
     public static Tensor gelu(Tensor x) { return Pointwise.map(Map.GELU, x, 0); }
 
     /** GELU's tanh approximation 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
@@ -36,6 +36,6 @@ public final class Unary {
     /** x·sigmoid(1.702·x), the GELU variant of OpenAI CLIP. */
     public static Tensor quickGelu(Tensor x) { return Pointwise.map(Map.QUICK_GELU, x, 0); }
 
-    /** The error function; max relative error 2e-7 (float has 6e-8 per rounding). */
+    /** The error function; max relative error 1.6e-7 (one float rounding is 6e-8). */
     public static Tensor erf(Tensor x) { return Pointwise.map(Map.ERF, x, 0); }
 }
