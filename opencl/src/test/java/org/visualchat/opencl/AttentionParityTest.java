@@ -1,7 +1,5 @@
 package org.visualchat.opencl;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.visualchat.tensor.Tensor;
 
@@ -11,19 +9,11 @@ import static org.visualchat.opencl.OpenClTesting.assertClose;
  * Device attention (scores and P·V by the tiled matmul reading K/V heads in place for GQA, masked or
  * MMCA two-branch softmax) against the same composed from CPU ops; 1e-5 absolute + 1e-5 relative.
  */
-class AttentionParityTest {
-    static OpenClBackend gpu;
-
-    @BeforeAll
-    static void open() { gpu = OpenClTesting.open(); }
-
-    @AfterAll
-    static void close() { gpu.close(); }
-
+class AttentionParityTest extends DeviceTestBase {
     @Test
     void groupedQueryCausalAttention() {
         Tensor q = Tensor.uniform(1, -1, 1, 2, 4, 7, 16), k = Tensor.uniform(2, -1, 1, 2, 2, 7, 16), v = Tensor.uniform(3, -1, 1, 2, 2, 7, 16);
-        Tensor mask = RowOpsParityTest.causal(7);
+        Tensor mask = OpenClTesting.causal(7);
         assertClose(CpuReference.attention(q, k, v, mask, null),
                 gpu.download(gpu.attention(gpu.upload(q), gpu.upload(k), gpu.upload(v), gpu.upload(mask))), 1e-5, 1e-5, "GQA causal attention");
         assertClose(CpuReference.attention(q, k, v, null, null),
@@ -41,14 +31,8 @@ class AttentionParityTest {
     void mmcaTwoBranchAttention() {
         int[] codes = {1, 1, 2, 2, 2, 1, 1, 2, 2, 1, 1};
         int l = codes.length;
-        Tensor image = Tensor.zeros(1, 1, l, l), text = Tensor.zeros(1, 1, l, l);
-        for (int i = 0; i < l; i++) {
-            for (int j = 0; j < l; j++) {
-                boolean visible = j <= i;
-                image.set(visible && codes[j] == 2 && (codes[i] != 2 || i == j) ? 0f : Float.NEGATIVE_INFINITY, 0, 0, i, j);
-                text.set(visible && codes[j] == 1 ? 0f : Float.NEGATIVE_INFINITY, 0, 0, i, j);
-            }
-        }
+        Tensor[] masks = OpenClTesting.mmcaMasks(codes);
+        Tensor image = masks[0].reshape(1, 1, l, l), text = masks[1].reshape(1, 1, l, l);
         Tensor q = Tensor.uniform(7, -1, 1, 1, 4, l, 16), k = Tensor.uniform(8, -1, 1, 1, 4, l, 16), v = Tensor.uniform(9, -1, 1, 1, 4, l, 16);
         assertClose(CpuReference.attention(q, k, v, image, text),
                 gpu.download(gpu.mmcaAttention(gpu.upload(q), gpu.upload(k), gpu.upload(v), gpu.upload(image), gpu.upload(text))),

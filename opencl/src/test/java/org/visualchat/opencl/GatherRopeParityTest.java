@@ -1,7 +1,5 @@
 package org.visualchat.opencl;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.visualchat.tensor.DType;
 import org.visualchat.tensor.Tensor;
@@ -16,15 +14,7 @@ import static org.visualchat.opencl.OpenClTesting.assertClose;
  * Embedding gather (exact: both sides decode the same stored bits) and RoPE (both layouts, shared and
  * per-batch positions; same double-precision angle table as the CPU, so 2 ulp: 1e-6 absolute).
  */
-class GatherRopeParityTest {
-    static OpenClBackend gpu;
-
-    @BeforeAll
-    static void open() { gpu = OpenClTesting.open(); }
-
-    @AfterAll
-    static void close() { gpu.close(); }
-
+class GatherRopeParityTest extends DeviceTestBase {
     @Test
     void embeddingOfEveryWeightDtypeIsExact() {
         Tensor table = Tensor.uniform(9, -2, 2, 50, 64);

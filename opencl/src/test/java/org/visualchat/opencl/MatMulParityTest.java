@@ -1,7 +1,5 @@
 package org.visualchat.opencl;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -18,15 +16,7 @@ import static org.visualchat.opencl.OpenClTesting.assertClose;
  * F32 tolerance 2e-6·K absolute (float accumulation in a different order), weight dtypes the same,
  * since both sides decode the identical stored values and only summation order differs.
  */
-class MatMulParityTest {
-    static OpenClBackend gpu;
-
-    @BeforeAll
-    static void open() { gpu = OpenClTesting.open(); }
-
-    @AfterAll
-    static void close() { gpu.close(); }
-
+class MatMulParityTest extends DeviceTestBase {
     @ParameterizedTest(name = "[{0}x{1}]·[{1}x{2}]")
     @CsvSource({"1,1,1", "7,17,33", "33,7,17", "65,129,47", "3,1000,5", "100,64,96"})
     void matmulMatchesCpu(int m, int k, int n) {

@@ -38,4 +38,29 @@ final class OpenClTesting {
         }
         System.out.printf("%s: max |error| %.3g%n", what, worst);
     }
+
+    /**
+     * MMCA's two visibility masks for per-token modality codes (1 text, 2 image), additive, [L, L]:
+     * image branch = causal image keys, an image query seeing only itself; text branch = causal text
+     * keys (deepspeed-visualchat.md §2.1, with −∞ for "not visible" so an empty branch is all −∞).
+     */
+    static Tensor[] mmcaMasks(int[] codes) {
+        int l = codes.length;
+        Tensor image = Tensor.zeros(l, l), text = Tensor.zeros(l, l);
+        for (int i = 0; i < l; i++) {
+            for (int j = 0; j < l; j++) {
+                boolean visible = j <= i;
+                image.set(visible && codes[j] == 2 && (codes[i] != 2 || i == j) ? 0f : Float.NEGATIVE_INFINITY, i, j);
+                text.set(visible && codes[j] == 1 ? 0f : Float.NEGATIVE_INFINITY, i, j);
+            }
+        }
+        return new Tensor[] {image, text};
+    }
+
+    /** Additive causal mask [S, S]: 0 on and below the diagonal, −∞ above. */
+    static Tensor causal(int s) {
+        Tensor mask = Tensor.zeros(s, s);
+        for (int i = 0; i < s; i++) for (int j = i + 1; j < s; j++) mask.set(Float.NEGATIVE_INFINITY, i, j);
+        return mask;
+    }
 }

@@ -1,7 +1,5 @@
 package org.visualchat.opencl;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.visualchat.tensor.Tensor;
 import org.visualchat.tensor.ops.Elementwise;
@@ -18,15 +16,7 @@ import static org.visualchat.opencl.OpenClTesting.assertClose;
  * in the OpenCL spec) and, for gelu, an erf approximation with |error| ≤ 1.5e-7 — hence 1e-6
  * absolute + 4e-6 relative for those.
  */
-class PointwiseParityTest {
-    static OpenClBackend gpu;
-
-    @BeforeAll
-    static void open() { gpu = OpenClTesting.open(); }
-
-    @AfterAll
-    static void close() { gpu.close(); }
-
+class PointwiseParityTest extends DeviceTestBase {
     private record Binary(String name, BinaryOperator<Tensor> cpu, BinaryOperator<DeviceTensor> device) {}
 
     @Test

@@ -1,7 +1,5 @@
 package org.visualchat.opencl;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.visualchat.tensor.Tensor;
 import org.visualchat.tensor.ops.Elementwise;
@@ -16,15 +14,7 @@ import static org.visualchat.opencl.OpenClTesting.assertClose;
  * softmax 1e-6 absolute + 1e-5 relative (OpenCL exp ≤ 3 ulp, different summation order); norms
  * 2e-6 absolute + 1e-5 relative.
  */
-class RowOpsParityTest {
-    static OpenClBackend gpu;
-
-    @BeforeAll
-    static void open() { gpu = OpenClTesting.open(); }
-
-    @AfterAll
-    static void close() { gpu.close(); }
-
+class RowOpsParityTest extends DeviceTestBase {
     @Test
     void softmaxPlainOnAwkwardRows() {
         for (int[] shape : new int[][] {{1}, {7, 33}, {3, 5, 1000}, {2, 3, 4, 65}}) {
@@ -37,7 +27,7 @@ class RowOpsParityTest {
     void softmaxWithBroadcastCausalMaskAndFullyMaskedRow() {
         int s = 17;
         Tensor x = Tensor.uniform(5, -4, 4, 2, 3, s, s);
-        Tensor mask = causal(s);
+        Tensor mask = OpenClTesting.causal(s);
         for (int j = 0; j < s; j++) mask.set(Float.NEGATIVE_INFINITY, 4, j);   // row 4 sees nothing: zeros
         Tensor device = gpu.download(gpu.softmax(gpu.upload(x), gpu.upload(mask)));
         assertClose(Softmax.softmax(x, mask), device, 1e-6, 1e-5, "masked softmax");
@@ -50,14 +40,8 @@ class RowOpsParityTest {
         // no image key, so their image branch is empty and (strict semantics) adds nothing.
         int[] codes = {1, 1, 2, 2, 1, 1, 2, 1};
         int l = codes.length;
-        Tensor image = Tensor.zeros(l, l), text = Tensor.zeros(l, l);
-        for (int i = 0; i < l; i++) {
-            for (int j = 0; j < l; j++) {
-                boolean visible = j <= i;
-                image.set(visible && codes[j] == 2 && (codes[i] != 2 || i == j) ? 0f : Float.NEGATIVE_INFINITY, i, j);
-                text.set(visible && codes[j] == 1 ? 0f : Float.NEGATIVE_INFINITY, i, j);
-            }
-        }
+        Tensor[] masks = OpenClTesting.mmcaMasks(codes);
+        Tensor image = masks[0], text = masks[1];
         Tensor x = Tensor.uniform(6, -3, 3, 2, 2, l, l);
         Tensor expected = Elementwise.add(Softmax.softmax(x, image), Softmax.softmax(x, text));
         Tensor device = gpu.download(gpu.softmaxTwoBranch(gpu.upload(x), gpu.upload(image), gpu.upload(text)));
@@ -71,12 +55,6 @@ class RowOpsParityTest {
         float s = 0;
         for (int j = 0; j < p.dim(-1); j++) s += p.get(0, 1, row, j);
         return s;
-    }
-
-    static Tensor causal(int s) {
-        Tensor mask = Tensor.zeros(s, s);
-        for (int i = 0; i < s; i++) for (int j = i + 1; j < s; j++) mask.set(Float.NEGATIVE_INFINITY, i, j);
-        return mask;
     }
 
     @Test

@@ -1,7 +1,5 @@
 package org.visualchat.opencl;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.visualchat.tensor.DType;
@@ -22,17 +20,9 @@ import static org.visualchat.opencl.OpenClTesting.assertClose;
  * 1e-4 relative. Also checks the traffic: weights go up once, a forward moves only its input, its
  * positions and its output.
  */
-class TransformerBlockParityTest {
+class TransformerBlockParityTest extends DeviceTestBase {
     static final int S = 13, HIDDEN = 64, HEADS = 4, KV_HEADS = 2, HEAD_DIM = 16, FFN = 96;
     static final float EPS = 1e-5f, THETA = 10000f;
-    static OpenClBackend gpu;
-
-    @BeforeAll
-    static void open() { gpu = OpenClTesting.open(); }
-
-    @AfterAll
-    static void close() { gpu.close(); }
-
     record Weights<T>(T norm1, T wq, T wk, T wv, T wo, T norm2, T gate, T up, T down) {}
 
     static Weights<Tensor> weights(DType dtype) {
@@ -82,7 +72,7 @@ class TransformerBlockParityTest {
     @EnumSource(value = DType.class, names = {"F32", "Q8_0"})
     void blockForwardMatchesCpuAndMovesOnlyActivationsAtTheEdges(DType dtype) {
         Weights<Tensor> w = weights(dtype);
-        Tensor x = Tensor.uniform(10, -1, 1, 1, S, HIDDEN), mask = RowOpsParityTest.causal(S);
+        Tensor x = Tensor.uniform(10, -1, 1, 1, S, HIDDEN), mask = OpenClTesting.causal(S);
         long[] pos = new long[S];
         for (int i = 0; i < S; i++) pos[i] = i;
         Tensor positions = Tensor.ofLongs(pos, S);
