@@ -89,14 +89,15 @@ final class DeviceLauncher {
         execute(device.createRange(rows * n * ROW_GROUP, ROW_GROUP), "linear");
     }
 
-    /** dims: 4-d output shape; strides: 4-d strides of a and b (0 where broadcast). */
-    void binary(int op, int a, int[] aStrides, int b, int[] bStrides, int dst, int[] dims) {
+    /** dims: 4-d output shape; strides: 4-d strides of a, b (0 where broadcast) and of the output. */
+    void binary(int op, int a, int[] aStrides, int b, int[] bStrides, int dst, int[] dstStrides, int[] dims) {
         DeviceProgram p = program;
         p.op = OP_BINARY;
         p.sub = op; p.aOff = a; p.bOff = b; p.dst = dst;
         p.d0 = dims[0]; p.d1 = dims[1]; p.d2 = dims[2]; p.d3 = dims[3];
         p.aS0 = aStrides[0]; p.aS1 = aStrides[1]; p.aS2 = aStrides[2]; p.aS3 = aStrides[3];
         p.bS0 = bStrides[0]; p.bS1 = bStrides[1]; p.bS2 = bStrides[2]; p.bS3 = bStrides[3];
+        p.cS0 = dstStrides[0]; p.cS1 = dstStrides[1]; p.cS2 = dstStrides[2]; p.cS3 = dstStrides[3];
         p.n = dims[0] * dims[1] * dims[2] * dims[3];
         run1D(p.n, ROW_GROUP, "binary");
     }

@@ -70,9 +70,9 @@ final class DeviceProgram extends Kernel {
     int aOff, aRS, aCS, aOuter, aInner, aGroup;
     int bOff, bRS, bCS, bOuter, bInner, bGroup;
     float alpha;
-    // broadcast binary: 4-d output dims and the two operands' strides (0 where broadcast)
+    // broadcast binary: 4-d output dims, the two operands' strides (0 where broadcast), output strides
     int d0, d1, d2, d3;
-    int aS0, aS1, aS2, aS3, bS0, bS1, bS2, bS3;
+    int aS0, aS1, aS2, aS3, bS0, bS1, bS2, bS3, cS0, cS1, cS2, cS3;
     // unary parameter; norm epsilon
     float param;
     // row kernels: rows × cols; weight/bias offsets (−1 = absent); masks (offsets −1 = absent)
@@ -208,7 +208,7 @@ final class DeviceProgram extends Kernel {
             else if (sub == BIN_MAX) y = max(a, b);
             else if (sub == BIN_MIN) y = min(a, b);
             else if (sub == BIN_FIRST) y = a;
-            heap[dst + i] = y;
+            heap[dst + i0 * cS0 + i1 * cS1 + i2 * cS2 + i3 * cS3] = y;
         }
     }
 

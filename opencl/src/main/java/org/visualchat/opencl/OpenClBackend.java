@@ -282,7 +282,10 @@ public final class OpenClBackend implements AutoCloseable {
         requireF32(b, "elementwise op");
         int[] out = Shapes.broadcast(a.shape(), b.shape());
         DeviceTensor c = newF32(out);
-        if (c.numel() > 0) launcher.binary(op, a.offset(), broadcastStrides(a.shape(), out), b.offset(), broadcastStrides(b.shape(), out), c.offset(), padTo4(out));
+        if (c.numel() > 0) {
+            launcher.binary(op, a.offset(), broadcastStrides(a.shape(), out), b.offset(), broadcastStrides(b.shape(), out),
+                    c.offset(), broadcastStrides(out, out), padTo4(out));
+        }
         return c;
     }
 
@@ -299,8 +302,29 @@ public final class OpenClBackend implements AutoCloseable {
         readStrides[pad + a] = strides[pad + b];
         readStrides[pad + b] = strides[pad + a];
         DeviceTensor y = newF32(outShape);
-        if (y.numel() > 0) launcher.binary(BIN_FIRST, x.offset(), readStrides, x.offset(), new int[4], y.offset(), padTo4(outShape));
+        if (y.numel() > 0) launcher.binary(BIN_FIRST, x.offset(), readStrides, x.offset(), new int[4], y.offset(), broadcastStrides(outShape, outShape), padTo4(outShape));
         return y;
+    }
+
+    /**
+     * Writes src into dst's slice {@code [start, start + src.dim(dim))} along {@code dim}, in place (rank
+     * ≤ 4): appending a step's keys and values to a device KV cache, or assembling a concatenation.
+     */
+    public void writeSlice(DeviceTensor dst, int dim, int start, DeviceTensor src) {
+        requireF32(dst, "writeSlice");
+        requireF32(src, "writeSlice");
+        int rank = dst.rank(), d = Shapes.dim(dim, rank);
+        int[] expected = dst.shape();
+        expected[d] = src.dim(d);
+        if (src.rank() != rank || !Arrays.equals(expected, src.shape()) || start < 0 || start + src.dim(d) > dst.dim(d)) {
+            throw new IllegalArgumentException("writeSlice: " + src + " does not fit " + dst + " at " + start + " along dim " + dim);
+        }
+        int[] dstStrides = broadcastStrides(dst.shape(), dst.shape());
+        int base = dst.offset() + start * dstStrides[4 - rank + d];
+        if (src.numel() > 0) {
+            launcher.binary(BIN_FIRST, src.offset(), broadcastStrides(src.shape(), src.shape()), src.offset(), new int[4],
+                    base, dstStrides, padTo4(src.shape()));
+        }
     }
 
     public DeviceTensor add(DeviceTensor a, float s) { return unary(UN_ADD_SCALAR, s, a); }

@@ -36,6 +36,22 @@ class TransfersTest extends DeviceTestBase {
     }
 
     @Test
+    void writeSliceAppendsToADeviceKvCache() {
+        Tensor cache = Tensor.uniform(4, -1, 1, 2, 3, 10, 4), step = Tensor.uniform(5, -1, 1, 2, 3, 3, 4);
+        DeviceTensor dCache = gpu.upload(cache);
+        gpu.writeSlice(dCache, 2, 5, gpu.upload(step));
+        Tensor expected = cache.copy();
+        step.copyTo(expected.narrow(2, 5, 3));
+        assertClose(expected, gpu.download(dCache), 0, 0, "cache after writeSlice");
+
+        Tensor row = Tensor.uniform(6, -1, 1, 2, 3, 10, 1);
+        gpu.writeSlice(dCache, -1, 3, gpu.upload(row));
+        row.copyTo(expected.narrow(3, 3, 1));
+        assertClose(expected, gpu.download(dCache), 0, 0, "writeSlice along the last dim");
+        assertThrows(IllegalArgumentException.class, () -> gpu.writeSlice(dCache, 2, 8, gpu.upload(step)));
+    }
+
+    @Test
     void unsupportedInputsAreClearErrors() {
         IllegalArgumentException q4 = assertThrows(IllegalArgumentException.class, () -> gpu.upload(Tensor.zeros(2, 32).to(DType.Q4_0)));
         assertTrue(q4.getMessage().contains("Q4_0"), q4.getMessage());
