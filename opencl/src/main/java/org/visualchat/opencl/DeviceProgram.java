@@ -19,8 +19,8 @@ import com.aparapi.Kernel;
  * parameters (kernels read fields), no {@code Float.intBitsToFloat} (so F16/BF16 are decoded
  * arithmetically with the exact power-of-two table {@link #pow2}).
  *
- * <p>Host-side launch code (parameter fields, ranges) is in {@link DeviceLauncher}; shape checks and
- * allocation are in {@link OpenClBackend}.
+ * <p>Host-side launch code (parameter fields, ranges) is in {@link DeviceLauncher}, allocation and
+ * transfers in {@link DeviceMemory}, shape checks in {@link OpenClBackend}.
  */
 final class DeviceProgram extends Kernel {
     // ------------------------------------------------------------------ op codes

@@ -6,12 +6,9 @@ import org.visualchat.tensor.Shapes;
 import org.visualchat.tensor.Tensor;
 import org.visualchat.tensor.ops.Rope;
 
-import java.lang.foreign.ValueLayout;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 
 import static org.visualchat.opencl.DeviceProgram.*;
 
@@ -44,20 +41,14 @@ public final class OpenClBackend implements AutoCloseable {
 
     private final DeviceProgram program;
     private final DeviceLauncher launcher;
-    private final DeviceArena heap, raw, ints;
-    private final List<long[]> releasedSerials = new ArrayList<>();
+    private final DeviceMemory memory;
     private final RopeTables ropeTables = new RopeTables();
-    private long nextSerial;
-    private TransferStats stats = new TransferStats(0, 0, 0, 0);
 
     private OpenClBackend(OpenCLDevice device, Capacity capacity) {
         requireG1();
         program = new DeviceProgram(Math.max(capacity.heapFloats(), Capacity.MIN_HEAP_FLOATS), capacity.rawBytes(), capacity.ints());
         launcher = new DeviceLauncher(device, program);
-        heap = new DeviceArena("float", "floats", HEAP_RESERVED, capacity.heapFloats());
-        raw = new DeviceArena("byte", "bytes", 0, capacity.rawBytes());
-        ints = new DeviceArena("int", "ints", 0, capacity.ints());
-        launcher.armCanary();
+        memory = new DeviceMemory(this, program, launcher);
     }
 
     /**
@@ -87,7 +78,7 @@ public final class OpenClBackend implements AutoCloseable {
         return OpenClDevices.describe(launcher.device());
     }
 
-    public TransferStats transfers() { return stats; }
+    public TransferStats transfers() { return memory.stats(); }
 
     /** Whether the device program is bound to the OpenCL device (false would mean Aparapi's Java fallback). */
     public boolean ranOnOpenCl() { return program.isRunningCL(); }
@@ -102,112 +93,44 @@ public final class OpenClBackend implements AutoCloseable {
 
     /** Everything allocated after this call is released by {@link Scope#close()}. */
     public Scope scope() {
-        return new Scope(heap.top(), raw.top(), ints.top(), nextSerial);
+        return new Scope(memory.mark());
     }
 
-    public final class Scope implements AutoCloseable {
-        private final int heapMark, rawMark, intMark;
-        private final long serialMark;
+    /** Releases, when closed, the device tensors allocated since it was opened (not thread-safe). */
+    public static final class Scope implements AutoCloseable {
+        private final Runnable release;
 
-        private Scope(int heapMark, int rawMark, int intMark, long serialMark) {
-            this.heapMark = heapMark;
-            this.rawMark = rawMark;
-            this.intMark = intMark;
-            this.serialMark = serialMark;
-        }
+        private Scope(Runnable release) { this.release = release; }
 
         @Override
-        public void close() {
-            heap.reset(heapMark);
-            raw.reset(rawMark);
-            ints.reset(intMark);
-            releasedSerials.add(new long[] {serialMark, nextSerial});
-        }
+        public void close() { release.run(); }
     }
 
     /**
-     * Copies a host tensor to the device: F32 into the float arena, BF16/F16/Q8_0 as their raw bytes
-     * (weights for {@link #linear} and {@link #embedding}), I32/I64 as I32 (ids, positions).
+     * Copies a host tensor (any view) to the device: F32 into the float arena, BF16/F16/Q8_0 as their
+     * raw bytes (weights for {@link #linear} and {@link #embedding}), I32/I64 as I32 (ids, positions).
      */
     public DeviceTensor upload(Tensor t) {
-        Tensor c = t.contiguous();
-        int count = Math.toIntExact(c.numel());
-        DeviceTensor d;
-        long bytes;
-        switch (c.dtype()) {
-            case F32 -> {
-                float[] values = c.toFloatArray();
-                d = allocate(DType.F32, c.shape());
-                System.arraycopy(values, 0, program.heap, d.offset(), count);   // host mirror: survives a buffer rebuild
-                launcher.copyIn(values, d.offset());
-                bytes = 4L * count;
-            }
-            case BF16, F16, Q8_0 -> {
-                byte[] values = c.segment().toArray(ValueLayout.JAVA_BYTE);
-                d = allocate(c.dtype(), c.shape());
-                System.arraycopy(values, 0, program.raw, d.offset(), values.length);
-                launcher.copyIn(values, d.offset());
-                bytes = values.length;
-            }
-            case I32, I64 -> {
-                long[] longs = c.toLongArray();
-                int[] values = new int[count];
-                for (int i = 0; i < count; i++) {
-                    if (longs[i] != (int) longs[i]) throw new IllegalArgumentException("index " + longs[i] + " at position " + i + " does not fit the device's I32");
-                    values[i] = (int) longs[i];
-                }
-                d = allocate(DType.I32, c.shape());
-                System.arraycopy(values, 0, program.ints, d.offset(), count);
-                launcher.copyIn(values, d.offset());
-                bytes = 4L * count;
-            }
-            default -> throw new IllegalArgumentException("the OpenCL backend has no kernels for " + c.dtype() + " (supported: F32, BF16, F16, Q8_0, I32, I64)");
-        }
-        stats = stats.plusUpload(bytes);
-        return d;
+        return memory.upload(t);
     }
 
     /** Copies an F32 device tensor back to the host. */
     public Tensor download(DeviceTensor t) {
         requireF32(t, "download");
-        int count = Math.toIntExact(t.numel());
-        float[] out = launcher.copyOut(t.offset(), count);
-        if (out[count] != 1f) {
-            // Aparapi rebuilt the device buffer from the host mirror (it does so if the JVM moves the array,
-            // which requireG1 makes a last-ditch-GC-only event): uploads survived, device results did not.
-            launcher.armCanary();
-            throw new IllegalStateException("the OpenCL float arena was rebuilt from host memory (the JVM moved its mirror array); "
-                    + "device-computed values are lost, uploaded tensors are intact: recompute and download again");
-        }
-        stats = stats.plusDownload(4L * count);
-        return Tensor.of(Arrays.copyOf(out, count), t.shape());
+        return memory.download(t);
     }
 
-    private DeviceTensor allocate(DType dtype, int[] shape) {
-        long count = Shapes.numel(shape);
-        int offset = switch (dtype) {
-            case F32 -> heap.allocate(count, 16);
-            case I32 -> ints.allocate(count, 16);
-            default -> raw.allocate(dtype.byteSize(count), 64);
-        };
-        return new DeviceTensor(this, dtype, shape, offset, nextSerial++);
+    boolean isLive(DeviceTensor t) {
+        return memory.isLive(t);
     }
 
     private DeviceTensor newF32(int... shape) {
-        return allocate(DType.F32, shape);
+        return memory.allocate(DType.F32, shape);
     }
 
     private void requireLive(DeviceTensor t, String op) {
         if (t.owner() != this) throw new IllegalArgumentException(op + ": " + t + " belongs to another OpenCL backend");
-        if (!isLive(t)) throw new IllegalStateException(op + ": " + t + " was released when its scope closed");
-    }
-
-    /** False once a scope that allocated {@code t} has closed. */
-    boolean isLive(DeviceTensor t) {
-        for (long[] r : releasedSerials) {
-            if (t.serial() >= r[0] && t.serial() < r[1]) return false;
-        }
-        return true;
+        if (!memory.isLive(t)) throw new IllegalStateException(op + ": " + t + " was released when its scope closed");
     }
 
     private void requireF32(DeviceTensor t, String op) {
