@@ -82,11 +82,18 @@ final class DeviceLauncher {
         execute(device.createRange3D(gx, gy, batchOuter * batchInner, TILE, TILE_ROWS, 1), "matmul");
     }
 
+    /** One work-group per output; rows are launched in chunks so the global size stays an int. */
     void linearRaw(int x, int wOffset, int wCode, int dst, int rows, int n, int k) {
         DeviceProgram p = program;
         p.op = OP_LINEAR_RAW;
-        p.src = x; p.wOff = wOffset; p.wCode = wCode; p.dst = dst; p.mmN = n; p.mmK = k;
-        execute(device.createRange(rows * n * ROW_GROUP, ROW_GROUP), "linear");
+        p.wOff = wOffset; p.wCode = wCode; p.mmN = n; p.mmK = k;
+        int chunk = Math.max(1, Integer.MAX_VALUE / ROW_GROUP / n);
+        for (int row = 0; row < rows; row += chunk) {
+            int count = Math.min(chunk, rows - row);
+            p.src = x + row * k;
+            p.dst = dst + row * n;
+            execute(device.createRange(count * n * ROW_GROUP, ROW_GROUP), "linear");
+        }
     }
 
     /** dims: 4-d output shape; strides: 4-d strides of a, b (0 where broadcast) and of the output. */
