@@ -37,16 +37,19 @@ final class DeviceLauncher {
 
     /** A fresh staging array is a fresh Aparapi buffer, created by copying exactly these values. */
     void copyIn(float[] values, int dst) {
+        if (values.length == 0) return;   // OpenCL has no zero-byte buffers, and nothing needs copying
         program.upF = values;
         copyInOp(OP_COPY_IN_F, values.length, dst);
     }
 
     void copyIn(byte[] values, int dst) {
+        if (values.length == 0) return;   // OpenCL has no zero-byte buffers, and nothing needs copying
         program.upB = values;
         copyInOp(OP_COPY_IN_B, values.length, dst);
     }
 
     void copyIn(int[] values, int dst) {
+        if (values.length == 0) return;   // OpenCL has no zero-byte buffers, and nothing needs copying
         program.upI = values;
         copyInOp(OP_COPY_IN_I, values.length, dst);
     }
@@ -73,6 +76,7 @@ final class DeviceLauncher {
     record Operand(int offset, int rowStride, int colStride, int outerStride, int innerStride, int group) {}
 
     void matmul(Operand a, Operand b, int dst, int m, int n, int k, int batchOuter, int batchInner, float alpha) {
+        if ((long) m * n * batchOuter * batchInner == 0) return;   // empty result: nothing to launch
         DeviceProgram p = program;
         p.op = OP_MATMUL;
         p.mmM = m; p.mmN = n; p.mmK = k; p.batchInner = batchInner; p.alpha = alpha; p.dst = dst;
@@ -84,6 +88,7 @@ final class DeviceLauncher {
 
     /** One work-group per output; rows are launched in chunks so the global size stays an int. */
     void linearRaw(int x, int wOffset, int wCode, int dst, int rows, int n, int k) {
+        if (rows == 0 || n == 0) return;
         DeviceProgram p = program;
         p.op = OP_LINEAR_RAW;
         p.wOff = wOffset; p.wCode = wCode; p.mmN = n; p.mmK = k;

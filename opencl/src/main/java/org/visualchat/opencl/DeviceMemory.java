@@ -110,6 +110,7 @@ final class DeviceMemory {
     /** An F32 device tensor copied to the host (the caller checked it is live and F32). */
     Tensor download(DeviceTensor t) {
         int count = Math.toIntExact(t.numel());
+        if (count == 0) return Tensor.zeros(t.shape());
         float[] out = launcher.copyOut(t.offset(), count);
         if (out[count] != 1f) {
             launcher.armCanary();

@@ -52,6 +52,16 @@ class TransfersTest extends DeviceTestBase {
     }
 
     @Test
+    void emptyTensorsFlowThroughEveryKindOfKernel() {
+        DeviceTensor empty = gpu.upload(Tensor.zeros(0, 32));
+        assertArrayEquals(new int[] {0, 7}, gpu.download(gpu.linear(empty, gpu.upload(Tensor.zeros(7, 32).to(DType.Q8_0)))).shape());
+        assertArrayEquals(new int[] {0, 5}, gpu.download(gpu.matmul(empty, gpu.upload(Tensor.zeros(32, 5)))).shape());
+        assertArrayEquals(new int[] {0, 32}, gpu.download(gpu.softmax(gpu.silu(empty))).shape());
+        DeviceTensor noKeys = gpu.upload(Tensor.zeros(1, 2, 0, 8));
+        assertClose(Tensor.zeros(1, 2, 3, 8), gpu.download(gpu.attention(gpu.upload(Tensor.full(1f, 1, 2, 3, 8)), noKeys, noKeys, null)), 0, 0, "attention over no keys");
+    }
+
+    @Test
     void unsupportedInputsAreClearErrors() {
         IllegalArgumentException q4 = assertThrows(IllegalArgumentException.class, () -> gpu.upload(Tensor.zeros(2, 32).to(DType.Q4_0)));
         assertTrue(q4.getMessage().contains("Q4_0"), q4.getMessage());
