@@ -37,20 +37,10 @@ public final class Norm {
         checkParameter("bias", bias, n);
         Tensor out = Tensor.zeros(shape);
         MemorySegment os = out.storage().segment();
-        RowWalk plan = new RowWalk(shape, x);
-        Parallel.rows(plan.rows(), n, (start, end) -> {
-            RowWalk w = new RowWalk(shape, x);
-            w.seek(start);
-            RowReader rx = new RowReader(x, n, w.innerStride(0));
-            RowReader rw = weight == null ? null : new RowReader(weight, n, weight.stride(0));
-            RowReader rb = bias == null ? null : new RowReader(bias, n, bias.stride(0));
-            long wo = rw == null ? 0 : rw.load(weight.offset()), bo = rb == null ? 0 : rb.load(bias.offset());
-            MemorySegment ws = rw == null ? null : rw.segment(), bs = rb == null ? null : rb.segment();
-            for (int r = start; r < end; r++, w.next()) {
-                long xo = rx.load(w.offset(0));
-                row(rx.segment(), xo, ws, wo, bs, bo, os, 4L * r * n, n, eps, rms);
-            }
-        });
+        RowLoop.Cursor w = weight == null ? null : RowLoop.whole(weight), b = bias == null ? null : RowLoop.whole(bias);
+        MemorySegment ws = w == null ? null : w.segment(0), bs = b == null ? null : b.segment(0);
+        long wo = w == null ? 0 : w.offset(0), bo = b == null ? 0 : b.offset(0);
+        RowLoop.run(shape, new Tensor[] {x}, (r, c) -> row(c.segment(0), c.offset(0), ws, wo, bs, bo, os, 4L * r * n, n, eps, rms));
         return out;
     }
 

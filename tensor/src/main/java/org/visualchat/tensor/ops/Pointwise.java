@@ -81,16 +81,8 @@ final class Pointwise {
         int[] shape = x.shape();
         Tensor out = Tensor.zeros(shape);
         MemorySegment os = out.storage().segment();
-        RowWalk plan = new RowWalk(shape, x);
-        int n = plan.rowLength();
-        Parallel.rows(plan.rows(), n, (start, end) -> {
-            RowWalk w = new RowWalk(shape, x);
-            w.seek(start);
-            RowReader r = new RowReader(x, n, w.innerStride(0));
-            for (int row = start; row < end; row++, w.next()) {
-                mapRow(op, p, r.segment(), r.load(w.offset(0)), os, 4L * row * n, n);
-            }
-        });
+        int n = x.rank() == 0 ? 1 : shape[shape.length - 1];
+        RowLoop.run(shape, new Tensor[] {x}, (r, c) -> mapRow(op, p, c.segment(0), c.offset(0), os, 4L * r * n, n));
         return out;
     }
 
@@ -99,17 +91,8 @@ final class Pointwise {
         int[] shape = Shapes.broadcast(a.shape(), b.shape());
         Tensor out = Tensor.zeros(shape);
         MemorySegment os = out.storage().segment();
-        RowWalk plan = new RowWalk(shape, a, b);
-        int n = plan.rowLength();
-        Parallel.rows(plan.rows(), n, (start, end) -> {
-            RowWalk w = new RowWalk(shape, a, b);
-            w.seek(start);
-            RowReader ra = new RowReader(a, n, w.innerStride(0)), rb = new RowReader(b, n, w.innerStride(1));
-            for (int row = start; row < end; row++, w.next()) {
-                long ao = ra.load(w.offset(0)), bo = rb.load(w.offset(1));
-                zipRow(op, ra.segment(), ao, rb.segment(), bo, os, 4L * row * n, n);
-            }
-        });
+        int n = shape.length == 0 ? 1 : shape[shape.length - 1];
+        RowLoop.run(shape, new Tensor[] {a, b}, (r, c) -> zipRow(op, c.segment(0), c.offset(0), c.segment(1), c.offset(1), os, 4L * r * n, n));
         return out;
     }
 }

@@ -76,17 +76,10 @@ public final class Reduce {
         int[] shape = xt.shape();
         Tensor out = Tensor.zeros(result, Arrays.copyOf(shape, shape.length - 1));
         MemorySegment os = out.storage().segment();
-        RowWalk plan = new RowWalk(shape, xt);
-        int n = plan.rowLength();
-        Parallel.rows(plan.rows(), n, (start, end) -> {
-            RowWalk w = new RowWalk(shape, xt);
-            w.seek(start);
-            RowReader r = new RowReader(xt, n, w.innerStride(0));
-            for (int row = start; row < end; row++, w.next()) {
-                long off = r.load(w.offset(0));
-                if (result == DType.I64) os.setAtIndex(Storage.I64, row, rowArgmax(r.segment(), off, n));
-                else os.setAtIndex(Storage.F32, row, rowMax(r.segment(), off, n));
-            }
+        int n = shape[shape.length - 1];
+        RowLoop.run(shape, new Tensor[] {xt}, (r, c) -> {
+            if (result == DType.I64) os.setAtIndex(Storage.I64, r, rowArgmax(c.segment(0), c.offset(0), n));
+            else os.setAtIndex(Storage.F32, r, rowMax(c.segment(0), c.offset(0), n));
         });
         return keepDim ? out.unsqueeze(d) : out;
     }

@@ -61,19 +61,13 @@ public final class Rope {
         RopeTable table = RopeTable.get(theta, d, layout, maxPos);
         Tensor out = Tensor.zeros(shape);
         MemorySegment os = out.storage().segment();
-        RowWalk plan = new RowWalk(shape, x);
-        int rowsPerBatch = x.dim(0) == 0 ? 1 : plan.rows() / x.dim(0);
-        Parallel.rows(plan.rows(), d, (start, end) -> {
-            RowWalk w = new RowWalk(shape, x);
-            w.seek(start);
-            RowReader rx = new RowReader(x, d, w.innerStride(0));
-            for (int r = start; r < end; r++, w.next()) {
-                int s = r % seq;
-                long p = perBatch ? pos[(r / rowsPerBatch) * seq + s] : pos[s];
-                long xo = rx.load(w.offset(0)), to = 4L * p * d, oo = 4L * r * d;
-                if (layout == Layout.HALF) rotateHalf(rx.segment(), xo, table, to, sign, os, oo, d);
-                else rotateInterleaved(rx.segment(), xo, table, to, sign, os, oo, d);
-            }
+        int rowsPerBatch = x.dim(0) == 0 ? 1 : (int) (x.numel() / d / x.dim(0));
+        RowLoop.run(shape, new Tensor[] {x}, (r, c) -> {
+            int s = r % seq;
+            long p = perBatch ? pos[(r / rowsPerBatch) * seq + s] : pos[s];
+            long to = 4L * p * d, oo = 4L * r * d;
+            if (layout == Layout.HALF) rotateHalf(c.segment(0), c.offset(0), table, to, sign, os, oo, d);
+            else rotateInterleaved(c.segment(0), c.offset(0), table, to, sign, os, oo, d);
         });
         return out;
     }

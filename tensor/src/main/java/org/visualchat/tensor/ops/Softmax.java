@@ -45,24 +45,16 @@ public final class Softmax {
         int[] shape = x.shape();
         Tensor out = Tensor.zeros(shape);
         MemorySegment os = out.storage().segment();
-        Tensor[] operands = mask == null ? new Tensor[] {x} : new Tensor[] {x, mask};
-        RowWalk plan = new RowWalk(shape, operands);
-        int n = plan.rowLength();
-        Parallel.rows(plan.rows(), n, (start, end) -> {
-            RowWalk w = new RowWalk(shape, operands);
-            w.seek(start);
-            RowReader rx = new RowReader(x, n, w.innerStride(0));
-            RowReader rm = mask == null ? null : new RowReader(mask, n, w.innerStride(1));
-            for (int r = start; r < end; r++, w.next()) {
-                long xo = rx.load(w.offset(0)), oo = 4L * r * n;
-                if (rm == null) {
-                    row(rx.segment(), xo, os, oo, n, log);
-                } else {
-                    Pointwise.zipRow(Pointwise.Zip.ADD, rx.segment(), xo, rm.segment(), rm.load(w.offset(1)), os, oo, n);
-                    row(os, oo, os, oo, n, log);
-                }
-            }
-        });
+        int n = x.rank() == 0 ? 1 : shape[shape.length - 1];
+        if (mask == null) {
+            RowLoop.run(shape, new Tensor[] {x}, (r, c) -> row(c.segment(0), c.offset(0), os, 4L * r * n, n, log));
+        } else {
+            RowLoop.run(shape, new Tensor[] {x, mask}, (r, c) -> {
+                long oo = 4L * r * n;
+                Pointwise.zipRow(Pointwise.Zip.ADD, c.segment(0), c.offset(0), c.segment(1), c.offset(1), os, oo, n);
+                row(os, oo, os, oo, n, log);
+            });
+        }
         return out;
     }
 
