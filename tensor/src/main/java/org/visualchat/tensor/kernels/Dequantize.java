@@ -69,15 +69,22 @@ public final class Dequantize {
     }
 
     /**
-     * Q4_0 values (nibble − 8, not yet scaled) for elements {@code part·LANES ..} of the block at
-     * {@code blockByte}: parts below 16/LANES come from low nibbles, the rest from high nibbles.
+     * Q4_0 bytes {@code part·LANES ..} of the block at {@code blockByte}, widened to ints: their low
+     * nibbles are elements {@code part·LANES ..}, their high nibbles elements {@code 16 + part·LANES ..}.
+     * Widening first keeps the nibble arithmetic on 32-bit lanes (x86 has no byte shifts).
      */
-    static FloatVector q4(MemorySegment s, long blockByte, int part) {
-        int half = 16 / LANES;
-        boolean high = part >= half;
-        ByteVector packed = ByteVector.fromMemorySegment(B, s, blockByte + 2 + (long) (part % half) * LANES, LE);
-        ByteVector nibble = high ? packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F) : packed.and((byte) 0x0F);
-        return (FloatVector) nibble.sub((byte) 8).convertShape(VectorOperators.B2F, F, 0);
+    static IntVector q4Packed(MemorySegment s, long blockByte, int part) {
+        return (IntVector) ByteVector.fromMemorySegment(B, s, blockByte + 2 + (long) part * LANES, LE).convertShape(VectorOperators.B2I, I, 0);
+    }
+
+    /** Low nibbles − 8 (not yet scaled by d). */
+    static FloatVector q4Low(IntVector packed) {
+        return packed.and(0x0F).convert(VectorOperators.I2F, 0).reinterpretAsFloats().sub(8f);
+    }
+
+    /** High nibbles − 8 (the bytes were sign-extended; the mask drops the sign bits). */
+    static FloatVector q4High(IntVector packed) {
+        return packed.lanewise(VectorOperators.ASHR, 4).and(0x0F).convert(VectorOperators.I2F, 0).reinterpretAsFloats().sub(8f);
     }
 
     /** Byte offset of element {@code element} (a block boundary for quantized types). */
@@ -88,41 +95,52 @@ public final class Dequantize {
     /**
      * Converts {@code count} consecutive elements starting at element index {@code element} into
      * {@code dst[dstOffset ..]}. Quantized types need {@code element} and {@code count} to be whole blocks.
+     *
+     * <p>One loop per format, on purpose: a shared loop that picks the conversion per vector stops being
+     * inlined once several formats have run through it, and the Vector API then boxes every vector (it
+     * measured 15–50× slower). {@link MatVec} is written the same way for the same reason.
      */
     public static void row(DType type, MemorySegment s, long element, int count, float[] dst, int dstOffset) {
         long at = byteOffset(type, element);
+        int i = 0;
         switch (type) {
-            case F32, BF16, F16 -> {
-                int bytes = type.elementBytes(), i = 0;
-                for (; i <= count - LANES; i += LANES) lanes(type, s, at + (long) i * bytes).intoArray(dst, dstOffset + i);
-                for (; i < count; i++) dst[dstOffset + i] = scalar(type, s, at + (long) i * bytes);
-            }
+            case F32 -> { for (; i <= count - LANES; i += LANES) f32(s, at + 4L * i).intoArray(dst, dstOffset + i); }
+            case BF16 -> { for (; i <= count - LANES; i += LANES) bf16(s, at + 2L * i).intoArray(dst, dstOffset + i); }
+            case F16 -> { for (; i <= count - LANES; i += LANES) f16(s, at + 2L * i).intoArray(dst, dstOffset + i); }
             case Q8_0, Q4_0 -> {
                 if (element % BLOCK != 0 || count % BLOCK != 0) {
                     throw new IllegalArgumentException(type + " rows are read in whole blocks of 32, asked elements [" + element + ", +" + count + ")");
                 }
-                for (int blk = 0; blk < count / BLOCK; blk++, at += type.blockBytes()) {
-                    FloatVector d = FloatVector.broadcast(F, scale(s, at));
-                    for (int part = 0; part < BLOCK / LANES; part++) {
-                        FloatVector q = type == DType.Q8_0 ? q8(s, at, part) : q4(s, at, part);
-                        q.mul(d).intoArray(dst, dstOffset + blk * BLOCK + part * LANES);
-                    }
-                }
+                if (type == DType.Q8_0) rowQ8(s, at, count / BLOCK, dst, dstOffset);
+                else rowQ4(s, at, count / BLOCK, dst, dstOffset);
+                return;
             }
             default -> throw new IllegalArgumentException("cannot read " + type + " as floating-point values");
         }
+        for (; i < count; i++) dst[dstOffset + i] = scalar(type, s, at + (long) i * type.elementBytes());
     }
 
-    /** One vector of a plain float format. */
-    static FloatVector lanes(DType type, MemorySegment s, long byteOffset) {
-        return switch (type) {
-            case F32 -> f32(s, byteOffset);
-            case BF16 -> bf16(s, byteOffset);
-            default -> f16(s, byteOffset);
-        };
+    private static void rowQ8(MemorySegment s, long at, int blocks, float[] dst, int dstOffset) {
+        for (int blk = 0; blk < blocks; blk++, at += 34) {
+            FloatVector d = FloatVector.broadcast(F, scale(s, at));
+            for (int part = 0; part < BLOCK / LANES; part++) q8(s, at, part).mul(d).intoArray(dst, dstOffset + blk * BLOCK + part * LANES);
+        }
     }
 
-    private static float scalar(DType type, MemorySegment s, long byteOffset) {
+    private static void rowQ4(MemorySegment s, long at, int blocks, float[] dst, int dstOffset) {
+        for (int blk = 0; blk < blocks; blk++, at += 18) {
+            FloatVector d = FloatVector.broadcast(F, scale(s, at));
+            for (int part = 0; part < 16 / LANES; part++) {
+                IntVector packed = q4Packed(s, at, part);
+                int to = dstOffset + blk * BLOCK + part * LANES;
+                q4Low(packed).mul(d).intoArray(dst, to);
+                q4High(packed).mul(d).intoArray(dst, to + 16);
+            }
+        }
+    }
+
+    /** One element of a plain float format (row tails). */
+    static float scalar(DType type, MemorySegment s, long byteOffset) {
         return switch (type) {
             case F32 -> s.get(Storage.F32, byteOffset);
             case BF16 -> Float.intBitsToFloat(s.get(Storage.I16, byteOffset) << 16);

@@ -1,6 +1,7 @@
 package org.visualchat.tensor.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import org.visualchat.tensor.DType;
 import org.visualchat.tensor.Storage;
@@ -41,61 +42,110 @@ public final class MatVec {
         });
     }
 
-    /** Σ_i row[i]·x[i] for the {@code k}-element row of format {@code type} at byte {@code at}. */
+    /**
+     * Σ_i row[i]·x[i] for the {@code k}-element row of format {@code type} at byte {@code at}. One method
+     * per format, each with its own loop (see {@link Dequantize#row} for why they are not shared).
+     */
     public static float dot(DType type, MemorySegment s, long at, float[] x, int k) {
         return switch (type) {
-            case F32, BF16, F16 -> dotPlain(type, s, at, x, k);
-            case Q8_0, Q4_0 -> dotQuantized(type, s, at, x, k);
+            case F32 -> dotF32(s, at, x, k);
+            case BF16 -> dotBf16(s, at, x, k);
+            case F16 -> dotF16(s, at, x, k);
+            case Q8_0 -> dotQ8(s, at, x, k / BLOCK);
+            case Q4_0 -> dotQ4(s, at, x, k / BLOCK);
             default -> throw new IllegalArgumentException("matvec weight must be a float or block-quantized type, got " + type);
         };
     }
 
-    private static float dotPlain(DType type, MemorySegment s, long at, float[] x, int k) {
-        int bytes = type.elementBytes();
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+    // Two accumulators, two vectors per step: a step streams 2·LANES weights, longer than an FMA's
+    // latency takes at memory speed, so more chains would not help a bandwidth-bound loop.
+
+    private static float dotF32(MemorySegment s, long at, float[] x, int k) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
         int i = 0;
-        for (; i <= k - 4 * LANES; i += 4 * LANES) {
-            long p = at + (long) i * bytes;
-            a0 = Dequantize.lanes(type, s, p).fma(FloatVector.fromArray(F, x, i), a0);
-            a1 = Dequantize.lanes(type, s, p + (long) LANES * bytes).fma(FloatVector.fromArray(F, x, i + LANES), a1);
-            a2 = Dequantize.lanes(type, s, p + 2L * LANES * bytes).fma(FloatVector.fromArray(F, x, i + 2 * LANES), a2);
-            a3 = Dequantize.lanes(type, s, p + 3L * LANES * bytes).fma(FloatVector.fromArray(F, x, i + 3 * LANES), a3);
+        for (; i <= k - 2 * LANES; i += 2 * LANES) {
+            a0 = Dequantize.f32(s, at + 4L * i).fma(FloatVector.fromArray(F, x, i), a0);
+            a1 = Dequantize.f32(s, at + 4L * (i + LANES)).fma(FloatVector.fromArray(F, x, i + LANES), a1);
         }
-        for (; i <= k - LANES; i += LANES) a0 = Dequantize.lanes(type, s, at + (long) i * bytes).fma(FloatVector.fromArray(F, x, i), a0);
-        float sum = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
-        for (; i < k; i++) {
-            float wi = switch (type) {
-                case F32 -> s.get(Storage.F32, at + (long) i * 4);
-                case BF16 -> Float.intBitsToFloat(s.get(Storage.I16, at + (long) i * 2) << 16);
-                default -> Float.float16ToFloat(s.get(Storage.I16, at + (long) i * 2));
-            };
-            sum += wi * x[i];
+        if (i <= k - LANES) {
+            a0 = Dequantize.f32(s, at + 4L * i).fma(FloatVector.fromArray(F, x, i), a0);
+            i += LANES;
         }
+        return a0.add(a1).reduceLanes(VectorOperators.ADD) + tail(DType.F32, s, at, x, i, k);
+    }
+
+    private static float dotBf16(MemorySegment s, long at, float[] x, int k) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        int i = 0;
+        for (; i <= k - 2 * LANES; i += 2 * LANES) {
+            a0 = Dequantize.bf16(s, at + 2L * i).fma(FloatVector.fromArray(F, x, i), a0);
+            a1 = Dequantize.bf16(s, at + 2L * (i + LANES)).fma(FloatVector.fromArray(F, x, i + LANES), a1);
+        }
+        if (i <= k - LANES) {
+            a0 = Dequantize.bf16(s, at + 2L * i).fma(FloatVector.fromArray(F, x, i), a0);
+            i += LANES;
+        }
+        return a0.add(a1).reduceLanes(VectorOperators.ADD) + tail(DType.BF16, s, at, x, i, k);
+    }
+
+    private static float dotF16(MemorySegment s, long at, float[] x, int k) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        int i = 0;
+        for (; i <= k - 2 * LANES; i += 2 * LANES) {
+            a0 = Dequantize.f16(s, at + 2L * i).fma(FloatVector.fromArray(F, x, i), a0);
+            a1 = Dequantize.f16(s, at + 2L * (i + LANES)).fma(FloatVector.fromArray(F, x, i + LANES), a1);
+        }
+        if (i <= k - LANES) {
+            a0 = Dequantize.f16(s, at + 2L * i).fma(FloatVector.fromArray(F, x, i), a0);
+            i += LANES;
+        }
+        return a0.add(a1).reduceLanes(VectorOperators.ADD) + tail(DType.F16, s, at, x, i, k);
+    }
+
+    /** The last k mod LANES products, one by one. */
+    private static float tail(DType type, MemorySegment s, long at, float[] x, int from, int k) {
+        float sum = 0;
+        for (int i = from; i < k; i++) sum += Dequantize.scalar(type, s, at + (long) i * type.elementBytes()) * x[i];
         return sum;
     }
 
-    /** Per block: p = Σ q·x over the block's lanes, then acc += d·p, two blocks in flight. */
-    private static float dotQuantized(DType type, MemorySegment s, long at, float[] x, int k) {
-        boolean q8 = type == DType.Q8_0;
-        int stride = type.blockBytes(), blocks = k / BLOCK, b = 0;
+    // Quantized rows, per block b: p = Σ q·x over the block's 32 values, then acc += d_b·p. Two blocks
+    // in flight, on two accumulators.
+
+    private static float dotQ8(MemorySegment s, long at, float[] x, int blocks) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
-        for (; b + 1 < blocks; b += 2) {
-            long p = at + (long) b * stride;
-            a0 = block(q8, s, p, x, b * BLOCK).fma(FloatVector.broadcast(F, Dequantize.scale(s, p)), a0);
-            a1 = block(q8, s, p + stride, x, b * BLOCK + BLOCK).fma(FloatVector.broadcast(F, Dequantize.scale(s, p + stride)), a1);
+        int b = 0;
+        for (; b + 1 < blocks; b += 2, at += 2 * 34) {
+            a0 = q8Block(s, at, x, b * BLOCK).fma(FloatVector.broadcast(F, Dequantize.scale(s, at)), a0);
+            a1 = q8Block(s, at + 34, x, b * BLOCK + BLOCK).fma(FloatVector.broadcast(F, Dequantize.scale(s, at + 34)), a1);
         }
-        if (b < blocks) {
-            long p = at + (long) b * stride;
-            a0 = block(q8, s, p, x, b * BLOCK).fma(FloatVector.broadcast(F, Dequantize.scale(s, p)), a0);
-        }
+        if (b < blocks) a0 = q8Block(s, at, x, b * BLOCK).fma(FloatVector.broadcast(F, Dequantize.scale(s, at)), a0);
         return a0.add(a1).reduceLanes(VectorOperators.ADD);
     }
 
-    private static FloatVector block(boolean q8, MemorySegment s, long p, float[] x, int xi) {
-        FloatVector sum = (q8 ? Dequantize.q8(s, p, 0) : Dequantize.q4(s, p, 0)).mul(FloatVector.fromArray(F, x, xi));
-        for (int part = 1; part < BLOCK / LANES; part++) {
-            FloatVector q = q8 ? Dequantize.q8(s, p, part) : Dequantize.q4(s, p, part);
-            sum = q.fma(FloatVector.fromArray(F, x, xi + part * LANES), sum);
+    private static FloatVector q8Block(MemorySegment s, long p, float[] x, int xi) {
+        FloatVector sum = Dequantize.q8(s, p, 0).mul(FloatVector.fromArray(F, x, xi));
+        for (int part = 1; part < BLOCK / LANES; part++) sum = Dequantize.q8(s, p, part).fma(FloatVector.fromArray(F, x, xi + part * LANES), sum);
+        return sum;
+    }
+
+    private static float dotQ4(MemorySegment s, long at, float[] x, int blocks) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        int b = 0;
+        for (; b + 1 < blocks; b += 2, at += 2 * 18) {
+            a0 = q4Block(s, at, x, b * BLOCK).fma(FloatVector.broadcast(F, Dequantize.scale(s, at)), a0);
+            a1 = q4Block(s, at + 18, x, b * BLOCK + BLOCK).fma(FloatVector.broadcast(F, Dequantize.scale(s, at + 18)), a1);
+        }
+        if (b < blocks) a0 = q4Block(s, at, x, b * BLOCK).fma(FloatVector.broadcast(F, Dequantize.scale(s, at)), a0);
+        return a0.add(a1).reduceLanes(VectorOperators.ADD);
+    }
+
+    private static FloatVector q4Block(MemorySegment s, long p, float[] x, int xi) {
+        FloatVector sum = FloatVector.zero(F);
+        for (int part = 0; part < 16 / LANES; part++) {
+            IntVector packed = Dequantize.q4Packed(s, p, part);
+            sum = Dequantize.q4Low(packed).fma(FloatVector.fromArray(F, x, xi + part * LANES), sum);
+            sum = Dequantize.q4High(packed).fma(FloatVector.fromArray(F, x, xi + 16 + part * LANES), sum);
         }
         return sum;
     }

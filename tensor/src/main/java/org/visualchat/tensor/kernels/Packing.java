@@ -23,16 +23,16 @@ final class Packing {
 
     /**
      * Scalar (broadcast) panels: rows × kc of S starting at element {@code base}, stored row after row
-     * (row i at {@code i·kc}); rows are padded with zeros to a multiple of MR.
+     * (row i at {@code i·stride}); rows are padded with zeros to a multiple of MR.
      */
-    static void scalarPanels(Operand s, long base, int rows, int kc, float[] dst) {
+    static void scalarPanels(Operand s, long base, int rows, int kc, int stride, float[] dst) {
         if (s.colStride() == 1) {
-            for (int i = 0; i < rows; i++) Dequantize.row(s.dtype(), s.segment(), base + i * s.rowStride(), kc, dst, i * kc);
+            for (int i = 0; i < rows; i++) Dequantize.row(s.dtype(), s.segment(), base + i * s.rowStride(), kc, dst, i * stride);
         } else {
             for (int i = 0; i < rows; i++)
-                for (int kk = 0; kk < kc; kk++) dst[i * kc + kk] = s.read(base + i * s.rowStride() + kk * s.colStride());
+                for (int kk = 0; kk < kc; kk++) dst[i * stride + kk] = s.read(base + i * s.rowStride() + kk * s.colStride());
         }
-        Arrays.fill(dst, rows * kc, Gemm.ceilDiv(rows, MR) * MR * kc, 0f);
+        Arrays.fill(dst, rows * stride, Gemm.ceilDiv(rows, MR) * MR * stride, 0f);
     }
 
     /**
