@@ -1,0 +1,41 @@
+package org.visualchat.opencl;
+
+import org.junit.jupiter.api.Test;
+import org.visualchat.tensor.Tensor;
+
+import static org.visualchat.opencl.OpenClTesting.assertClose;
+
+/**
+ * Device attention (scores and P·V by the tiled matmul reading K/V heads in place for GQA, masked or
+ * MMCA two-branch softmax) against the same composed from CPU ops; 1e-5 absolute + 1e-5 relative.
+ */
+class AttentionParityTest extends DeviceTestBase {
+    @Test
+    void groupedQueryCausalAttention() {
+        Tensor q = Tensor.uniform(1, -1, 1, 2, 4, 7, 16), k = Tensor.uniform(2, -1, 1, 2, 2, 7, 16), v = Tensor.uniform(3, -1, 1, 2, 2, 7, 16);
+        Tensor mask = OpenClTesting.causal(7);
+        assertClose(CpuReference.attention(q, k, v, mask, null),
+                gpu.download(gpu.attention(gpu.upload(q), gpu.upload(k), gpu.upload(v), gpu.upload(mask))), 1e-5, 1e-5, "GQA causal attention");
+        assertClose(CpuReference.attention(q, k, v, null, null),
+                gpu.download(gpu.attention(gpu.upload(q), gpu.upload(k), gpu.upload(v), null)), 1e-5, 1e-5, "unmasked attention");
+    }
+
+    @Test
+    void decodeStepAgainstALongerCache() {
+        Tensor q = Tensor.uniform(4, -1, 1, 1, 6, 1, 33 - 1), k = Tensor.uniform(5, -1, 1, 1, 3, 41, 32), v = Tensor.uniform(6, -1, 1, 1, 3, 41, 32);
+        assertClose(CpuReference.attention(q, k, v, null, null),
+                gpu.download(gpu.attention(gpu.upload(q), gpu.upload(k), gpu.upload(v), null)), 1e-5, 1e-5, "decode attention");
+    }
+
+    @Test
+    void mmcaTwoBranchAttention() {
+        int[] codes = {1, 1, 2, 2, 2, 1, 1, 2, 2, 1, 1};
+        int l = codes.length;
+        Tensor[] masks = OpenClTesting.mmcaMasks(codes);
+        Tensor image = masks[0].reshape(1, 1, l, l), text = masks[1].reshape(1, 1, l, l);
+        Tensor q = Tensor.uniform(7, -1, 1, 1, 4, l, 16), k = Tensor.uniform(8, -1, 1, 1, 4, l, 16), v = Tensor.uniform(9, -1, 1, 1, 4, l, 16);
+        assertClose(CpuReference.attention(q, k, v, image, text),
+                gpu.download(gpu.mmcaAttention(gpu.upload(q), gpu.upload(k), gpu.upload(v), gpu.upload(image), gpu.upload(text))),
+                1e-5, 1e-5, "MMCA attention");
+    }
+}
