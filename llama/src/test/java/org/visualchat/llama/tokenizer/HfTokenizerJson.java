@@ -28,6 +28,9 @@ import org.visualchat.llama.tokenizer.proto.SentencePieceModel.ModelProto;
 final class HfTokenizerJson {
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** An entry of added_tokens (always special and matched on the raw text). */
+    record Added(String content, int id, boolean lstrip, boolean rstrip) {}
+
     private HfTokenizerJson() {}
 
     static Path fromSentencePieceModel(Path model) throws IOException {
@@ -53,17 +56,18 @@ final class HfTokenizerJson {
         }
         merges.sort(Comparator.comparingDouble((Merge m) -> m.score()).reversed());
         List<String[]> pairs = merges.stream().map(m -> new String[] {m.left(), m.right()}).toList();
-        List<String> specials = new ArrayList<>();
-        for (ModelProto.SentencePiece p : proto.getPiecesList()) {
-            if (p.getType() == ModelProto.SentencePiece.Type.UNKNOWN
-                    || p.getType() == ModelProto.SentencePiece.Type.CONTROL) {
-                specials.add(p.getPiece());
+        List<Added> specials = new ArrayList<>();
+        for (int id = 0; id < pieces.size(); id++) {
+            ModelProto.SentencePiece.Type type = proto.getPieces(id).getType();
+            if (type == ModelProto.SentencePiece.Type.UNKNOWN || type == ModelProto.SentencePiece.Type.CONTROL) {
+                specials.add(new Added(pieces.get(id), id, false, false));
             }
         }
         return write(pieces, pairs, specials);
     }
 
-    static Path fromLlamaTokenizerJs() throws IOException {
+    /** LLaMA's vocabulary and HF merges, with added tokens {@code <unk> <s> </s>} (0-2) and {@code extra}. */
+    static Path fromLlamaTokenizerJs(List<Added> extra) throws IOException {
         String js = NpmFixtures.llamaTokenizerJs();
         List<String> pieces = List.of(new String(Base64.getDecoder().decode(
                 NpmFixtures.stringConstant(js, "llama_vocab_base64")), StandardCharsets.UTF_8).split("\n"));
@@ -75,16 +79,20 @@ final class HfTokenizerJson {
             int right = (merges[i + 2] & 0xFF) | (merges[i + 3] & 0xFF) << 8;
             pairs.add(new String[] {pieces.get(left), pieces.get(right)});
         }
-        return write(pieces, pairs, List.of("<unk>", "<s>", "</s>"));
+        List<Added> added = new ArrayList<>(List.of(new Added("<unk>", 0, false, false),
+                new Added("<s>", 1, false, false), new Added("</s>", 2, false, false)));
+        added.addAll(extra);
+        return write(pieces, pairs, added);
     }
 
-    private static Path write(List<String> pieces, List<String[]> merges, List<String> specials) throws IOException {
+    private static Path write(List<String> pieces, List<String[]> merges, List<Added> specials) throws IOException {
         ObjectNode root = JSON.createObjectNode();
         root.put("version", "1.0");
         ArrayNode added = root.putArray("added_tokens");
-        for (String special : specials) {
-            added.addObject().put("id", pieces.indexOf(special)).put("content", special).put("single_word", false)
-                    .put("lstrip", false).put("rstrip", false).put("normalized", false).put("special", true);
+        for (Added special : specials) {
+            added.addObject().put("id", special.id()).put("content", special.content()).put("single_word", false)
+                    .put("lstrip", special.lstrip()).put("rstrip", special.rstrip()).put("normalized", false)
+                    .put("special", true);
         }
         ObjectNode normalizer = root.putObject("normalizer");
         normalizer.put("type", "Sequence");

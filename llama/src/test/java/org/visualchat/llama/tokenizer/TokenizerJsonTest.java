@@ -30,7 +30,7 @@ class TokenizerJsonTest {
     /** HF's real merge list for LLaMA (from llama-tokenizer-js), not derived from our model reader. */
     @Test
     void realHfMergesMatchSentencePieceGoldens() throws IOException {
-        LlamaTokenizer fromJson = LlamaTokenizer.load(HfTokenizerJson.fromLlamaTokenizerJs());
+        LlamaTokenizer fromJson = LlamaTokenizer.load(HfTokenizerJson.fromLlamaTokenizerJs(List.of()));
         LlamaTokenizer fromModel = LlamaTokenizer.load(NpmFixtures.llama2Model());
         List<Goldens.Case> cases = Goldens.encodeCases("llama2");
         Goldens.assertAllMatch("llama2 tokenizer.json (HF merges) encodeOrdinary", cases,
