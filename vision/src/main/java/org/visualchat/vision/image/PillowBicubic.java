@@ -107,18 +107,8 @@ final class PillowBicubic {
         byte[] out = new byte[(rowHi - rowLo) * w * 3];
         for (int y = rowLo; y < rowHi; y++) {
             int rowBase = y * srcWidth * 3, o = (y - rowLo) * w * 3;
-            for (int x = 0; x < w; x++) {
-                int r = 1 << (PRECISION_BITS - 1), g = r, b = r;
-                int p = rowBase + cols.first[x] * 3, k = x * cols.stride;
-                for (int j = 0, n = cols.length[x]; j < n; j++, p += 3) {
-                    int wt = cols.weights[k + j];
-                    r += (src[p] & 0xFF) * wt;
-                    g += (src[p + 1] & 0xFF) * wt;
-                    b += (src[p + 2] & 0xFF) * wt;
-                }
-                out[o++] = clip8(r);
-                out[o++] = clip8(g);
-                out[o++] = clip8(b);
+            for (int x = 0; x < w; x++, o += 3) {
+                convolve(src, rowBase + cols.first[x] * 3, 3, cols.weights, x * cols.stride, cols.length[x], out, o);
             }
         }
         return out;
@@ -132,20 +122,27 @@ final class PillowBicubic {
         int h = rows.first.length, stride = srcWidth * 3;
         for (int y = 0; y < h; y++) {
             int base = (rows.first[y] - rowShift) * stride, k = y * rows.stride, n = rows.length[y];
-            for (int x = 0, o = y * w * 3; x < w; x++) {
-                int r = 1 << (PRECISION_BITS - 1), g = r, b = r;
-                int p = base + (x0 + x) * 3;
-                for (int j = 0; j < n; j++, p += stride) {
-                    int wt = rows.weights[k + j];
-                    r += (src[p] & 0xFF) * wt;
-                    g += (src[p + 1] & 0xFF) * wt;
-                    b += (src[p + 2] & 0xFF) * wt;
-                }
-                out[o++] = clip8(r);
-                out[o++] = clip8(g);
-                out[o++] = clip8(b);
+            for (int x = 0, o = y * w * 3; x < w; x++, o += 3) {
+                convolve(src, base + (x0 + x) * 3, stride, rows.weights, k, n, out, o);
             }
         }
+    }
+
+    /**
+     * One output pixel: {@code n} taps of {@code src} starting at byte {@code p}, {@code step} bytes apart,
+     * weighted by {@code weights[k..k+n)}; accumulators start at ½ so the final shift rounds.
+     */
+    private static void convolve(byte[] src, int p, int step, int[] weights, int k, int n, byte[] out, int o) {
+        int r = 1 << (PRECISION_BITS - 1), g = r, b = r;
+        for (int j = 0; j < n; j++, p += step) {
+            int wt = weights[k + j];
+            r += (src[p] & 0xFF) * wt;
+            g += (src[p + 1] & 0xFF) * wt;
+            b += (src[p + 2] & 0xFF) * wt;
+        }
+        out[o] = clip8(r);
+        out[o + 1] = clip8(g);
+        out[o + 2] = clip8(b);
     }
 
     /** Pillow's clip8: the accumulator's integer part clamped to 0..255. */
