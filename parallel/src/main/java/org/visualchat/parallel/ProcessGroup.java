@@ -50,6 +50,9 @@ public final class ProcessGroup implements AutoCloseable {
 
     public GroupOptions options() { return options; }
 
+    /** Where this rank's data listener is bound (null for a one-rank group). */
+    public java.net.InetSocketAddress dataAddress() { return transport == null ? null : transport.localAddress(); }
+
     /** Bytes this rank sent, per collective. */
     public CommStats stats() { return stats; }
 

@@ -27,7 +27,7 @@ class CollectivesExactTest {
     @CsvSource({"2, 1024, 0", "3, 1024, 0", "4, 1024, 0", "2, 1048576, 65536", "3, 1048576, 65536", "4, 1048576, 65536",
             "3, 4096, 4096"})
     void everyCollectiveIsExact(int world, int segment, int direct) {
-        int port = LocalRanks.freePort();
+        int port = Launcher.freePort();
         long[] counts = segment == 1024 ? new long[] {0, 1, 7, 1000, 4093} : new long[] {0, 1, 7, 1000, 1000003};
         List<Object> wrong = LocalRanks.run(world, r -> LocalRanks.options(r, world, port, Duration.ofSeconds(20))
                 .withAlgorithmSizes(segment, direct), pg -> {

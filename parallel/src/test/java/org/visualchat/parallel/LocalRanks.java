@@ -1,7 +1,5 @@
 package org.visualchat.parallel;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,31 +13,22 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.IntFunction;
 
 /** In-JVM multi-rank harness (distributed.md §8.2): one thread and one real loopback ProcessGroup per rank. */
-final class LocalRanks {
-    static final byte[] SECRET = "test-secret-0123456789".getBytes(StandardCharsets.UTF_8);
+public final class LocalRanks {
+    public static final byte[] SECRET = "test-secret-0123456789".getBytes(StandardCharsets.UTF_8);
 
     /** What one rank does; returns a value for the test to check, or throws. */
-    interface Body<T> {
+    public interface Body<T> {
         T run(ProcessGroup pg) throws Exception;
     }
 
     private LocalRanks() {}
 
-    static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            s.setReuseAddress(true);
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    static GroupOptions options(int rank, int world, int port, Duration timeout) {
+    public static GroupOptions options(int rank, int world, int port, Duration timeout) {
         return GroupOptions.of(rank, world, "127.0.0.1", port, SECRET).withTimeout(timeout);
     }
 
     /** Runs {@code body} on every rank; per rank either its result or the exception it threw. */
-    static List<Object> run(int world, IntFunction<GroupOptions> options, Body<?> body) {
+    public static List<Object> run(int world, IntFunction<GroupOptions> options, Body<?> body) {
         ExecutorService pool = Executors.newFixedThreadPool(world);
         try {
             List<Future<Object>> futures = new ArrayList<>();
@@ -70,8 +59,8 @@ final class LocalRanks {
     }
 
     /** Like {@link #run} with default options, rethrowing the first rank failure. */
-    static List<Object> runAll(int world, Duration timeout, Body<?> body) {
-        int port = freePort();
+    public static List<Object> runAll(int world, Duration timeout, Body<?> body) {
+        int port = Launcher.freePort();
         List<Object> results = run(world, r -> options(r, world, port, timeout), body);
         for (int r = 0; r < world; r++) {
             if (results.get(r) instanceof Throwable t) throw new AssertionError("rank " + r + " failed: " + t, t);

@@ -92,8 +92,6 @@ final class LinkHandler extends ChannelInboundHandlerAdapter {
                 } else if (h.getWorldSize() != o().worldSize() || c <= me || c >= o().worldSize()) {
                     refuse(ctx, "claims rank " + c + " of " + h.getWorldSize() + "; rank " + me + " accepts ranks "
                             + (me + 1) + ".." + (o().worldSize() - 1) + " of " + o().worldSize());
-                } else if (transport.isRegistered(c)) {
-                    refuse(ctx, "rank " + c + " is already connected");
                 } else {
                     peer = c;
                     peerNonce = h.getNonce().toByteArray();
@@ -106,6 +104,8 @@ final class LinkHandler extends ChannelInboundHandlerAdapter {
                 byte[] want = Hmac.sign(o().secret(), "auth", run, peer, me, nonce, peerNonce);
                 if (h.getKind() != Kind.AUTH || !Hmac.verify(want, h.getMac().toByteArray())) {
                     refuse(ctx, "HMAC mismatch from a peer claiming rank " + peer + " (wrong VC_DIST_SECRET?)");
+                } else if (transport.isRegistered(peer)) {
+                    refuse(ctx, "rank " + peer + " is already connected (two processes with the same RANK?)");
                 } else {
                     send(ctx, header(Kind.READY));
                     ready(ctx);
@@ -186,8 +186,8 @@ final class LinkHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        ctx.close();
         if (state != State.READY) {
+            ctx.close();
             if (connector && state != State.REFUSED) {
                 authFailed(ctx, "handshake with rank " + peer + " failed: " + cause.getMessage());
             } else if (state != State.REFUSED) {
@@ -195,6 +195,7 @@ final class LinkHandler extends ChannelInboundHandlerAdapter {
             }
             return;
         }
+        // The group fails and this channel closes once the ABORT telling the peer why has been written.
         boolean corrupt = cause instanceof DecoderException;
         String what = corrupt ? "corrupt frame from rank " : "connection error with rank ";
         transport.fail(new DistributedException(corrupt ? DistributedException.Kind.CORRUPT_FRAME : DistributedException.Kind.PEER_CLOSED,
