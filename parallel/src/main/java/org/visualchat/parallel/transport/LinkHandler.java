@@ -60,8 +60,10 @@ final class LinkHandler extends ChannelInboundHandlerAdapter {
             if (state != State.REFUSED) handshake(ctx, h);
             return;
         }
+        link.lastHeardNanos = System.nanoTime();
         switch (h.getKind()) {
             case DATA -> link.deliver(f);
+            case HEARTBEAT -> f.close();
             case ABORT -> {
                 f.close();
                 transport.fail(new DistributedException(DistributedException.Kind.ABORTED, "rank " + transport.rank + ": rank "
@@ -138,6 +140,10 @@ final class LinkHandler extends ChannelInboundHandlerAdapter {
         codec.authenticated(o().segmentBytes());
         link = new PeerLink(peer, ctx.channel());
         transport.register(link);
+        long period = Math.max(1, o().timeout().toMillis() / 4);
+        ctx.executor().scheduleAtFixedRate(() -> {
+            if (ctx.channel().isActive()) send(ctx, header(Kind.HEARTBEAT));
+        }, period, period, java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     /** Acceptor side: a stranger or a misconfigured rank; logged, the group is not affected. */

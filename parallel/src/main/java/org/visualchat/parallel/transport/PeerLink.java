@@ -18,6 +18,8 @@ final class PeerLink {
     final String address;
     private final Map<Integer, ArrayDeque<InFrame>> inbox = new HashMap<>();
     private boolean closedByPeer;
+    /** When the last frame of any kind arrived; heartbeats keep it fresh while the peer is alive. */
+    volatile long lastHeardNanos = System.nanoTime();
     private final Map<Long, long[]> pointToPointSeq = new HashMap<>();
 
     PeerLink(int peer, Channel channel) {

@@ -279,13 +279,26 @@ public final class Transport implements AutoCloseable {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     error = new DistributedException(Kind.TIMEOUT, "rank " + rank + " timed out after " + timeoutNanos / 1_000_000
-                            + " ms waiting for rank " + peer + " (" + link.address + ") in " + call + ", segment " + chunk);
+                            + " ms waiting for rank " + peer + " (" + link.address + ") in " + call + ", segment " + chunk
+                            + silentPeers());
                     break;
                 }
                 waitNanos(link, left);
             }
         }
         throw fail(error);
+    }
+
+    /** Names peers not heard from (not even a heartbeat) for half the timeout: the likely frozen ranks. */
+    private String silentPeers() {
+        List<String> silent = new ArrayList<>();
+        long now = System.nanoTime();
+        for (PeerLink l : links) {
+            if (l != null && now - l.lastHeardNanos > timeoutNanos / 2) {
+                silent.add("rank " + l.peer + " silent for " + (now - l.lastHeardNanos) / 1_000_000 + " ms");
+            }
+        }
+        return silent.isEmpty() ? "" : "; no traffic at all from: " + String.join(", ", silent) + " (stopped or frozen?)";
     }
 
     private DistributedException mismatch(int peer, Call call, int chunk, InFrame f) {
