@@ -67,7 +67,11 @@ final class FrameCodec extends ByteToMessageDecoder {
                 throw new CorruptedFrameException("header length " + headerLength + " outside [0, " + (length - 8) + "]");
             }
             ByteBuf headerBytes = in.readSlice(headerLength);
-            ByteBuf payload = in.readRetainedSlice(length - 8 - headerLength);
+            // Copied out rather than sliced: a slice would pin the cumulation buffer while the frame waits
+            // in an inbox, and every later read would then copy the whole partial frame again.
+            int payloadLength = length - 8 - headerLength;
+            ByteBuf payload = ctx.alloc().directBuffer(payloadLength, payloadLength);
+            in.readBytes(payload, payloadLength);
             int expected = in.readInt();
             try {
                 out.add(new InFrame(parse(headerBytes, expected, payload), payload));
