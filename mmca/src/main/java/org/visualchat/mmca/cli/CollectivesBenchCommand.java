@@ -1,0 +1,137 @@
+package org.visualchat.mmca.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.visualchat.parallel.Launcher;
+import org.visualchat.parallel.ProcessGroup;
+import org.visualchat.parallel.ReduceOp;
+import org.visualchat.parallel.Split;
+import org.visualchat.tensor.DType;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Bus bandwidth of all-reduce, all-gather and reduce-scatter on loopback, with nccl-tests' definitions
+ * (distributed.md §3.4): algbw = S/t; busbw = algbw·2(n−1)/n for all-reduce (S = count·size) and
+ * algbw·(n−1)/n for all-gather / reduce-scatter (S = total bytes). Reported against the loopback TCP
+ * bandwidth of a plain socket blast measured in the same run.
+ */
+@Command(name = "bench-collectives", mixinStandardHelpOptions = true,
+        description = "Bus bandwidth of the Netty collectives vs raw loopback TCP (nccl-tests definitions).")
+public final class CollectivesBenchCommand implements Callable<Integer> {
+    @Option(names = "--nproc", split = ",", defaultValue = "2,4", description = "World sizes to measure (default: ${DEFAULT-VALUE}).")
+    List<Integer> worldSizes;
+
+    @Option(names = "--min-bytes", defaultValue = "1024", description = "Smallest message (default: ${DEFAULT-VALUE}).")
+    long minBytes;
+
+    @Option(names = "--max-bytes", defaultValue = "268435456", description = "Largest message (default: ${DEFAULT-VALUE}, 256 MiB).")
+    long maxBytes;
+
+    @Option(names = "--factor", defaultValue = "4", description = "Size step factor (default: ${DEFAULT-VALUE}).")
+    int factor;
+
+    @Option(names = "--worker", hidden = true, description = "Internal: run as one rank (set by the launcher).")
+    boolean worker;
+
+    @Option(names = "--tcp-gbps", hidden = true, defaultValue = "0", description = "Internal: the measured loopback TCP bandwidth.")
+    double tcpGBps;
+
+    @Override
+    public Integer call() throws Exception {
+        if (worker) return runRank();
+        double tcp = loopbackTcpGBps(1L << 30);
+        System.out.printf("loopback TCP (one socket, 1 MiB writes, 1 GiB): %.3f GB/s%n", tcp);
+        int status = 0;
+        for (int n : worldSizes) {
+            List<String> args = List.of("bench-collectives", "--worker", "--min-bytes", Long.toString(minBytes), "--max-bytes",
+                    Long.toString(maxBytes), "--factor", Integer.toString(factor), "--tcp-gbps", Double.toString(tcp));
+            List<String> cmd = Launcher.javaCommand(List.of("-XX:+UseParallelGC", "-Xmx1g"), Main.class.getName(), args);
+            try (Launcher.Job job = Launcher.start(n, cmd, Map.of("VC_DIST_TIMEOUT_MS", "120000"), null)) {
+                status = Math.max(status, job.supervise(Duration.ofSeconds(10), System.err));
+            }
+        }
+        return status;
+    }
+
+    private int runRank() {
+        try (ProcessGroup pg = ProcessGroup.fromEnv(); Arena arena = Arena.ofConfined()) {
+            int n = pg.size();
+            MemorySegment a = arena.allocate(maxBytes, 64), b = arena.allocate(maxBytes, 64);
+            if (pg.rank() == 0) {
+                System.out.printf("%n%d ranks (F32)%n%-15s %12s %10s %10s %10s %9s%n", n, "op", "bytes", "time us", "algbw GB/s",
+                        "busbw GB/s", "busbw/TCP");
+            }
+            for (long bytes = minBytes; bytes <= maxBytes; bytes *= factor) {
+                long count = bytes / 4 / n * n;
+                int iters = (int) Math.max(3, Math.min(50, (256L << 20) / bytes));
+                Split split = Split.balanced(count, n);
+                long mine = split.count(pg.rank()) * 4;
+                report(pg, "all_reduce", count * 4, 2.0 * (n - 1) / n, iters, () -> pg.allReduce(a, DType.F32, count, ReduceOp.SUM));
+                report(pg, "all_gather", count * 4, (n - 1.0) / n, iters, () -> pg.allGather(b.asSlice(split.offset(pg.rank()) * 4, mine),
+                        b, DType.F32, split));
+                report(pg, "reduce_scatter", count * 4, (n - 1.0) / n, iters, () -> pg.reduceScatter(a, b.asSlice(0, mine),
+                        DType.F32, split, ReduceOp.SUM));
+            }
+        }
+        return 0;
+    }
+
+    private void report(ProcessGroup pg, String op, long bytes, double busFactor, int iters, Runnable call) {
+        call.run();
+        pg.barrier();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < iters; i++) call.run();
+        pg.barrier();
+        // Rank 0's time including the closing barrier: the slowest rank bounds it, as in nccl-tests' max over ranks.
+        double seconds = (System.nanoTime() - t0) / 1e9 / iters;
+        double algbw = bytes / seconds / 1e9, busbw = algbw * busFactor;
+        if (pg.rank() == 0) {
+            System.out.printf("%-15s %12d %10.1f %10.3f %10.3f %9.2f%n", op, bytes, seconds * 1e6, algbw, busbw,
+                    tcpGBps > 0 ? busbw / tcpGBps : Double.NaN);
+        }
+    }
+
+    /** One TCP connection on loopback, 1 MiB writes, the receiver discarding: the ceiling for one link. */
+    static double loopbackTcpGBps(long total) throws IOException, InterruptedException {
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            List<Long> received = new ArrayList<>();
+            Thread reader = new Thread(() -> {
+                byte[] buf = new byte[1 << 20];
+                long got = 0;
+                try (Socket s = server.accept(); InputStream in = s.getInputStream()) {
+                    for (int r; (r = in.read(buf)) > 0; ) got += r;
+                } catch (IOException e) {
+                    got = -1;
+                }
+                synchronized (received) {
+                    received.add(got);
+                }
+            });
+            reader.start();
+            byte[] chunk = new byte[1 << 20];
+            long t0 = System.nanoTime();
+            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort()); OutputStream out = s.getOutputStream()) {
+                s.setTcpNoDelay(true);
+                for (long sent = 0; sent < total; sent += chunk.length) out.write(chunk);
+            }
+            reader.join();
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            synchronized (received) {
+                if (received.get(0) != total) throw new IOException("loopback blast received " + received.get(0) + " of " + total + " bytes");
+            }
+            return total / seconds / 1e9;
+        }
+    }
+}

@@ -1,0 +1,33 @@
+package org.visualchat.mmca.cli;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.visualchat.parallel.Launcher;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code visualchat launch --nproc N -- <subcommand args>}: N local ranks of a visualchat subcommand. */
+@Command(name = "launch", mixinStandardHelpOptions = true,
+        description = {"Run N local ranks of a visualchat subcommand with RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR,",
+                "MASTER_PORT and a fresh VC_DIST_SECRET set; if one rank fails, the others are stopped."})
+public final class LaunchCommand implements Callable<Integer> {
+    @Option(names = "--nproc", required = true, description = "Number of ranks (processes) to start.")
+    int nproc;
+
+    @Option(names = "--grace-seconds", defaultValue = "10", description = "SIGTERM-to-SIGKILL grace when stopping ranks (default: ${DEFAULT-VALUE}).")
+    int graceSeconds;
+
+    @Parameters(arity = "1..*", paramLabel = "ARGS", description = "The visualchat subcommand and its arguments (after --).")
+    List<String> args;
+
+    @Override
+    public Integer call() throws Exception {
+        List<String> cmd = Launcher.javaCommand(List.of("-XX:+UseParallelGC"), Main.class.getName(), args);
+        try (Launcher.Job job = Launcher.start(nproc, cmd, Map.of(), null)) {
+            return job.supervise(Duration.ofSeconds(graceSeconds), System.err);
+        }
+    }
+}

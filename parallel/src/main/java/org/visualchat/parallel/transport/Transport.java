@@ -1,0 +1,382 @@
+package org.visualchat.parallel.transport;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.visualchat.parallel.CommStats;
+import org.visualchat.parallel.DistributedException;
+import org.visualchat.parallel.DistributedException.Kind;
+import org.visualchat.parallel.GroupOptions;
+import org.visualchat.parallel.wire.FrameHeader;
+
+/**
+ * The full mesh of authenticated Netty TCP connections of one rank (distributed.md §4.4): one connection
+ * per peer pair (the higher rank connects), epoll when it loads, NIO otherwise. Collective algorithms
+ * {@link #send} and {@link #receive} frames; every wait is bounded by the op timeout and names the rank
+ * it waited for; the first error of any kind breaks the group and is sent to every peer as an ABORT so
+ * they fail at once instead of waiting out their own timeouts (Gloo semantics: rebuild after failure).
+ */
+public final class Transport implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Transport.class.getName());
+
+    final GroupOptions options;
+    final int rank;
+    final CommStats stats;
+    private final long timeoutNanos;
+    private final EventLoopGroup loop;
+    private final Class<? extends io.netty.channel.socket.SocketChannel> channelClass;
+    private final Channel server;
+    private final PeerLink[] links;
+    private final Object state = new Object();
+    private volatile DistributedException failure;
+    private volatile boolean closing;
+    private String lastRefusal;
+
+    private Transport(GroupOptions o, CommStats stats) {
+        this.options = o;
+        this.rank = o.rank();
+        this.stats = stats;
+        this.timeoutNanos = o.timeout().toNanos();
+        this.links = new PeerLink[o.worldSize()];
+        boolean epoll = Epoll.isAvailable();
+        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        this.loop = new MultiThreadIoEventLoopGroup(o.ioThreads(), new DefaultThreadFactory("vc-dist-r" + rank, true), io);
+        this.channelClass = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+        Class<? extends ServerChannel> serverClass = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        try {
+            ServerBootstrap sb = new ServerBootstrap().group(loop).channel(serverClass)
+                    .childHandler(initializer(-1)).childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.SO_KEEPALIVE, true).childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark())
+                    .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT);
+            this.server = sb.bind(bindAddress(o)).sync().channel();
+        } catch (Exception e) {
+            loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            throw new DistributedException(Kind.RENDEZVOUS, "rank " + rank + " cannot listen on " + bindAddress(o) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Binds, rendezvouses, connects the mesh and authenticates every link; bounded by 5× the op timeout. */
+    public static Transport open(GroupOptions o, CommStats stats) {
+        Transport t = new Transport(o, stats);
+        try {
+            long deadline = System.nanoTime() + 5 * t.timeoutNanos;
+            if (o.rank() == 0) Rendezvous.serve(o, deadline);
+            List<InetSocketAddress> roster = Rendezvous.join(o, ((InetSocketAddress) t.server.localAddress()).getPort(), deadline);
+            for (int peer = 0; peer < o.rank(); peer++) t.connect(peer, roster.get(peer), deadline);
+            t.awaitMesh(deadline);
+            return t;
+        } catch (RuntimeException e) {
+            t.close();
+            throw e;
+        }
+    }
+
+    public int rank() { return rank; }
+
+    public int worldSize() { return links.length; }
+
+    /** The address this rank's data listener is bound to. */
+    public InetSocketAddress localAddress() { return (InetSocketAddress) server.localAddress(); }
+
+    private static InetSocketAddress bindAddress(GroupOptions o) {
+        String host = o.bindHost();
+        if (host == null) {
+            try {
+                host = InetAddress.getByName(o.masterAddr()).isLoopbackAddress() ? "127.0.0.1" : "0.0.0.0";
+            } catch (java.net.UnknownHostException e) {
+                throw new DistributedException(Kind.RENDEZVOUS, "MASTER_ADDR '" + o.masterAddr() + "' does not resolve", e);
+            }
+        }
+        return new InetSocketAddress(host, o.dataPort());
+    }
+
+    private WriteBufferWaterMark waterMark() {
+        return new WriteBufferWaterMark(2 * options.segmentBytes(), 4 * options.segmentBytes());
+    }
+
+    private ChannelInitializer<SocketChannel> initializer(int expectedPeer) {
+        return new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+                FrameCodec codec = new FrameCodec();
+                ch.pipeline().addLast("frames", codec).addLast("link", new LinkHandler(Transport.this, codec, expectedPeer));
+            }
+        };
+    }
+
+    private void connect(int peer, InetSocketAddress address, long deadline) {
+        InetSocketAddress resolved = new InetSocketAddress(address.getHostString(), address.getPort());
+        new Bootstrap().group(loop).channel(channelClass).handler(initializer(peer))
+                .option(ChannelOption.TCP_NODELAY, true).option(ChannelOption.SO_KEEPALIVE, true)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark()).option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeoutNanos / 1_000_000))
+                .connect(resolved).addListener((ChannelFutureListener) f -> {
+                    if (f.isSuccess() || closing || failure != null) return;
+                    if (System.nanoTime() < deadline) {
+                        loop.schedule(() -> connect(peer, address, deadline), 100, TimeUnit.MILLISECONDS);
+                    } else {
+                        fail(new DistributedException(Kind.PEER_CLOSED, "rank " + rank + " could not connect to rank " + peer
+                                + " at " + address + ": " + f.cause().getMessage()));
+                    }
+                });
+    }
+
+    private void awaitMesh(long deadline) {
+        synchronized (state) {
+            while (true) {
+                if (failure != null) throw broken();
+                List<Integer> missing = new ArrayList<>();
+                for (int r = 0; r < links.length; r++) if (r != rank && links[r] == null) missing.add(r);
+                if (missing.isEmpty()) return;
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    String refused = lastRefusal == null ? "" : "; last refused connection: " + lastRefusal;
+                    throw fail(new DistributedException(Kind.TIMEOUT, "rank " + rank + ": ranks " + missing
+                            + " did not complete the authenticated connection within " + deadlineMillis() + " ms" + refused));
+                }
+                waitNanos(state, left);
+            }
+        }
+    }
+
+    private long deadlineMillis() { return 5 * timeoutNanos / 1_000_000; }
+
+    /** Called by a link handler once its peer proved the secret. */
+    void register(PeerLink link) {
+        synchronized (state) {
+            links[link.peer] = link;
+            state.notifyAll();
+        }
+    }
+
+    boolean isRegistered(int peer) {
+        synchronized (state) {
+            return links[peer] != null;
+        }
+    }
+
+    /** Logged and remembered for the mesh-timeout message; the group itself is not affected. */
+    void refused(Channel ch, String reason) {
+        String msg = "rank " + rank + " refused connection from " + ch.remoteAddress() + ": " + reason;
+        LOG.log(System.Logger.Level.WARNING, msg);
+        synchronized (state) {
+            lastRefusal = ch.remoteAddress() + ": " + reason;
+        }
+        ch.close();
+    }
+
+    boolean isClosing() { return closing; }
+
+    DistributedException failure() { return failure; }
+
+    /** Sequence number of the next point-to-point transfer with {@code peer} under {@code tag}, per direction. */
+    public long pointToPointSeq(int peer, int tag, boolean sending) {
+        return links[peer].nextPointToPointSeq(tag, sending);
+    }
+
+    /** A new payload buffer of {@code bytes} to fill and pass to {@link #send}. */
+    public OutFrame newFrame(long bytes) {
+        ByteBuf b = PooledByteBufAllocator.DEFAULT.directBuffer((int) bytes, (int) bytes);
+        b.writerIndex((int) bytes);
+        return new OutFrame(b);
+    }
+
+    /** Sends one segment of {@code call}; returns once the link is below its high-water mark. */
+    public void send(int peer, Call call, int chunk, OutFrame frame) {
+        ByteBuf payload = frame.take();
+        if (failure != null) {
+            payload.release();
+            throw broken();
+        }
+        write(peer, call, call.header(chunk).setPayloadCrc32C(FrameCodec.crc32c(payload)), payload);
+    }
+
+    /** Sends a received frame's payload on to another peer without copying or re-hashing it. */
+    public void forward(int peer, Call call, int chunk, InFrame in) {
+        if (failure != null) throw broken();
+        write(peer, call, call.header(chunk).setPayloadCrc32C(in.header.getPayloadCrc32C()), in.payload.retainedDuplicate());
+    }
+
+    private void write(int peer, Call call, FrameHeader.Builder header, ByteBuf payload) {
+        PeerLink link = links[peer];
+        long bytes = payload.readableBytes();
+        FrameHeader h = header.setKind(org.visualchat.parallel.wire.Kind.DATA).setSrcRank(rank).build();
+        link.channel.writeAndFlush(FrameCodec.encode(link.channel.alloc(), h, payload), link.channel.voidPromise());
+        stats.countFrame(call.op(), bytes);
+        awaitWritable(link, call);
+    }
+
+    private void awaitWritable(PeerLink link, Call call) {
+        if (link.channel.isWritable()) return;
+        long deadline = System.nanoTime() + timeoutNanos;
+        DistributedException error = null;
+        synchronized (link) {
+            while (!link.channel.isWritable() && error == null) {
+                if (failure != null) throw broken();
+                if (!link.channel.isActive()) {
+                    // A peer that closed its group normally has finished every collective: it needs nothing more.
+                    if (link.isClosedByPeer()) return;
+                    error = peerGone(link, call);
+                    break;
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    error = new DistributedException(Kind.TIMEOUT, "rank " + rank + " timed out after " + timeoutNanos / 1_000_000
+                            + " ms sending to rank " + link.peer + " (" + link.address + ") in " + call + ": rank " + link.peer
+                            + " is not reading (stopped or overloaded?)");
+                    break;
+                }
+                waitNanos(link, left);
+            }
+        }
+        if (error != null) throw fail(error);
+    }
+
+    /** Next frame of {@code call} from {@code peer}; blocks at most the op timeout. Close the frame after use. */
+    public InFrame receive(int peer, Call call, int chunk) {
+        PeerLink link = links[peer];
+        int key = PeerLink.key(call);
+        long deadline = System.nanoTime() + timeoutNanos;
+        DistributedException error;
+        synchronized (link) {
+            while (true) {
+                if (failure != null) throw broken();
+                InFrame f = link.poll(key);
+                if (f != null) {
+                    if (call.matches(f.header) && f.header.getChunk() == chunk) return f;
+                    error = mismatch(link.peer, call, chunk, f);
+                    f.close();
+                    break;
+                }
+                if (link.isClosedByPeer()) {
+                    error = peerGone(link, call);
+                    break;
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    error = new DistributedException(Kind.TIMEOUT, "rank " + rank + " timed out after " + timeoutNanos / 1_000_000
+                            + " ms waiting for rank " + peer + " (" + link.address + ") in " + call + ", segment " + chunk
+                            + silentPeers());
+                    break;
+                }
+                waitNanos(link, left);
+            }
+        }
+        throw fail(error);
+    }
+
+    /** Names peers not heard from (not even a heartbeat) for half the timeout: the likely frozen ranks. */
+    private String silentPeers() {
+        List<String> silent = new ArrayList<>();
+        long now = System.nanoTime();
+        for (PeerLink l : links) {
+            if (l != null && now - l.lastHeardNanos > timeoutNanos / 2) {
+                silent.add("rank " + l.peer + " silent for " + (now - l.lastHeardNanos) / 1_000_000 + " ms");
+            }
+        }
+        return silent.isEmpty() ? "" : "; no traffic at all from: " + String.join(", ", silent) + " (stopped or frozen?)";
+    }
+
+    private DistributedException mismatch(int peer, Call call, int chunk, InFrame f) {
+        if (call.matches(f.header)) {
+            return new DistributedException(Kind.MISMATCH, "rank " + rank + " expected segment " + chunk + " of " + call
+                    + " from rank " + peer + " but got segment " + f.header.getChunk()
+                    + " (ranks configured with different segment sizes?)");
+        }
+        return new DistributedException(Kind.MISMATCH, "collective mismatch: rank " + rank + " called " + call
+                + " while rank " + peer + " called " + Call.describe(f.header));
+    }
+
+    private DistributedException peerGone(PeerLink link, Call call) {
+        String why = link.isClosedByPeer() ? "closed its process group" : "closed the connection";
+        return new DistributedException(Kind.PEER_CLOSED, "rank " + link.peer + " (" + link.address + ") " + why
+                + " while rank " + rank + " was in " + call);
+    }
+
+    /** Records the first failure, tells every peer, wakes every waiter; returns the exception to throw. */
+    public DistributedException fail(DistributedException e) {
+        synchronized (state) {
+            if (failure != null) return broken();
+            failure = e;
+            state.notifyAll();
+        }
+        if (!closing) LOG.log(System.Logger.Level.ERROR, "rank " + rank + ": process group failed: " + e.getMessage());
+        boolean origin = e.kind() != Kind.ABORTED;
+        for (PeerLink link : links) {
+            if (link == null) continue;
+            if (origin && link.channel.isActive()) {
+                FrameHeader abort = FrameHeader.newBuilder().setKind(org.visualchat.parallel.wire.Kind.ABORT).setSrcRank(rank)
+                        .setError(e.getMessage()).build();
+                link.channel.writeAndFlush(FrameCodec.control(link.channel.alloc(), abort)).addListener(ChannelFutureListener.CLOSE);
+            }
+            link.drain();
+        }
+        return broken();
+    }
+
+    /** A fresh exception for this call site carrying the group's first failure. */
+    private DistributedException broken() {
+        DistributedException f = failure;
+        return new DistributedException(f.kind(), f.getMessage(), f);
+    }
+
+    /** Throws if the group has failed. */
+    public void checkHealthy() {
+        if (failure != null) throw broken();
+    }
+
+    /**
+     * Says goodbye to every peer (so they do not take it for a crash), then releases sockets and threads.
+     * Channels are closed and awaited before the event loop stops: a stopping loop closes its channels
+     * before running queued tasks, which would drop the goodbye (or a pending ABORT) on the floor.
+     */
+    @Override
+    public void close() {
+        if (closing) return;
+        closing = true;
+        for (PeerLink link : links) {
+            if (link == null) continue;
+            if (failure == null && link.channel.isActive()) {
+                FrameHeader bye = FrameHeader.newBuilder().setKind(org.visualchat.parallel.wire.Kind.CLOSE).setSrcRank(rank).build();
+                link.channel.writeAndFlush(FrameCodec.control(link.channel.alloc(), bye));
+            }
+            link.channel.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        }
+        server.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        loop.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        for (PeerLink link : links) if (link != null) link.drain();
+    }
+
+    static void waitNanos(Object monitor, long nanos) {
+        try {
+            TimeUnit.NANOSECONDS.timedWait(monitor, Math.max(nanos, 1));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DistributedException(Kind.ABORTED, "interrupted while waiting in a collective", e);
+        }
+    }
+}

@@ -1,0 +1,97 @@
+package org.visualchat.parallel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** In-JVM failure tests: every rank must fail with a clear error and nothing may hang (distributed.md §8.3 E, F). */
+class FaultInjectionTest {
+
+    private static DistributedException failure(Object result, int rank) {
+        return assertInstanceOf(DistributedException.class, result, "rank " + rank + " should have failed, got " + result);
+    }
+
+    @Test
+    void mismatchedCollectivesNameBothCalls() {
+        int port = Launcher.freePort();
+        List<Object> res = LocalRanks.run(2, r -> LocalRanks.options(r, 2, port, Duration.ofSeconds(10)), pg -> {
+            float[] buf = new float[100];
+            if (pg.rank() == 0) pg.allReduce(buf, ReduceOp.SUM);
+            else pg.allGather(new float[50], buf, Split.balanced(100, 2));
+            return "returned";
+        });
+        for (int r = 0; r < 2; r++) {
+            DistributedException e = failure(res.get(r), r);
+            assertTrue(Set.of(DistributedException.Kind.MISMATCH, DistributedException.Kind.ABORTED).contains(e.kind()), e.toString());
+            assertTrue(e.getMessage().contains("ALL_REDUCE(F32, 100) seq 0") && e.getMessage().contains("ALL_GATHER(F32, 100) seq 0"),
+                    e.getMessage());
+        }
+    }
+
+    @Test
+    void timeoutNamesTheMissingRankAndAbortsEveryone() {
+        int port = Launcher.freePort();
+        List<Object> res = LocalRanks.run(3, r -> LocalRanks.options(r, 3, port, Duration.ofMillis(800)), pg -> {
+            if (pg.rank() == 2) {
+                Thread.sleep(3000); // misses the collective; by now the others have aborted the group
+                pg.barrier();
+            } else {
+                pg.allReduce(new float[1000], ReduceOp.SUM);
+            }
+            return "returned";
+        });
+        for (int r = 0; r < 3; r++) {
+            DistributedException e = failure(res.get(r), r);
+            assertTrue(e.getMessage().contains("waiting for rank 2"), e.getMessage());
+        }
+        assertEquals(DistributedException.Kind.ABORTED, failure(res.get(2), 2).kind());
+    }
+
+    @Test
+    void corruptedFrameIsACrcErrorNotWrongNumbers() throws Exception {
+        int port = Launcher.freePort(), rank0Data = Launcher.freePort();
+        try (CorruptingProxy proxy = new CorruptingProxy(rank0Data, 300_000)) {
+            List<Object> res = LocalRanks.run(2, r -> {
+                GroupOptions o = LocalRanks.options(r, 2, port, Duration.ofSeconds(10));
+                return r == 0 ? o.withDataAddress(rank0Data, "127.0.0.1", proxy.port()) : o;
+            }, pg -> {
+                float[] buf = new float[1 << 20];
+                java.util.Arrays.fill(buf, 1f);
+                pg.allReduce(buf, ReduceOp.SUM);
+                return "returned";
+            });
+            for (int r = 0; r < 2; r++) {
+                DistributedException e = failure(res.get(r), r);
+                assertTrue(e.getMessage().contains("CRC32C mismatch"), e.getMessage());
+            }
+            assertEquals(DistributedException.Kind.CORRUPT_FRAME, failure(res.get(0), 0).kind());
+        }
+    }
+
+    @Test
+    void rankWithoutTheSecretIsRefused() {
+        int port = Launcher.freePort();
+        List<Object> res = LocalRanks.run(2, r -> {
+            GroupOptions o = LocalRanks.options(r, 2, port, Duration.ofMillis(500));
+            return r == 1 ? o.withSecret("not-the-secret".getBytes(StandardCharsets.UTF_8)) : o;
+        }, pg -> "joined");
+        assertTrue(failure(res.get(0), 0).getMessage().contains("missing ranks [1]"), res.get(0).toString());
+        assertTrue(failure(res.get(1), 1).getMessage().contains("wrong VC_DIST_SECRET"), res.get(1).toString());
+    }
+
+    @Test
+    void environmentErrorsNameTheVariable() {
+        var e = org.junit.jupiter.api.Assertions.assertThrows(DistributedException.class,
+                () -> GroupOptions.fromEnv(java.util.Map.of("RANK", "0", "WORLD_SIZE", "two")));
+        assertTrue(e.getMessage().contains("WORLD_SIZE must be an integer, got 'two'"), e.getMessage());
+        e = org.junit.jupiter.api.Assertions.assertThrows(DistributedException.class, () -> GroupOptions.fromEnv(
+                java.util.Map.of("RANK", "0", "WORLD_SIZE", "2", "MASTER_ADDR", "127.0.0.1", "MASTER_PORT", "1234")));
+        assertTrue(e.getMessage().contains("VC_DIST_SECRET"), e.getMessage());
+    }
+}

@@ -1,0 +1,125 @@
+package org.visualchat.parallel.transport;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.DecoderException;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.visualchat.parallel.Launcher;
+import org.visualchat.parallel.LocalRanks;
+import org.visualchat.parallel.ReduceOp;
+import org.visualchat.parallel.wire.FrameHeader;
+import org.visualchat.parallel.wire.Kind;
+
+/** Frame codec on an EmbeddedChannel, and a stranger at a live rank's data port (distributed.md §8.3 C). */
+class HandshakeAndCodecTest {
+
+    private static ByteBuf dataFrame(byte[] payload) {
+        FrameHeader h = FrameHeader.newBuilder().setKind(Kind.DATA).setSeq(7).setCount(payload.length / 4)
+                .setPayloadCrc32C(FrameCodec.crc32c(Unpooled.wrappedBuffer(payload))).build();
+        return FrameCodec.encode(UnpooledByteBufAllocator.DEFAULT, h, Unpooled.wrappedBuffer(payload));
+    }
+
+    private static EmbeddedChannel authenticatedDecoder() {
+        FrameCodec codec = new FrameCodec();
+        codec.authenticated(1 << 20);
+        return new EmbeddedChannel(codec);
+    }
+
+    @Test
+    void intactFrameRoundTrips() {
+        EmbeddedChannel ch = authenticatedDecoder();
+        byte[] payload = {1, 2, 3, 4, 5, 6, 7, 8};
+        ch.writeInbound(dataFrame(payload));
+        try (InFrame f = ch.readInbound()) {
+            assertEquals(7, f.header.getSeq());
+            byte[] got = new byte[8];
+            f.payload.getBytes(0, got);
+            assertArrayEquals(payload, got);
+        }
+    }
+
+    @Test
+    void flippedPayloadByteIsACrcError() {
+        ByteBuf frame = dataFrame(new byte[4000]);
+        frame.setByte(frame.writerIndex() - 100, 1);
+        DecoderException e = assertThrows(DecoderException.class, () -> authenticatedDecoder().writeInbound(frame));
+        assertTrue(e.getMessage().contains("payload CRC32C mismatch"), e.getMessage());
+    }
+
+    @Test
+    void flippedHeaderByteIsACrcError() {
+        ByteBuf frame = dataFrame(new byte[40]);
+        frame.setByte(9, frame.getByte(9) ^ 1);
+        DecoderException e = assertThrows(DecoderException.class, () -> authenticatedDecoder().writeInbound(frame));
+        assertTrue(e.getMessage().contains("header CRC32C mismatch"), e.getMessage());
+    }
+
+    @Test
+    void largeFrameBeforeHandshakeIsRefused() {
+        DecoderException e = assertThrows(DecoderException.class, () -> new EmbeddedChannel(new FrameCodec()).writeInbound(dataFrame(new byte[8192])));
+        assertTrue(e.getMessage().contains("outside [8, 4096]"), e.getMessage());
+    }
+
+    @Test
+    void strangerWithoutTheSecretIsRefusedAndTheGroupCarriesOn() {
+        int port = Launcher.freePort();
+        List<Object> res = LocalRanks.run(2, r -> LocalRanks.options(r, 2, port, Duration.ofSeconds(10)), pg -> {
+            pg.barrier();
+            String verdict = "";
+            if (pg.rank() == 0) verdict = strangerHandshake(pg.dataAddress());
+            pg.barrier();
+            float[] x = {pg.rank() + 1f};
+            pg.allReduce(x, ReduceOp.SUM);
+            return verdict + " sum=" + x[0];
+        });
+        assertEquals("refused after CHALLENGE sum=3.0", res.get(0));
+        assertEquals(" sum=3.0", res.get(1));
+    }
+
+    /** Plays a connector claiming rank 1 that does not know the secret; returns what happened. */
+    private static String strangerHandshake(InetSocketAddress rank0) throws IOException {
+        try (Socket s = new Socket(rank0.getAddress(), rank0.getPort())) {
+            s.setSoTimeout(5000);
+            write(s, FrameHeader.newBuilder().setKind(Kind.HELLO).setSrcRank(1).setWorldSize(2).setRunId("default")
+                    .setNonce(ByteString.copyFrom(new byte[32])).build());
+            FrameHeader challenge = read(new DataInputStream(s.getInputStream()));
+            if (challenge.getKind() != Kind.CHALLENGE) return "unexpected " + challenge.getKind();
+            write(s, FrameHeader.newBuilder().setKind(Kind.AUTH).setSrcRank(1).setMac(ByteString.copyFrom(new byte[32])).build());
+            try {
+                return "got " + read(new DataInputStream(s.getInputStream())).getKind();
+            } catch (EOFException | java.net.SocketException e) {
+                return "refused after CHALLENGE";
+            }
+        }
+    }
+
+    private static void write(Socket s, FrameHeader h) throws IOException {
+        ByteBuf b = FrameCodec.control(UnpooledByteBufAllocator.DEFAULT, h);
+        byte[] bytes = new byte[b.readableBytes()];
+        b.readBytes(bytes);
+        b.release();
+        s.getOutputStream().write(bytes);
+    }
+
+    private static FrameHeader read(DataInputStream in) throws IOException {
+        byte[] rest = new byte[in.readInt()];
+        in.readFully(rest);
+        int headerLength = java.nio.ByteBuffer.wrap(rest).getInt();
+        return FrameHeader.parseFrom(java.nio.ByteBuffer.wrap(rest, 4, headerLength));
+    }
+}
