@@ -36,12 +36,15 @@ final class VitBenchCommand implements Runnable {
     @Option(names = "--batch", description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
     int batch = 1;
 
-    @Option(names = "--repeats", description = "Timed forward passes per measurement, after one warm-up; the median is reported (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", description = "Untimed forward passes first, so the JIT has compiled every kernel (default: ${DEFAULT-VALUE}).")
+    int warmup = 2;
+
+    @Option(names = "--repeats", description = "Timed forward passes per measurement; the median is reported (default: ${DEFAULT-VALUE}).")
     int repeats = 3;
 
     @Override
     public void run() {
-        if (batch < 1 || repeats < 1) throw new IllegalArgumentException("--batch and --repeats must be >= 1");
+        if (batch < 1 || repeats < 1 || warmup < 0) throw new IllegalArgumentException("--batch and --repeats must be >= 1, --warmup >= 0");
         check(clipLayers, 24, "--clip-layers");
         check(qwenLayers, 48, "--qwen-layers");
         for (String m : models) {
@@ -53,7 +56,7 @@ final class VitBenchCommand implements Runnable {
             workloads.add(m.trim().equals("clip") ? EncoderWorkload.clipL14(clipLayers, batch) : EncoderWorkload.qwenBigG(qwenLayers, batch));
         }
         common.printConditions();
-        System.out.printf("# encoder: median of %d forward passes after 1 warm-up; gemm: median over %.2f s%n", repeats, common.seconds);
+        System.out.printf("# encoder: median of %d forward passes after %d warm-up passes; gemm: median over %.2f s%n", repeats, warmup, common.seconds);
         for (EncoderWorkload w : workloads) {
             GemmWorkload gemm = new GemmWorkload(w.dominantGemm);
             for (int threads : common.threads) {
@@ -72,9 +75,9 @@ final class VitBenchCommand implements Runnable {
         if (layers < 0 || layers > max) throw new IllegalArgumentException(option + " must be in 0.." + max + ", got " + layers);
     }
 
-    /** Median seconds of one forward pass after a warm-up (which also lets the JIT compile the kernels). */
+    /** Median seconds of one forward pass after the warm-up passes (the first ones run partly interpreted). */
     private double time(EncoderWorkload w, int threads) {
-        Threads.call(threads, w);
+        for (int i = 0; i < warmup; i++) Threads.call(threads, w);
         double[] t = new double[repeats];
         for (int i = 0; i < repeats; i++) {
             long t0 = System.nanoTime();
