@@ -56,12 +56,20 @@ final class VitBenchCommand implements Runnable {
             workloads.add(m.trim().equals("clip") ? EncoderWorkload.clipL14(clipLayers, batch) : EncoderWorkload.qwenBigG(qwenLayers, batch));
         }
         common.printConditions();
-        System.out.printf("# encoder: median of %d forward passes after %d warm-up passes; gemm: median over %.2f s%n", repeats, warmup, common.seconds);
+        System.out.printf("# %d warm-up passes, then %d rounds of (gemm for %.2f s, one timed forward pass); medians%n", warmup, repeats, common.seconds);
         for (EncoderWorkload w : workloads) {
             GemmWorkload gemm = new GemmWorkload(w.dominantGemm);
             for (int threads : common.threads) {
-                double gemmRate = gemm.flops() / Stopwatch.medianSeconds(() -> Threads.call(threads, gemm), common.seconds) / 1e9;
-                double seconds = time(w, threads);
+                for (int i = 0; i < warmup; i++) Threads.call(threads, w);
+                // Interleaved rounds (GEMM, then one forward pass) so that both see the same machine load.
+                double[] gemmRates = new double[repeats], passSeconds = new double[repeats];
+                for (int r = 0; r < repeats; r++) {
+                    gemmRates[r] = gemm.flops() / Stopwatch.medianSeconds(() -> Threads.call(threads, gemm), common.seconds) / 1e9;
+                    long t0 = System.nanoTime();
+                    Threads.call(threads, w);
+                    passSeconds[r] = (System.nanoTime() - t0) / 1e9;
+                }
+                double seconds = Stopwatch.median(passSeconds), gemmRate = Stopwatch.median(gemmRates);
                 double rate = w.flopsPerImage * w.batch / seconds / 1e9;
                 String depth = w.layers == w.fullLayers ? "" : String.format("  (%d of %d layers; full depth est. %.3f images/s)",
                         w.layers, w.fullLayers, rate * 1e9 / w.fullFlopsPerImage);
@@ -73,17 +81,5 @@ final class VitBenchCommand implements Runnable {
 
     private static void check(int layers, int max, String option) {
         if (layers < 0 || layers > max) throw new IllegalArgumentException(option + " must be in 0.." + max + ", got " + layers);
-    }
-
-    /** Median seconds of one forward pass after the warm-up passes (the first ones run partly interpreted). */
-    private double time(EncoderWorkload w, int threads) {
-        for (int i = 0; i < warmup; i++) Threads.call(threads, w);
-        double[] t = new double[repeats];
-        for (int i = 0; i < repeats; i++) {
-            long t0 = System.nanoTime();
-            Threads.call(threads, w);
-            t[i] = (System.nanoTime() - t0) / 1e9;
-        }
-        return Stopwatch.median(t);
     }
 }
