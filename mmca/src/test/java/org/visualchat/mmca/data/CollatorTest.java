@@ -76,6 +76,7 @@ class CollatorTest {
         int expected = (longest + 2 * (p - 1) + 7) / 8 * 8;
         assertEquals(expected, x.length());
         assertEquals(4, x.imageCount());
+        assertArrayEquals(x.imageStarts(), x.spliceStarts(false));
         for (int i = 0; i < 3; i++) {
             EncodedConversation t = samples.get(i).tokens();
             int row = i * x.length(), at = 0, n = 0;
@@ -96,6 +97,10 @@ class CollatorTest {
                 }
             }
             assertEquals(at, x.lengths()[i]);
+            int[] reversed = x.spliceStarts(true);
+            for (int k = 0; k < x.imageCounts()[i]; k++) {
+                assertEquals(x.imageStarts()[firstImage + x.imageCounts()[i] - 1 - k], reversed[firstImage + k], "issue #800 pairing");
+            }
             for (; at < x.length(); at++) assertEquals(0, x.codes()[row + at]);
         }
     }
