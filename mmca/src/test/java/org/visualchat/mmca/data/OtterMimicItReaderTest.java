@@ -79,7 +79,7 @@ class OtterMimicItReaderTest {
     @Test
     void base64SubsetsKeepAvailableImagesAndSnFiltersByCount() throws Exception {
         String b64 = Base64.getEncoder().encodeToString(Images.png(30, 20, 5));
-        for (String subset : List.of("SD", "SN")) {
+        for (String subset : List.of("SD", "SN", "TVC", "VST")) {
             json(root, "MIMIC-IT/" + subset + ".json", obj("a", b64, "b", b64, "c", b64));
             json(root, "MIMIC-IT/" + subset + "_instructions.json", obj("data", obj(
                     "I1", ins("q1", "a1", List.of("a", "missing", "b"), List.of("I2")),
@@ -92,11 +92,15 @@ class OtterMimicItReaderTest {
         List<Integer> counts = new ArrayList<>();
         for (int i = 0; i < sd.size(); i++) counts.add(sd.get(i, new SplittableRandom(0)).images().size());
         assertEquals(Set.of(2, 3), Set.copyOf(counts));
-        ConversationDataset sn = OtterMimicItReader.open(OtterMimicItReader.Subset.SN, root, 1, 2, 1);
-        assertEquals(1, sn.size(), "SN with max 2 images drops the 3-image I4");
-        Conversation c = sn.get(0, new SplittableRandom(0));
-        assertEquals(2, c.turns().size());
-        assertTrue(c.images().getFirst() instanceof ImageSource.Base64Image);
-        assertEquals(30, c.images().getFirst().decode(org.visualchat.vision.image.DecodeOptions.PILLOW_PARITY).width());
+        for (OtterMimicItReader.Subset filtered : List.of(OtterMimicItReader.Subset.SN, OtterMimicItReader.Subset.TVC,
+                OtterMimicItReader.Subset.VST)) {
+            ConversationDataset sn = OtterMimicItReader.open(filtered, root, 1, 2, 1);
+            assertEquals(1, sn.size(), filtered + " with max 2 images drops the 3-image I4");
+            assertEquals(2, OtterMimicItReader.open(filtered, root, 1, 3, 1).size(), filtered + " with max 3 keeps it");
+            Conversation c = sn.get(0, new SplittableRandom(0));
+            assertEquals(2, c.turns().size());
+            assertTrue(c.images().getFirst() instanceof ImageSource.Base64Image);
+            assertEquals(30, c.images().getFirst().decode(org.visualchat.vision.image.DecodeOptions.PILLOW_PARITY).width());
+        }
     }
 }
