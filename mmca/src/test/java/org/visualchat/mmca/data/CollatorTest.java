@@ -77,6 +77,8 @@ class CollatorTest {
         assertEquals(expected, x.length());
         assertEquals(4, x.imageCount());
         assertArrayEquals(x.imageStarts(), x.spliceStarts(false));
+        Batch one = Collator.expanded(PRE, eos, p, 1).collate(samples.subList(1, 2));
+        assertEquals(samples.get(1).tokens().length() + 2 * (p - 1), one.length(), "generation: no rounding");
         for (int i = 0; i < 3; i++) {
             EncodedConversation t = samples.get(i).tokens();
             int row = i * x.length(), at = 0, n = 0;
