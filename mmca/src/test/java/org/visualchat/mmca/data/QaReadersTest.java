@@ -70,6 +70,22 @@ class QaReadersTest {
     }
 
     @Test
+    void aokvqaWithABadChoiceIndexIsMalformed() throws Exception {
+        json(root, "aokvqa/annotations/aokvqa_v1p0_train.json", List.of(
+                obj("image_id", 1L, "question", "q", "choices", List.of("a"), "correct_choice_idx", -1L, "rationales", List.of()),
+                obj("image_id", 1L, "question", "q", "choices", List.of("a"), "correct_choice_idx", 1L << 40, "rationales", List.of())));
+        Images.write(root.resolve("coco/train2017/000000000001.jpg"), 1);
+        ConversationDataset d = VqaReader.aokvqa(root, 1, 0);
+        for (int i = 0; i < 2; i++) {
+            int index = i;
+            BadSampleException e = org.junit.jupiter.api.Assertions.assertThrows(BadSampleException.class,
+                    () -> d.get(index, new SplittableRandom(0)));
+            assertEquals(SkipReason.MALFORMED_ANNOTATION, e.reason());
+            assertTrue(e.getMessage().contains(".choices["), e.getMessage());
+        }
+    }
+
+    @Test
     void ocrVqaNamesImagesByKeyAndUrlExtensionAndPrefersTheProcessedFile() throws Exception {
         json(root, "OCR_VQA/dataset.json", obj("1234", obj("imageURL", "http://x/images/I/51.gif", "title", "T",
                 "questions", List.of("Who wrote this book?", "What is the title?"), "answers", List.of("Ann", "T"))));
