@@ -5,14 +5,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.visualchat.mmca.testing.Fixtures;
 import org.visualchat.mmca.testing.Images;
 
-import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code visualchat data}: renders samples and reports the checks' skip totals; bad options fail in one line. */
@@ -20,19 +16,8 @@ class DataCommandTest {
     @TempDir
     Path root;
 
-    private String run(int expectedExit, String... args) {
-        PrintStream out = System.out, err = System.err;
-        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-        PrintStream capture = new PrintStream(buffer, true, StandardCharsets.UTF_8);
-        System.setOut(capture);
-        System.setErr(capture);
-        try {
-            assertEquals(expectedExit, Main.run(args), () -> buffer.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
-        return buffer.toString(StandardCharsets.UTF_8);
+    private static String run(int expectedExit, String... args) {
+        return CliRun.run(expectedExit, args);
     }
 
     @Test
