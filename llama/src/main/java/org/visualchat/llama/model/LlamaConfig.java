@@ -3,8 +3,6 @@ package org.visualchat.llama.model;
 import org.visualchat.tensor.io.GgufMetadata;
 import org.visualchat.tensor.io.Json;
 
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.Map;
 
 /**
@@ -50,22 +48,6 @@ public record LlamaConfig(int hiddenSize, int intermediateSize, int layers, int 
 
     /** Width of the key and value projections: kvHeads · headDim. */
     public int kvDim() { return kvHeads * headDim(); }
-
-    /** A Hugging Face {@code config.json}; errors name the file. */
-    public static LlamaConfig fromHfConfig(Path configJson) throws IOException {
-        Object parsed;
-        try {
-            parsed = Json.read(configJson);
-        } catch (RuntimeException e) {
-            throw new IOException(configJson + ": not valid JSON: " + e.getMessage(), e);
-        }
-        if (!(parsed instanceof Map<?, ?> map)) throw new IOException(configJson + ": expected a JSON object");
-        try {
-            return fromHfConfig(map);
-        } catch (IllegalArgumentException e) {
-            throw new IOException(configJson + ": " + e.getMessage(), e);
-        }
-    }
 
     /**
      * The parsed {@code config.json} object. Absent optional fields take HF's {@code LlamaConfig}
