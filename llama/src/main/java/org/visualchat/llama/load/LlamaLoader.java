@@ -9,7 +9,7 @@ import org.visualchat.tensor.io.Json;
 import org.visualchat.tensor.io.JsonException;
 import org.visualchat.tensor.io.Safetensors;
 import org.visualchat.tensor.io.SafetensorsFile;
-import org.visualchat.tensor.io.ShardedSafetensors;
+import org.visualchat.tensor.io.ShardedCheckpoint;
 import org.visualchat.tensor.io.TensorSource;
 import org.visualchat.tensor.ops.Rope;
 
@@ -70,7 +70,7 @@ public final class LlamaLoader {
         progress.accept("config " + configFile + ": " + describe(config));
         TensorSource source = Safetensors.open(weightsPath);
         try {
-            Path described = source instanceof ShardedSafetensors s ? s.index() : ((SafetensorsFile) source).path();
+            Path described = source instanceof ShardedCheckpoint s ? s.index() : ((SafetensorsFile) source).path();
             CheckpointWeights.Lookup lookup = new CheckpointWeights.Lookup() {
                 @Override public boolean contains(String n) { return source.contains(n); }
                 @Override public Path file(String n) { return fileOf(source, n); }
@@ -159,8 +159,8 @@ public final class LlamaLoader {
     }
 
     private static Path fileOf(TensorSource source, String name) {
-        if (source instanceof ShardedSafetensors sharded) {
-            for (SafetensorsFile shard : sharded.shards()) if (shard.contains(name)) return shard.path();
+        if (source instanceof ShardedCheckpoint sharded) {
+            for (TensorSource shard : sharded.shards()) if (shard.contains(name) && shard instanceof SafetensorsFile file) return file.path();
             return sharded.index();
         }
         return ((SafetensorsFile) source).path();
