@@ -1,6 +1,9 @@
 package org.visualchat.mmca.model;
 
 import org.visualchat.llama.model.LlamaConfig;
+import org.visualchat.nn.Activation;
+import org.visualchat.vision.encoder.ClipVisionConfig;
+import org.visualchat.vision.encoder.ClipVisionEncoder;
 import org.visualchat.llama.model.LlamaModel;
 import org.visualchat.llama.model.RandomWeights;
 import org.visualchat.llama.model.Weights;
@@ -9,7 +12,7 @@ import org.visualchat.tensor.ops.Rope;
 import org.visualchat.tensor.DType;
 import org.visualchat.tensor.Tensor;
 
-/** Tiny random configurations shared by the model and training tests. */
+/** Tiny random configurations shared by the model and training tests: a 2-layer CLIP ViT and a 2-layer LLaMA. */
 public final class TinyModels {
     private TinyModels() {}
 
@@ -28,7 +31,7 @@ public final class TinyModels {
     }
 
     public static VisualChatModel model(VisualChatOptions options, long seed) {
-        return new VisualChatModel(new PatchEncoder(IMAGE_SIZE, PATCH, VISION_DIM, seed), llama(seed + 1),
+        return new VisualChatModel(new ClipVisionEncoder(new ClipVisionConfig(VISION_DIM, 2 * VISION_DIM, 2, 2, IMAGE_SIZE, PATCH, 3, Activation.QUICK_GELU, 1e-5f), seed), llama(seed + 1),
                 new BaselineProjection(VISION_DIM, HIDDEN, seed + 2), options.withTokens(IMAGE, EOS, EOS));
     }
 
