@@ -41,7 +41,7 @@ public record TrainConfig(double learningRate, double embedLearningRate, double 
         d.put("num_warmup_steps", 0.1);                        // ≤ 1: fraction of update steps
         d.put("gradient_clipping", 1.0);
         d.put("max_seq_len", 4096);
-        d.put("image_size", 224);
+        d.put("image_size", 0);                               // 0: the vision encoder's own preprocessing
         d.put("vis_proj", "baseline");
         d.put("attention", "strict");
         d.put("reverse_image_order", false);

@@ -112,10 +112,12 @@ public final class Trainer {
                 long groupTokens = 0, groupStart = System.nanoTime();
                 for (int b = first; b < batchesPerEpoch; b++) {
                     int[] indices = Arrays.copyOfRange(order, b * config.batchSize(), Math.min(order.length, (b + 1) * config.batchSize()));
-                    SplicedBatch spliced = model.splice(data.batch(indices), VisualChatModel.TRAINING_PAD_MULTIPLE);
-                    if (spliced.length() > config.maxSeqLen()) {
+                    ModelInput input = data.batch(indices);
+                    SplicedBatch spliced = input == null ? null : model.splice(input, VisualChatModel.TRAINING_PAD_MULTIPLE);
+                    if (spliced == null || spliced.length() > config.maxSeqLen()) {
                         skipped++;
-                        console.printf(Locale.ROOT, "%nskipping batch %d of epoch %d: %d positions after splicing > max_seq_len %d%n", b, epoch + 1, spliced.length(), config.maxSeqLen());
+                        console.printf(Locale.ROOT, "%nskipping batch %d of epoch %d: %s%n", b, epoch + 1, spliced == null ? "no usable sample"
+                                : spliced.length() + " positions after splicing > max_seq_len " + config.maxSeqLen());
                     } else {
                         Variable loss = model.loss(spliced, config.gradientCheckpointing());
                         Arith.mul(loss, 1f / config.gradientAccumulation()).backward();
@@ -168,11 +170,12 @@ public final class Trainer {
         try (NoGrad ignored = NoGrad.enter()) {
             for (int from = 0; from < eval.length; from += config.evalBatchSize()) {
                 ModelInput input = data.batch(Arrays.copyOfRange(eval, from, Math.min(eval.length, from + config.evalBatchSize())));
+                if (input == null) continue;                                          // every sample of the batch was bad
                 sum += model.loss(input, false).value().get();
                 n++;
             }
         }
-        double mean = sum / n;
+        double mean = n == 0 ? Double.NaN : sum / n;
         log.eval(epoch, step, mean);
         console.printf(Locale.ROOT, "eval after epoch %d: loss %.4f%n", epoch, mean);
         return mean;

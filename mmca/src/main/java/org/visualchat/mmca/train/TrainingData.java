@@ -9,6 +9,6 @@ import org.visualchat.mmca.model.ModelInput;
 public interface TrainingData {
     int size();
 
-    /** The batch of the given samples, in the given order. */
+    /** The batch of the given samples, in the given order; null when none of them is usable (all skipped). */
     ModelInput batch(int[] sampleIndices);
 }
