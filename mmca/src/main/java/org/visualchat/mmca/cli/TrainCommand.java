@@ -106,10 +106,12 @@ public final class TrainCommand implements Callable<Integer> {
         TrainConfig c = TrainConfig.resolve(config, overrides());
         LlamaTokenizer tokenizer = VisualChatTokens.addTo(LlamaTokenizer.load(tokenizerPath != null ? tokenizerPath : lmPath));
         VisionEncoder encoder = VisionEncoders.load(visionPath);
-        LlamaModel decoder;
-        try (LoadedModel loaded = LlamaLoader.load(lmPath, System.err::println)) {
-            decoder = VocabularyResize.resize(loaded.model(), tokenizer.vocabSize(), c.seed());
+        try (LoadedModel loaded = LlamaLoader.load(lmPath, System.err::println)) {                 // weights stay mapped while training
+            return train(c, tokenizer, encoder, VocabularyResize.resize(loaded.model(), tokenizer.vocabSize(), c.seed()));
         }
+    }
+
+    private int train(TrainConfig c, LlamaTokenizer tokenizer, VisionEncoder encoder, LlamaModel decoder) throws Exception {
         ConversationEncoder conversations = new ConversationEncoder(tokenizer);
         VisualChatOptions options = VisualChatOptions.defaults().withAttention(c.attention())
                 .withImageOrder(c.reverseImageOrder())

@@ -47,7 +47,10 @@ public final class PerceiverProjection extends VisualProjection {
 
     /** With an explicit head count (the original always uses H/128; tests use small H). */
     PerceiverProjection(int visionDim, int lmDim, int heads, long seed) {
-        if (heads < 1 || lmDim % heads != 0) throw new IllegalArgumentException("perceiver needs H divisible by its heads, got H " + lmDim + " and " + heads + " heads");
+        if (heads < 1 || lmDim % heads != 0) {
+            throw new IllegalArgumentException("the perceiver projection has H/" + HEAD_DIM + " attention heads (reference), so it needs a language model width H >= "
+                    + HEAD_DIM + " divisible by its heads; got H " + lmDim + " and " + heads + " heads");
+        }
         float eps = BaselineProjection.LAYER_NORM_EPS;
         this.posEmbed = parameter("pos_embed", SinCos2d.table(lmDim, GRID));
         this.query = parameter("query", Tensor.randn(seed, 0.02f, QUERIES, lmDim));

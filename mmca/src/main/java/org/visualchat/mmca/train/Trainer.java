@@ -177,7 +177,7 @@ public final class Trainer {
         }
         double mean = n == 0 ? Double.NaN : sum / n;
         log.eval(epoch, step, mean);
-        console.printf(Locale.ROOT, "eval after epoch %d: loss %.4f%n", epoch, mean);
+        console.printf(Locale.ROOT, n == 0 ? "eval after epoch %d: no usable eval sample%n" : "eval after epoch %d: loss %.4f%n", epoch, mean);
         return mean;
     }
 
