@@ -27,7 +27,10 @@ import org.visualchat.vision.encoder.VisionEncoders;
 import org.visualchat.vision.image.ClipPreprocessor;
 import org.visualchat.vision.image.DecodeOptions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -46,6 +49,9 @@ import java.util.concurrent.Callable;
                 "Writes train_log.csv, eval_log.csv, loss_curve.svg, epoch-N/model.safetensors and a resumable checkpoint.safetensors",
                 "into --output_dir; a run whose output_dir holds a checkpoint resumes from it."})
 public final class TrainCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--lm_model_name_or_path", required = true, description = "LLaMA-2 checkpoint: HF directory, .safetensors, index.json or .gguf.")
     Path lmPath;
 
@@ -73,6 +79,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--config", description = "JSON file with training options (main.py names); flags override it.")
     Path config;
 
+    // Training options: read by name through the spec in overrides(), so each flag is its TrainConfig key.
     @Option(names = "--learning_rate") Double learningRate;
     @Option(names = "--learning_rate_pretraining_components") Double embedLearningRate;
     @Option(names = "--weight_decay") Double weightDecay;
@@ -136,34 +143,15 @@ public final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** Every training option the user gave, under its main.py name (the flag without dashes). */
     private Map<String, Object> overrides() {
         Map<String, Object> o = new LinkedHashMap<>();
-        o.put("learning_rate", learningRate);
-        o.put("learning_rate_pretraining_components", embedLearningRate);
-        o.put("weight_decay", weightDecay);
-        o.put("num_train_epochs", epochs);
-        o.put("per_device_train_batch_size", batchSize);
-        o.put("per_device_eval_batch_size", evalBatchSize);
-        o.put("gradient_accumulation_steps", accumulation);
-        o.put("lr_scheduler_type", scheduler);
-        o.put("num_warmup_steps", warmup);
-        o.put("gradient_clipping", clipping);
-        o.put("max_seq_len", maxSeqLen);
-        o.put("image_size", imageSize);
-        o.put("vis_proj", visProj);
-        o.put("attention", enableMmca && attention == null ? "reference" : attention);
-        o.put("reverse_image_order", reverse);
-        o.put("lang_lora_dim", langLoraDim);
-        o.put("lang_lora_module_name", langLoraModule);
-        o.put("vis_lora_dim", visLoraDim);
-        o.put("vis_lora_module_name", visLoraModule);
-        o.put("only_optimize_lora", onlyLora);
-        o.put("gradient_checkpointing", checkpointing);
-        o.put("precision", precision);
-        o.put("seed", seed);
-        o.put("data_train_split_ratio", split);
-        o.put("save_steps", saveSteps);
-        o.put("output_dir", outputDir);
+        Map<String, Object> known = TrainConfig.defaults();
+        for (OptionSpec option : spec.options()) {
+            String key = option.longestName().replaceFirst("^--", "");
+            if (known.containsKey(key) && option.getValue() != null) o.put(key, option.getValue());
+        }
+        if (enableMmca && attention == null) o.put("attention", "reference");
         return o;
     }
 

@@ -16,6 +16,9 @@ import java.util.Map;
  * JSON config reads like its command line. Defaults are the reference's where they apply, with the
  * run script's 10% warmup; values come from the defaults, then a JSON file, then command-line flags.
  *
+ * {@code values} holds the resolved options under their JSON names (as given; the typed components
+ * are parsed from it).
+ *
  * <pre>{@code
  * TrainConfig c = TrainConfig.resolve(Path.of("train.json"), Map.of("num_train_epochs", 2));
  * }</pre>
@@ -25,7 +28,8 @@ public record TrainConfig(double learningRate, double embedLearningRate, double 
                           double warmup, double gradientClipping, int maxSeqLen, int imageSize, String visProj,
                           MmcaMode attention, boolean reverseImageOrder, int langLoraDim, String langLoraModule,
                           int visLoraDim, String visLoraModule, boolean onlyOptimizeLora, boolean gradientCheckpointing,
-                          String precision, long seed, double trainSplit, int saveSteps, Path outputDir) {
+                          String precision, long seed, double trainSplit, int saveSteps, Path outputDir,
+                          Map<String, Object> values) {
 
     /** The defaults, keyed by the JSON/flag names. */
     public static Map<String, Object> defaults() {
@@ -90,7 +94,7 @@ public record TrainConfig(double learningRate, double embedLearningRate, double 
                 bool(v, "reverse_image_order"), integer(v, "lang_lora_dim"), string(v, "lang_lora_module_name"), integer(v, "vis_lora_dim"),
                 string(v, "vis_lora_module_name"), bool(v, "only_optimize_lora"), bool(v, "gradient_checkpointing"),
                 precision(string(v, "precision")), (long) number(v, "seed"), number(v, "data_train_split_ratio"),
-                integer(v, "save_steps"), Path.of(string(v, "output_dir")));
+                integer(v, "save_steps"), Path.of(string(v, "output_dir")), java.util.Collections.unmodifiableMap(new LinkedHashMap<>(v)));
         for (var check : new Object[][] {{"num_train_epochs", c.epochs}, {"per_device_train_batch_size", c.batchSize},
                 {"per_device_eval_batch_size", c.evalBatchSize}, {"gradient_accumulation_steps", c.gradientAccumulation}, {"max_seq_len", c.maxSeqLen}}) {
             if ((int) check[1] < 1) throw new IllegalArgumentException(check[0] + " must be >= 1, got " + check[1]);
@@ -103,34 +107,7 @@ public record TrainConfig(double learningRate, double embedLearningRate, double 
 
     /** The resolved values under their JSON names (written next to the checkpoints). */
     public Map<String, Object> toMap() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("learning_rate", learningRate);
-        m.put("learning_rate_pretraining_components", embedLearningRate);
-        m.put("weight_decay", weightDecay);
-        m.put("num_train_epochs", epochs);
-        m.put("per_device_train_batch_size", batchSize);
-        m.put("per_device_eval_batch_size", evalBatchSize);
-        m.put("gradient_accumulation_steps", gradientAccumulation);
-        m.put("lr_scheduler_type", scheduler.name().toLowerCase(Locale.ROOT));
-        m.put("num_warmup_steps", warmup);
-        m.put("gradient_clipping", gradientClipping);
-        m.put("max_seq_len", maxSeqLen);
-        m.put("image_size", imageSize);
-        m.put("vis_proj", visProj);
-        m.put("attention", attention.id());
-        m.put("reverse_image_order", reverseImageOrder);
-        m.put("lang_lora_dim", langLoraDim);
-        m.put("lang_lora_module_name", langLoraModule);
-        m.put("vis_lora_dim", visLoraDim);
-        m.put("vis_lora_module_name", visLoraModule);
-        m.put("only_optimize_lora", onlyOptimizeLora);
-        m.put("gradient_checkpointing", gradientCheckpointing);
-        m.put("precision", precision);
-        m.put("seed", seed);
-        m.put("data_train_split_ratio", trainSplit);
-        m.put("save_steps", saveSteps);
-        m.put("output_dir", outputDir.toString());
-        return m;
+        return new LinkedHashMap<>(values);
     }
 
     public TrainConfig withOutputDir(Path dir) {
