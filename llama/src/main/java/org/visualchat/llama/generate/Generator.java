@@ -28,8 +28,11 @@ public final class Generator {
 
     public enum StopReason { EOS, STOP_STRING, MAX_NEW_TOKENS }
 
-    /** The generated ids (without EOS), their text (cut before a stop string), and why generation stopped. */
-    public record Result(int[] tokens, String text, StopReason reason, int promptTokens) {}
+    /**
+     * The generated ids (without EOS), their text (cut before a stop string), why generation stopped,
+     * and the time spent in the prefill and in the decode steps (sampling included).
+     */
+    public record Result(int[] tokens, String text, StopReason reason, int promptTokens, long prefillNanos, long decodeNanos) {}
 
     private final LlamaModel model;
     private final LlamaTokenizer tokenizer;
@@ -60,17 +63,19 @@ public final class Generator {
         IncrementalDecoder decoder = new IncrementalDecoder(tokenizer, prefixId);
         int[] seen = Arrays.copyOf(history, history.length + config.maxNewTokens());
         int seenCount = history.length, generated = 0, emitted = 0;
+        long start = System.nanoTime();
         Tensor logits = model.inferLast(promptEmbeds, cache, policy);
+        Timing timing = new Timing(promptLength, System.nanoTime() - start);
         while (true) {
             int id = sampler.sample(logits.toFloatArray(), Arrays.copyOf(seen, seenCount));
-            if (config.stopOnEos() && id == tokenizer.eosId()) return finish(seen, history.length, generated, decoder.text(), emitted, StopReason.EOS, listener, promptLength);
+            if (config.stopOnEos() && id == tokenizer.eosId()) return finish(seen, history.length, generated, decoder.text(), emitted, StopReason.EOS, listener, timing);
             seen[seenCount++] = id;
             generated++;
             decoder.append(id);
             String text = decoder.text();
             int stop = StopStrings.firstMatch(text, config.stopStrings());
-            if (stop >= 0) return finish(seen, history.length, generated, text.substring(0, stop), emitted, StopReason.STOP_STRING, listener, promptLength);
-            if (generated == config.maxNewTokens()) return finish(seen, history.length, generated, text, emitted, StopReason.MAX_NEW_TOKENS, listener, promptLength);
+            if (stop >= 0) return finish(seen, history.length, generated, text.substring(0, stop), emitted, StopReason.STOP_STRING, listener, timing);
+            if (generated == config.maxNewTokens()) return finish(seen, history.length, generated, text, emitted, StopReason.MAX_NEW_TOKENS, listener, timing);
             int printable = StopStrings.safeLength(text, IncrementalDecoder.stableLength(text), config.stopStrings());
             if (printable > emitted) {
                 listener.onText(text.substring(emitted, printable));
@@ -80,8 +85,16 @@ public final class Generator {
         }
     }
 
-    private static Result finish(int[] seen, int historyLength, int generated, String text, int emitted, StopReason reason, TextListener listener, int promptLength) {
+    /** Prompt length and prefill time; decode time is measured from the end of the prefill. */
+    private record Timing(int promptLength, long prefillNanos, long decodeStart) {
+        Timing(int promptLength, long prefillNanos) {
+            this(promptLength, prefillNanos, System.nanoTime());
+        }
+    }
+
+    private static Result finish(int[] seen, int historyLength, int generated, String text, int emitted, StopReason reason, TextListener listener, Timing timing) {
+        long decodeNanos = System.nanoTime() - timing.decodeStart();
         if (text.length() > emitted) listener.onText(text.substring(emitted));
-        return new Result(Arrays.copyOfRange(seen, historyLength, historyLength + generated), text, reason, promptLength);
+        return new Result(Arrays.copyOfRange(seen, historyLength, historyLength + generated), text, reason, timing.promptLength(), timing.prefillNanos(), decodeNanos);
     }
 }

@@ -4,6 +4,8 @@ import org.visualchat.llama.model.Weights;
 import org.visualchat.tensor.DType;
 import org.visualchat.tensor.Shapes;
 import org.visualchat.tensor.Tensor;
+import org.visualchat.tensor.io.TensorInfo;
+import org.visualchat.tensor.io.TensorSource;
 
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -22,32 +24,22 @@ import java.util.function.UnaryOperator;
 final class CheckpointWeights implements Weights {
     private static final Set<DType> SUPPORTED = Set.of(DType.F32, DType.F16, DType.BF16, DType.Q8_0, DType.Q4_0);
 
-    /** A tensor name → the file holding it, its dtype and shape, and its data. */
-    interface Lookup {
-        boolean contains(String fileName);
-
-        Path file(String fileName);
-
-        DType dtype(String fileName);
-
-        int[] shape(String fileName);
-
-        Tensor tensor(String fileName);
-    }
-
-    private final Lookup lookup;
+    private final TensorSource source;
+    private final Function<String, Path> fileOf;
     private final UnaryOperator<String> toFileName;
     private final Function<String, String> configFields;
     private final Path describedFile;
     private final Set<String> used = new LinkedHashSet<>();
 
     /**
+     * @param fileOf       name in the file → the file holding it (a shard of a sharded checkpoint)
      * @param toFileName   HF name → name in the file
      * @param configFields HF name → the config fields its shape comes from (for the error message)
      * @param describedFile the file named when a tensor is missing altogether
      */
-    CheckpointWeights(Lookup lookup, UnaryOperator<String> toFileName, Function<String, String> configFields, Path describedFile) {
-        this.lookup = lookup;
+    CheckpointWeights(TensorSource source, Function<String, Path> fileOf, UnaryOperator<String> toFileName, Function<String, String> configFields, Path describedFile) {
+        this.source = source;
+        this.fileOf = fileOf;
         this.toFileName = toFileName;
         this.configFields = configFields;
         this.describedFile = describedFile;
@@ -56,16 +48,17 @@ final class CheckpointWeights implements Weights {
     @Override
     public Tensor tensor(String name, int... shape) {
         String fileName = toFileName.apply(name);
-        if (!lookup.contains(fileName)) throw fail(describedFile, "missing tensor " + describe(name, fileName));
-        Path file = lookup.file(fileName);
-        DType dtype = lookup.dtype(fileName);
+        if (!source.contains(fileName)) throw fail(describedFile, "missing tensor " + describe(name, fileName));
+        Path file = fileOf.apply(fileName);
+        TensorInfo info = source.info(fileName);
+        DType dtype = info.dtype();
         if (!SUPPORTED.contains(dtype)) throw fail(file, "tensor " + describe(name, fileName) + " has dtype " + dtype + ", which is not supported for weights (F32, F16, BF16, Q8_0, Q4_0)");
-        int[] actual = lookup.shape(fileName);
+        int[] actual = info.shape();
         if (!java.util.Arrays.equals(actual, shape)) {
             throw fail(file, "tensor " + describe(name, fileName) + " has shape " + Shapes.toString(actual) + " but the config (" + configFields.apply(name) + ") implies " + Shapes.toString(shape));
         }
         used.add(fileName);
-        return lookup.tensor(fileName);
+        return source.tensor(fileName);
     }
 
     Set<String> used() { return used; }

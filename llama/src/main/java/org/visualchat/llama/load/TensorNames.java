@@ -4,7 +4,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Hugging Face LLaMA tensor names and their llama.cpp GGUF equivalents (formats.md §1.5):
+ * Hugging Face LLaMA tensor names and their llama.cpp GGUF (formats.md §1.5) and Meta (§1.3) equivalents:
  * {@code model.embed_tokens.weight ↔ token_embd.weight}, {@code model.layers.N.self_attn.q_proj.weight ↔
  * blk.N.attn_q.weight}, … The model always uses the HF names; a loader maps them to the file's.
  */
@@ -12,7 +12,6 @@ final class TensorNames {
     private TensorNames() {}
 
     private static final Pattern HF_LAYER = Pattern.compile("model\\.layers\\.(\\d+)\\.(.+)");
-    private static final Pattern GGUF_LAYER = Pattern.compile("blk\\.(\\d+)\\.(.+)");
 
     /** Per-layer suffixes: HF, then GGUF. */
     private static final String[][] LAYER = {
@@ -35,18 +34,38 @@ final class TensorNames {
 
     /** The GGUF name of an HF tensor name. */
     static String toGguf(String hf) {
-        for (String[] g : GLOBAL) if (g[0].equals(hf)) return g[1];
-        Matcher m = HF_LAYER.matcher(hf);
-        if (m.matches()) for (String[] l : LAYER) if (l[0].equals(m.group(2))) return "blk." + m.group(1) + "." + l[1];
-        throw new IllegalArgumentException("no GGUF name for tensor " + hf);
+        return map(hf, GLOBAL, LAYER, "blk.");
     }
 
-    /** The HF name of a GGUF tensor name, or null for a tensor a LLaMA model does not have. */
-    static String fromGguf(String gguf) {
-        for (String[] g : GLOBAL) if (g[1].equals(gguf)) return g[0];
-        Matcher m = GGUF_LAYER.matcher(gguf);
-        if (m.matches()) for (String[] l : LAYER) if (l[1].equals(m.group(2))) return "model.layers." + m.group(1) + "." + l[0];
-        return null;
+    private static String map(String hf, String[][] global, String[][] layer, String layerPrefix) {
+        for (String[] g : global) if (g[0].equals(hf)) return g[1];
+        Matcher m = HF_LAYER.matcher(hf);
+        if (m.matches()) for (String[] l : layer) if (l[0].equals(m.group(2))) return layerPrefix + m.group(1) + "." + l[1];
+        throw new IllegalArgumentException("no name for tensor " + hf + " in this checkpoint format");
+    }
+
+    /** Per-layer suffixes: HF, then Meta (consolidated.*.pth). */
+    private static final String[][] META_LAYER = {
+            {"input_layernorm.weight", "attention_norm.weight"},
+            {"self_attn.q_proj.weight", "attention.wq.weight"},
+            {"self_attn.k_proj.weight", "attention.wk.weight"},
+            {"self_attn.v_proj.weight", "attention.wv.weight"},
+            {"self_attn.o_proj.weight", "attention.wo.weight"},
+            {"post_attention_layernorm.weight", "ffn_norm.weight"},
+            {"mlp.gate_proj.weight", "feed_forward.w1.weight"},
+            {"mlp.up_proj.weight", "feed_forward.w3.weight"},
+            {"mlp.down_proj.weight", "feed_forward.w2.weight"},
+    };
+
+    private static final String[][] META_GLOBAL = {
+            {"model.embed_tokens.weight", "tok_embeddings.weight"},
+            {"model.norm.weight", "norm.weight"},
+            {"lm_head.weight", "output.weight"},
+    };
+
+    /** The Meta name of an HF tensor name (formats.md §1.3). */
+    static String toMeta(String hf) {
+        return map(hf, META_GLOBAL, META_LAYER, "layers.");
     }
 
     /** Whether an HF q_proj or k_proj weight: the two whose rows Meta and HF order differently. */

@@ -96,6 +96,22 @@ public record LlamaConfig(int hiddenSize, int intermediateSize, int layers, int 
                 tied);
     }
 
+    /**
+     * Meta's {@code params.json} (formats.md §1.4): dim, n_layers, n_heads, n_kv_heads (default n_heads),
+     * norm_eps, rope_theta (default 10000), vocab_size (-1 = {@code embeddingRows}); the FFN width is
+     * Meta's rule multiple_of·⌈m·⌊8·dim/3⌋ / multiple_of⌉ with m = ffn_dim_multiplier (default 1).
+     */
+    public static LlamaConfig fromMetaParams(Map<?, ?> json, int embeddingRows) {
+        int dim = intField(json, "dim", null), heads = intField(json, "n_heads", null), multipleOf = intField(json, "multiple_of", 256);
+        positive("multiple_of", multipleOf);
+        long ffn = (long) (numberField(json, "ffn_dim_multiplier", 1) * (8L * dim / 3));
+        ffn = (ffn + multipleOf - 1) / multipleOf * multipleOf;
+        int vocab = intField(json, "vocab_size", -1);
+        return new LlamaConfig(dim, Math.toIntExact(ffn), intField(json, "n_layers", null), heads, intField(json, "n_kv_heads", heads),
+                (float) numberField(json, "norm_eps", 1e-5), (float) numberField(json, "rope_theta", 10000),
+                vocab > 0 ? vocab : embeddingRows, intField(json, "max_seq_len", 4096), false);
+    }
+
     /** The {@code config.json} object for this shape (what HF writes, minus bookkeeping fields). */
     public Map<String, Object> toHfConfig() {
         return Map.ofEntries(
