@@ -45,6 +45,20 @@ class BenchCommandTest {
     }
 
     @Test
+    @Tag("slow") // one CLIP ViT-L layer at 224 px: seconds of compute
+    void vitPrintsImagesPerSecondAgainstGemm() {
+        String text = run(0, "bench", "vit", "--models", "clip", "--clip-layers", "1", "--threads", "1", "--seconds", "0.01", "--warmup", "0", "--repeats", "1");
+        assertTrue(text.contains("vit clip-vit-l/14-224") && text.contains("images/s") && text.contains("of gemm 257x4096x1024t"), text);
+        assertTrue(text.contains("1 of 24 layers; full depth est."), text);
+    }
+
+    @Test
+    void vitRejectsBadOptionsInOneLine() {
+        assertTrue(run(1, "bench", "vit", "--models", "dino").contains("unknown model 'dino'"));
+        assertTrue(run(1, "bench", "vit", "--qwen-layers", "49").contains("--qwen-layers must be in 0..48, got 49"));
+    }
+
+    @Test
     void badShapeIsReportedInOneLine() {
         String text = run(1, "bench", "gemm", "--shapes", "12x3", "--threads", "1");
         assertTrue(text.contains("bad shape '12x3'"), text);

@@ -11,7 +11,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.visualchat.vision.encoder.EncoderFixtures.assertClose;
 
 class QwenVisionEncoderTest {
     private static final double TOL = 2e-4;
@@ -19,14 +18,7 @@ class QwenVisionEncoderTest {
     private static void checkAgainstNaive(QwenVisionConfig c, int batch, int h, int w) {
         QwenVisionEncoder enc = new QwenVisionEncoder(c, 9);
         EncoderFixtures.randomise(enc, 21);
-        Tensor px = EncoderFixtures.pixels(4, batch, h, w);
-        Variable out = enc.encode(px);
-        assertArrayEquals(new int[] {batch, c.queries(), c.outputDim()}, out.shape());
-        float[] flat = px.toFloatArray();
-        for (int b = 0; b < batch; b++) {
-            double[][] expected = NaiveVit.qwen(enc.namedParameters(), c, NaiveVit.image(flat, b, 3, h, w));
-            assertClose(expected, out, b, TOL, "QWen " + h + "×" + w + " image " + b);
-        }
+        EncoderFixtures.checkAgainstNaive(enc, batch, h, w, (p, img) -> NaiveVit.qwen(p, c, img), TOL);
     }
 
     @Test
