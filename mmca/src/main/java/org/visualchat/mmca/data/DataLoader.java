@@ -89,7 +89,7 @@ public final class DataLoader {
         List<Sample> samples = new ArrayList<>(options.batchSize());
         while (samples.size() < options.batchSize() && cursor < entries.length) {
             int index = entries[cursor++];
-            SplittableRandom random = new SplittableRandom(mix(options.seed(), epoch, index));
+            SplittableRandom random = new SplittableRandom(renderSeed(options.seed(), epoch, index));
             String id = dataset.name() + "#" + index;
             try {
                 Conversation conversation = dataset.get(index, random);
@@ -126,8 +126,13 @@ public final class DataLoader {
         return mine;
     }
 
+    /** The seed item {@code index} of {@code epoch} is rendered with (to show samples as a loader renders them). */
+    public static long renderSeed(long seed, int epoch, int index) {
+        return mix(seed, epoch, index);
+    }
+
     /** A well-spread 64-bit seed from (seed, epoch, index) (SplitMix64 finaliser over a simple combination). */
-    static long mix(long seed, long epoch, long index) {
+    private static long mix(long seed, long epoch, long index) {
         long z = seed * 0x9E3779B97F4A7C15L + epoch * 0xC2B2AE3D27D4EB4FL + index * 0x165667B19E3779F9L;
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;

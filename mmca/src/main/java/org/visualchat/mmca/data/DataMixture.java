@@ -1,5 +1,7 @@
 package org.visualchat.mmca.data;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -54,6 +56,38 @@ public final class DataMixture implements ConversationDataset {
         String name = String.join("+", datasets.stream().map(ConversationDataset::name).toList());
         return new DataMixture(name, List.copyOf(datasets),
                 datasetOf.stream().mapToInt(Integer::intValue).toArray(), itemOf.stream().mapToInt(Integer::intValue).toArray());
+    }
+
+    /**
+     * The original's command-line form ({@code build_dataset} + {@code main.py}): one entry per name in
+     * {@code names}; {@code samples} ("all" or a count) and {@code concatenate} (max group size) either have one
+     * value per name or exactly one value, which then applies to every name.
+     *
+     * @param maxImages {@code --max_num_image_per_sample}
+     */
+    public static DataMixture open(Path root, List<String> names, List<String> samples, List<Integer> concatenate,
+                                   int maxImages, long seed) throws IOException {
+        List<ConversationDataset> datasets = new ArrayList<>();
+        List<Integer> counts = new ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+            String count = perName(samples, i, names, "--dataset_samples");
+            datasets.add(Datasets.open(names.get(i), root, perName(concatenate, i, names, "--dataset_concatenate_samples"),
+                    maxImages, seed + i));
+            try {
+                counts.add(count.equals("all") ? ALL : Integer.parseInt(count));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--dataset_samples value \"" + count + "\" for " + names.get(i)
+                        + " is neither \"all\" nor an integer");
+            }
+        }
+        return of(datasets, counts, seed);
+    }
+
+    private static <T> T perName(List<T> values, int i, List<String> names, String option) {
+        if (values.size() == names.size()) return values.get(i);
+        if (values.size() == 1) return values.getFirst();
+        throw new IllegalArgumentException(option + " has " + values.size() + " values for " + names.size()
+                + " datasets; give one per dataset or a single value for all");
     }
 
     /** Train and eval parts. */

@@ -38,8 +38,9 @@ final class Fields {
 
     /** Element {@code i} of a list, which must be a string. */
     static String string(List<?> list, int i, String where) throws BadSampleException {
-        if (i < list.size() && list.get(i) instanceof String s) return s;
-        throw malformed(where + "[" + i + "]", i < list.size() ? "is not a string" : "is missing");
+        boolean present = i >= 0 && i < list.size();
+        if (present && list.get(i) instanceof String s) return s;
+        throw malformed(where + "[" + i + "]", present ? "is not a string" : "is missing");
     }
 
     /** An integer field or a string of digits (annotation files use both for image ids). */

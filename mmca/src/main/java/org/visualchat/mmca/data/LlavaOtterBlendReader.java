@@ -55,7 +55,10 @@ public final class LlavaOtterBlendReader {
             for (Object k : data.keySet()) keys.add((String) k);
             otter = MimicItInstructions.merge(name, data, keys, ids -> {
                 List<String> files = new ArrayList<>();
-                for (String id : ids) files.add(id.length() > 8 ? id.substring(8) + ".jpg" : id);
+                for (String id : ids) {
+                    if (id.length() <= 8) return null;   // not a "CGD_IMG_<coco id>" id: cannot name its COCO file
+                    files.add(id.substring(8) + ".jpg");
+                }
                 for (int i = 0; i < files.size() - 1; i++) if (!llava.containsKey(files.get(i))) return null;
                 return files;
             });
@@ -87,7 +90,7 @@ public final class LlavaOtterBlendReader {
         int count = ann.instructions().size();
         for (int c : RandomGrouping.sample(count, 1 + random.nextInt(count), random)) {
             int newImages = images.size() - introduced.size();
-            turns.add(new Turn(LlavaReader.cleanQuestion(ann.instructions().get(c)), ann.answers().get(c), Math.max(0, newImages)));
+            turns.add(new Turn(LlavaReader.cleanQuestion(ann.instructions().get(c)), ann.answers().get(c), newImages));
             introduced.addAll(images);
         }
         return turns;

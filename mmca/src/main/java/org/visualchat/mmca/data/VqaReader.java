@@ -48,13 +48,14 @@ public final class VqaReader {
             Map<?, ?> a = Fields.object(ann, id);
             String question = Fields.string(a, "question", id) + " " + REASON_QUESTIONS.get(random.nextInt(REASON_QUESTIONS.size()));
             List<?> choices = Fields.list(a, "choices", id);
-            String choice = Fields.string(choices, (int) Fields.integer(a, "correct_choice_idx", id), id + ".choices");
+            long correct = Fields.integer(a, "correct_choice_idx", id);
+            String choice = Fields.string(choices, correct > Integer.MAX_VALUE ? -1 : (int) correct, id + ".choices");
             List<?> rationales = Fields.list(a, "rationales", id);
             List<String> reasons = new ArrayList<>();
             for (int i = 0; i < rationales.size(); i++) reasons.add(Fields.string(rationales, i, id + ".rationales"));
             String answer = "The answer is " + choice + ". Because " + String.join(" ", reasons);
-            String file = "0".repeat(Math.max(0, 12 - Fields.idText(a, "image_id", id).length())) + Fields.idText(a, "image_id", id) + ".jpg";
-            return CaptionReader.single(id, question, answer, images.resolve(file));
+            String image = Fields.idText(a, "image_id", id);
+            return CaptionReader.single(id, question, answer, images.resolve(zeroPad12(image) + ".jpg"));
         });
     }
 
@@ -98,9 +99,14 @@ public final class VqaReader {
             Object qid = question.get("question_id");
             Map<?, ?> annotation = Fields.object(answersById.get(qid), id + " (annotation of question_id " + qid + ")");
             String image = Fields.idText(question, "image_id", id);
-            String file = "COCO_train2014_" + "0".repeat(Math.max(0, 12 - image.length())) + image + ".jpg";
+            String file = "COCO_train2014_" + zeroPad12(image) + ".jpg";
             return CaptionReader.single(id, Fields.string(question, "question", id), majorityAnswer(annotation, id), images.resolve(file));
         });
+    }
+
+    /** {@code str(image_id).rjust(12, '0')}: COCO's file-name numbering. */
+    static String zeroPad12(String imageId) {
+        return "0".repeat(Math.max(0, 12 - imageId.length())) + imageId;
     }
 
     /** {@code VQADataset.process_text}: the answer with the largest weight (count), the first seen on ties. */
