@@ -103,6 +103,10 @@ class LlamaModelTest {
         Tensor last = model.inferLast(embeds.narrow(1, 5, 1), cache, null);
         double err = relativeError(last, f32.narrow(1, 5, 1).contiguous().reshape(1, 67));
         assertTrue(err < 2e-2 && err > 0, "bf16 cache error " + err);
+        KvCache viaPolicy = model.newCache(1, 6, DType.BF16);
+        model.infer(embeds.narrow(1, 0, 5), viaPolicy, AttentionPolicy.causal());
+        Tensor policyLast = model.inferLast(embeds.narrow(1, 5, 1), viaPolicy, AttentionPolicy.causal());
+        assertTrue(relativeError(policyLast, last) < 1e-5, "a policy reads the BF16 cache like the fast path");
     }
 
     @Test
