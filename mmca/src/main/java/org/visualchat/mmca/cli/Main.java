@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "visualchat", mixinStandardHelpOptions = true, version = "VisualChat-J 0.1.0",
         description = "Multi-image, multi-round visual chat on the JVM (DeepSpeed-VisualChat reimplementation).",
         subcommands = {DemoCommand.class, BenchCommand.class, LaunchCommand.class, CollectivesBenchCommand.class,
-                DataCommand.class})
+                GenerateCommand.class, DataCommand.class, TrainCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

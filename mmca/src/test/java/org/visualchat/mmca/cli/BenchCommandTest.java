@@ -50,4 +50,21 @@ class BenchCommandTest {
         text = run(1, "bench", "matvec", "--shapes", "64xk", "--threads", "1");
         assertTrue(text.contains("bad shape '64xk'"), text);
     }
+
+    @Test
+    @Tag("slow") // writes two small GGUF files and streams the 256 MiB bandwidth buffer
+    void llamaDecodeAndPrefillReportTokensPerSecond(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        String decode = run(0, "bench", "decode", "--shape", "64,2,4,2,96,67", "--dtypes", "Q4_0", "--dir", dir.toString(),
+                "--threads", "1", "--seconds", "0.01", "--rounds", "1");
+        assertTrue(decode.contains("decode Q4_0 threads=1") && decode.contains("of the bandwidth bound"), decode);
+        String prefill = run(0, "bench", "prefill", "--shape", "64,2,4,2,96,67", "--dtypes", "BF16", "--dir", dir.toString(),
+                "--threads", "1", "--seconds", "0.01", "--rounds", "1", "--tokens", "8");
+        assertTrue(prefill.contains("prefill BF16 threads=1  8 tokens") && prefill.contains("of FMA peak"), prefill);
+    }
+
+    @Test
+    void badModelShapeIsReportedInOneLine() {
+        String text = run(1, "bench", "prefill", "--shape", "64,2,x,2,96,67", "--threads", "1");
+        assertTrue(text.contains("--shape '64,2,x,2,96,67': 'x' is not an integer"), text);
+    }
 }
