@@ -8,6 +8,9 @@ import org.visualchat.tensor.Storage;
 import org.visualchat.tensor.WorkerPool;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 
 import static org.visualchat.tensor.kernels.Dequantize.BLOCK;
 import static org.visualchat.tensor.kernels.Dequantize.F;
@@ -34,17 +37,72 @@ public final class MatVec {
         if (w.dtype().isQuantized() && (k % BLOCK != 0 || wOffset % BLOCK != 0 || w.rowStride() % BLOCK != 0)) {
             throw new IllegalArgumentException(w.dtype() + " weight rows must be whole blocks of 32, got k = " + k);
         }
+        DType type = w.dtype();
+        MethodHandle loop = ROW_LOOPS[type.ordinal()];
+        if (loop == null) throw new IllegalArgumentException("matvec weight must be a float or block-quantized type, got " + type);
+        MemorySegment s = w.segment();
+        long first = Dequantize.byteOffset(type, wOffset), rowBytes = Dequantize.byteOffset(type, w.rowStride());
         WorkerPool.get().parallelFor(rows, MIN_ROWS_PER_CHUNK, (start, end) -> {
-            for (int r = start; r < end; r++) {
-                long at = Dequantize.byteOffset(w.dtype(), wOffset + r * w.rowStride());
-                y.setAtIndex(Storage.F32, yOffset + r * yStride, dot(w.dtype(), w.segment(), at, x, k));
+            try {
+                loop.invokeExact(s, first, rowBytes, start, end, x, k, y, yOffset, yStride);
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable e) {
+                throw new IllegalStateException(e); // the row loops throw nothing checked
             }
         });
     }
 
     /**
+     * The row loops [from, to) of each format, by {@link DType#ordinal()}, called through method handles
+     * read from this array: such a call is never inlined, so each loop is compiled on its own with only
+     * its own kernel inlined. Reached through a switch or an interface instead, C2 inlines two or more
+     * kernels into one method once several formats have run (a bimorphic interface call is inlined
+     * too); that overruns its node budget (NodeCountInliningCutoff), the kernels inlined last then call
+     * their vector helpers out of line and box every vector: Q4_0 measured at 3–5 GB/s instead of ~10,
+     * depending on which formats had run first.
+     */
+    private static final MethodHandle[] ROW_LOOPS = new MethodHandle[DType.values().length];
+
+    static {
+        MethodType rowLoop = MethodType.methodType(void.class, MemorySegment.class, long.class, long.class, int.class, int.class,
+                float[].class, int.class, MemorySegment.class, long.class, long.class);
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            ROW_LOOPS[DType.F32.ordinal()] = lookup.findStatic(MatVec.class, "rowsF32", rowLoop);
+            ROW_LOOPS[DType.BF16.ordinal()] = lookup.findStatic(MatVec.class, "rowsBf16", rowLoop);
+            ROW_LOOPS[DType.F16.ordinal()] = lookup.findStatic(MatVec.class, "rowsF16", rowLoop);
+            ROW_LOOPS[DType.Q8_0.ordinal()] = lookup.findStatic(MatVec.class, "rowsQ8", rowLoop);
+            ROW_LOOPS[DType.Q4_0.ordinal()] = lookup.findStatic(MatVec.class, "rowsQ4", rowLoop);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private static void rowsF32(MemorySegment s, long first, long rowBytes, int from, int to, float[] x, int k, MemorySegment y, long yOffset, long yStride) {
+        for (int r = from; r < to; r++) y.setAtIndex(Storage.F32, yOffset + r * yStride, dotF32(s, first + r * rowBytes, x, k));
+    }
+
+    private static void rowsBf16(MemorySegment s, long first, long rowBytes, int from, int to, float[] x, int k, MemorySegment y, long yOffset, long yStride) {
+        for (int r = from; r < to; r++) y.setAtIndex(Storage.F32, yOffset + r * yStride, dotBf16(s, first + r * rowBytes, x, k));
+    }
+
+    private static void rowsF16(MemorySegment s, long first, long rowBytes, int from, int to, float[] x, int k, MemorySegment y, long yOffset, long yStride) {
+        for (int r = from; r < to; r++) y.setAtIndex(Storage.F32, yOffset + r * yStride, dotF16(s, first + r * rowBytes, x, k));
+    }
+
+    private static void rowsQ8(MemorySegment s, long first, long rowBytes, int from, int to, float[] x, int k, MemorySegment y, long yOffset, long yStride) {
+        for (int r = from; r < to; r++) y.setAtIndex(Storage.F32, yOffset + r * yStride, dotQ8(s, first + r * rowBytes, x, k / BLOCK));
+    }
+
+    private static void rowsQ4(MemorySegment s, long first, long rowBytes, int from, int to, float[] x, int k, MemorySegment y, long yOffset, long yStride) {
+        for (int r = from; r < to; r++) y.setAtIndex(Storage.F32, yOffset + r * yStride, dotQ4(s, first + r * rowBytes, x, k / BLOCK));
+    }
+
+    /**
      * Σ_i row[i]·x[i] for the {@code k}-element row of format {@code type} at byte {@code at}. One method
-     * per format, each with its own loop (see {@link Dequantize#row} for why they are not shared).
+     * per format, each with its own loop (see {@link Dequantize#row} for why they are not shared). For
+     * single rows; {@link #multiply} reaches the kernels through {@link #ROW_LOOPS} instead of this switch.
      */
     public static float dot(DType type, MemorySegment s, long at, float[] x, int k) {
         return switch (type) {

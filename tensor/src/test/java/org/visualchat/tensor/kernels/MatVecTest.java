@@ -1,0 +1,53 @@
+package org.visualchat.tensor.kernels;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.lang.foreign.MemorySegment;
+import org.junit.jupiter.api.Test;
+import org.visualchat.tensor.DType;
+import org.visualchat.tensor.Storage;
+import org.visualchat.tensor.Tensor;
+
+/**
+ * The decode matvec against a double-precision dot over the exactly dequantized weight (error bound
+ * (k + 4)·2⁻²⁴·Σ|w·x|, see MatMulReference), on odd row counts and on lengths with vector tails
+ * (k mod 16 ≠ 0) and odd block counts, with a contiguous and a strided output.
+ */
+class MatVecTest {
+    private static final DType[] TYPES = {DType.F32, DType.BF16, DType.F16, DType.Q8_0, DType.Q4_0};
+
+    @Test
+    void matchesTheDoublePrecisionReference() {
+        long seed = 7;
+        for (DType type : TYPES) {
+            int[] lengths = type.isQuantized() ? new int[] {32, 64, 96, 160, 2048} : new int[] {1, 15, 16, 17, 33, 100, 2048};
+            for (int k : lengths)
+                for (int rows : new int[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 37}) {
+                    Tensor w = Tensor.uniform(seed++, -1, 1, rows, k).to(type);
+                    float[] x = Tensor.uniform(seed++, -1, 1, k).toFloatArray();
+                    float[] y = multiply(w, x, rows % 2 + 1);
+                    float[] exact = w.to(DType.F32).toFloatArray();
+                    for (int r = 0; r < rows; r++) {
+                        double sum = 0, magnitude = 0;
+                        for (int i = 0; i < k; i++) {
+                            double t = (double) exact[r * k + i] * x[i];
+                            sum += t;
+                            magnitude += Math.abs(t);
+                        }
+                        String where = type + " k=" + k + " rows=" + rows + " row " + r;
+                        assertTrue(Math.abs(y[r] - sum) <= (k + 4) * 0x1p-24 * magnitude, where + ": " + y[r] + " vs " + sum);
+                    }
+                }
+        }
+    }
+
+    /** y = W·x written every {@code yStride} floats of an output buffer, returned compacted. */
+    private static float[] multiply(Tensor w, float[] x, int yStride) {
+        int rows = w.dim(0), k = w.dim(1);
+        MemorySegment y = Storage.allocate(4L * rows * yStride).segment();
+        MatVec.multiply(Operand.of(w), 0, rows, k, x, y, 0, yStride);
+        float[] out = new float[rows];
+        for (int r = 0; r < rows; r++) out[r] = y.getAtIndex(Storage.F32, (long) r * yStride);
+        return out;
+    }
+}
