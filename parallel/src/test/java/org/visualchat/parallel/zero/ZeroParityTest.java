@@ -14,7 +14,6 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.visualchat.autograd.Variable;
 import org.visualchat.nn.optim.AdamW;
 import org.visualchat.nn.optim.GradClip;
-import org.visualchat.nn.optim.ParamGroup;
 import org.visualchat.parallel.Collective;
 import org.visualchat.parallel.LocalRanks;
 import org.visualchat.tensor.Tensor;
@@ -26,20 +25,15 @@ import org.visualchat.tensor.Tensor;
  */
 class ZeroParityTest {
     static final int PER_RANK = 3, STEPS = 3;
-    static final double LR = 0.01, EMBED_LR = 0.02, WD = 0.01, CLIP = 0.5;
     /** Sums in a different order (per-rank means, then the ring average) differ in the last bits; AdamW amplifies little. */
     static final double TOL = 2e-5;
 
     record Result(List<Double> losses, List<Double> norms, Map<String, Tensor> params, Map<String, Tensor> frozen,
                   long rsBytes, long agBytes, int maxGathered) {}
 
-    static List<ParamGroup> groups(TinyVisualChat m) {
-        return ParamGroup.reference(m.trainableParameters(), LR, EMBED_LR, WD);
-    }
-
     static Result reference(int world, int accumulation) {
         TinyVisualChat m = new TinyVisualChat();
-        AdamW opt = new AdamW(groups(m));
+        AdamW opt = new AdamW(ZeroTraining.groups(m));
         List<Double> losses = new ArrayList<>(), norms = new ArrayList<>();
         int batch = world * PER_RANK;
         for (int step = 0; step < STEPS; step++) {
@@ -50,7 +44,7 @@ class ZeroParityTest {
                 losses.add((double) loss.value().get());
                 loss.backward();
             }
-            norms.add(GradClip.clipGlobalNorm(m.trainableParameters().values(), CLIP));
+            norms.add(GradClip.clipGlobalNorm(m.trainableParameters().values(), ZeroTraining.CLIP));
             opt.step();
             opt.zeroGrad();
         }
@@ -65,18 +59,10 @@ class ZeroParityTest {
         m.namedParameters().forEach((n, p) -> { if (!p.requiresGrad()) frozenBefore.put(n, p.value().copy()); });
         List<Double> losses = new ArrayList<>(), norms = new ArrayList<>();
         long rs = 0, ag = 0;
-        try (ZeroEngine zero = new ZeroEngine(pg, m, groups(m), AdamW::new, config, m.units())) {
+        try (ZeroEngine zero = new ZeroEngine(pg, m, ZeroTraining.groups(m), AdamW::new, config, m.units())) {
             for (int step = 0; step < STEPS; step++) {
                 pg.stats().reset();
-                for (int k = 0; k < accumulation; k++) {
-                    long micro = (long) step * accumulation + k;
-                    int from = pg.rank() * PER_RANK;
-                    Variable loss = m.loss(zero::forward, TinyVisualChat.pixels(micro, from, PER_RANK),
-                            TinyVisualChat.ids(micro, from, PER_RANK, 0), TinyVisualChat.ids(micro, from, PER_RANK, 1));
-                    losses.add((double) pg.allReduce(loss.value().get(), org.visualchat.parallel.ReduceOp.AVG));
-                    zero.backward(loss);
-                }
-                norms.add(zero.step());
+                losses.addAll(ZeroTraining.run(pg, zero, m, step, step + 1, accumulation, pg.size() * PER_RANK, norms));
                 rs = pg.stats().payloadBytesSent(Collective.REDUCE_SCATTER);
                 ag = pg.stats().payloadBytesSent(Collective.ALL_GATHER);
             }
@@ -90,7 +76,7 @@ class ZeroParityTest {
     @ParameterizedTest(name = "stage {0}, p = {1}, accumulation {2}, prefetch {3}")
     @CsvSource({"0,2,1,0", "0,3,2,0", "1,2,2,0", "1,3,1,0", "2,2,1,0", "2,3,2,0", "3,2,2,1", "3,3,1,0", "3,3,2,2", "3,4,1,1"})
     void matchesSingleProcessTraining(int stage, int world, int accumulation, int prefetch) {
-        ZeroConfig config = ZeroConfig.stage(stage).withGradientClipping(CLIP).withPrefetchUnits(prefetch).withBucketElements(3000);
+        ZeroConfig config = ZeroConfig.stage(stage).withGradientClipping(ZeroTraining.CLIP).withPrefetchUnits(prefetch).withBucketElements(3000);
         Result ref = reference(world, accumulation);
         List<Object> ranks = LocalRanks.runAll(world, Duration.ofSeconds(30), pg -> rank(pg, config, accumulation));
         long trainable = 0;
