@@ -21,11 +21,11 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * {@code visualchat bench gemm|matvec}: kernel throughput on this machine, each figure next to what the
+ * {@code visualchat bench gemm|matvec|collectives}: kernel and collective throughput on this machine, each figure next to what the
  * machine (or numpy) does in the same run — on a shared host only such ratios mean anything.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure kernel throughput.",
-        subcommands = {BenchCommand.Gemm.class, BenchCommand.MatVec.class})
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure kernel and collective throughput.",
+        subcommands = {BenchCommand.Gemm.class, BenchCommand.MatVec.class, CollectivesBenchCommand.class})
 public final class BenchCommand {
 
     /** Options both benchmarks share. Field initialisers are the defaults, also when built without picocli. */
