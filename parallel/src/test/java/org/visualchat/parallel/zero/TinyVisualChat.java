@@ -33,6 +33,13 @@ final class TinyVisualChat extends Module {
         freeze(NamePattern.glob("lm_head.**"));
     }
 
+    /** Stores the projection weight (trainable) and the frozen mlp1 in BF16, as VisualChat-J stores weights. */
+    TinyVisualChat inBf16() {
+        projection.weight().setValue(projection.weight().value().to(org.visualchat.tensor.DType.BF16));
+        mlp1.namedParameters().values().forEach(p -> p.setValue(p.value().to(org.visualchat.tensor.DType.BF16)));
+        return this;
+    }
+
     List<Module> units() { return List.of(vision, projection, embed, mlp0, mlp1, head); }
 
     /** How a unit's forward is run: {@code ZeroEngine::forward}, or directly for the single-process reference. */

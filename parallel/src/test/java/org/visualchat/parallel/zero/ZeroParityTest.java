@@ -103,4 +103,42 @@ class ZeroParityTest {
             default -> { assertEquals(accumulation * perCollective, rsTotal); assertEquals(2L * accumulation * perCollective, agTotal); }
         }
     }
+
+    @ParameterizedTest(name = "stage {0}, p = {1}, frozen {2}")
+    @CsvSource({"1,3,REPLICATED", "2,2,REPLICATED", "3,3,PARTITIONED"})
+    void bf16WeightsTrainFromShardedF32Masters(int stage, int world, ZeroConfig.Frozen frozen) {
+        TinyVisualChat ref = new TinyVisualChat().inBf16();
+        AdamW opt = new AdamW(ZeroTraining.groups(ref));
+        int batch = world * PER_RANK;
+        for (int step = 0; step < STEPS; step++) {
+            Variable loss = ref.loss(TinyVisualChat.Runner.DIRECT, TinyVisualChat.pixels(step, 0, batch),
+                    TinyVisualChat.ids(step, 0, batch, 0), TinyVisualChat.ids(step, 0, batch, 1));
+            loss.backward();
+            GradClip.clipGlobalNorm(ref.trainableParameters().values(), ZeroTraining.CLIP);
+            opt.step();
+            opt.zeroGrad();
+        }
+        Map<String, Tensor> refState = opt.state().tensors();
+        ZeroConfig config = ZeroConfig.stage(stage).withGradientClipping(ZeroTraining.CLIP).withFrozen(frozen);
+        List<Object> ranks = LocalRanks.runAll(world, Duration.ofSeconds(30), pg -> {
+            TinyVisualChat m = new TinyVisualChat().inBf16();
+            try (ZeroEngine zero = new ZeroEngine(pg, m, ZeroTraining.groups(m), AdamW::new, config, m.units())) {
+                ZeroTraining.run(pg, zero, m, 0, STEPS, 1, batch, null);
+                Map<String, Tensor> out = new LinkedHashMap<>(zero.fullTrainableParameters());
+                if (stage < 3) out.put("bf16 projection.weight", m.projection.weight().value().copy());
+                return out;
+            }
+        });
+        @SuppressWarnings("unchecked")
+        Map<String, Tensor> got = (Map<String, Tensor>) ranks.get(world - 1);
+        ref.trainableParameters().forEach((n, p) -> {
+            Tensor want = refState.containsKey(n + ".master") ? refState.get(n + ".master") : p.value();
+            float[] w = want.toFloatArray(), g = got.get(n).toFloatArray();
+            for (int i = 0; i < w.length; i++) assertEquals(w[i], g[i], TOL, n + "[" + i + "]");
+        });
+        if (stage < 3) {   // the replicated BF16 weight is the master rounded to nearest-even
+            assertArrayEquals(got.get("projection.weight").to(org.visualchat.tensor.DType.BF16).toFloatArray(),
+                    got.get("bf16 projection.weight").toFloatArray());
+        }
+    }
 }
