@@ -3,28 +3,13 @@ package org.visualchat.mmca.cli;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The bench commands run end to end on tiny shapes and report one line per shape; bad options fail clearly. */
 class BenchCommandTest {
     private static String run(int expectedExit, String... args) {
-        PrintStream out = System.out, err = System.err;
-        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-        PrintStream capture = new PrintStream(buffer, true, StandardCharsets.UTF_8);
-        System.setOut(capture);
-        System.setErr(capture);
-        try {
-            assertEquals(expectedExit, Main.run(args), () -> buffer.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
-        return buffer.toString(StandardCharsets.UTF_8);
+        return CliRun.capture(expectedExit, args);
     }
 
     @Test

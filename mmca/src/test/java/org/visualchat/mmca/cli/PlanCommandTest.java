@@ -3,26 +3,12 @@ package org.visualchat.mmca.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 /** {@code visualchat plan} prints one row per stage with the cost model's figures; bad options are one-line errors. */
 class PlanCommandTest {
     private static String run(int expectedExit, String... args) {
-        PrintStream out = System.out, err = System.err;
-        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-        PrintStream capture = new PrintStream(buffer, true, StandardCharsets.UTF_8);
-        System.setOut(capture);
-        System.setErr(capture);
-        try {
-            assertEquals(expectedExit, Main.run(args), () -> buffer.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
-        return buffer.toString(StandardCharsets.UTF_8);
+        return CliRun.capture(expectedExit, args);
     }
 
     @Test

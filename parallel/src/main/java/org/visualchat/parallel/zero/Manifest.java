@@ -102,7 +102,7 @@ public record Manifest(int worldSize, int stage, long step, Map<String, Param> p
             Map<String, Object> e = object(v, file, "params." + name);
             List<Object> shapeList = list(e.get("shape"), file, "params." + name + ".shape");
             int[] shape = new int[shapeList.size()];
-            for (int i = 0; i < shape.length; i++) shape[i] = Math.toIntExact((Long) shapeList.get(i));
+            for (int i = 0; i < shape.length; i++) shape[i] = Math.toIntExact(integer(shapeList.get(i), file, "params." + name + ".shape"));
             List<Object> ranges = list(e.get("ranges"), file, "params." + name + ".ranges");
             if (ranges.size() != world) {
                 throw new IllegalArgumentException(file + ": params." + name + ".ranges has " + ranges.size() + " entries for world_size " + world);
@@ -110,15 +110,17 @@ public record Manifest(int worldSize, int stage, long step, Map<String, Param> p
             long[] offsets = new long[world], counts = new long[world];
             for (int r = 0; r < world; r++) {
                 List<Object> range = list(ranges.get(r), file, "params." + name + ".ranges[" + r + "]");
-                offsets[r] = (Long) range.get(0);
-                counts[r] = (Long) range.get(1);
+                String field = "params." + name + ".ranges[" + r + "]";
+                if (range.size() != 2) throw new IllegalArgumentException(file + ": field '" + field + "' must be [offset, count]");
+                offsets[r] = integer(range.get(0), file, field);
+                counts[r] = integer(range.get(1), file, field);
             }
             params.put(name, new Param(name, shape, String.valueOf(e.get("dtype")), offsets, counts));
         });
         List<String> slots = new ArrayList<>();
-        for (Object o : list(root.get("slots"), file, "slots")) slots.add((String) o);
+        for (Object o : list(root.get("slots"), file, "slots")) slots.add(String.valueOf(o));
         Map<String, Long> counters = new LinkedHashMap<>();
-        object(root.get("counters"), file, "counters").forEach((k, v) -> counters.put(k, (Long) v));
+        object(root.get("counters"), file, "counters").forEach((k, v) -> counters.put(k, integer(v, file, "counters." + k)));
         Map<String, String> extra = new LinkedHashMap<>();
         object(root.get("extra"), file, "extra").forEach((k, v) -> extra.put(k, String.valueOf(v)));
         return new Manifest(world, Math.toIntExact(number(root, "stage", file)), number(root, "step", file), params, slots, counters, extra);
@@ -137,7 +139,11 @@ public record Manifest(int worldSize, int stage, long step, Map<String, Param> p
     }
 
     private static long number(Map<String, Object> root, String field, Path file) {
-        if (!(root.get(field) instanceof Long n)) throw new IllegalArgumentException(file + ": field '" + field + "' must be an integer, got " + root.get(field));
+        return integer(root.get(field), file, field);
+    }
+
+    private static long integer(Object v, Path file, String field) {
+        if (!(v instanceof Long n)) throw new IllegalArgumentException(file + ": field '" + field + "' must be an integer, got " + v);
         return n;
     }
 }

@@ -95,7 +95,12 @@ class ZeroCheckpointTest {
         e = assertThrows(IllegalArgumentException.class, () -> ZeroCheckpoint.consolidate(root, out));
         assertTrue(e.getMessage().contains("expected 2 rank files, 1 missing: [rank-00001-of-00002.safetensors]"), e.getMessage());
         Files.write(rank1, good);
-        Files.delete(dir.resolve(ZeroCheckpoint.MANIFEST));
+        Path manifest = dir.resolve(ZeroCheckpoint.MANIFEST);
+        String json = Files.readString(manifest);
+        Files.writeString(manifest, json.replace("\"world_size\": 2", "\"world_size\": \"two\""));
+        e = assertThrows(IllegalArgumentException.class, () -> ZeroCheckpoint.consolidate(root, out));
+        assertTrue(e.getMessage().contains("field 'world_size' must be an integer, got two"), e.getMessage());
+        Files.delete(manifest);
         e = assertThrows(IllegalArgumentException.class, () -> ZeroCheckpoint.consolidate(root, out));
         assertTrue(e.getMessage().contains("manifest.json is missing"), e.getMessage());
         assertTrue(!Files.exists(out), "no output file after a failed consolidation");

@@ -11,9 +11,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.visualchat.autograd.Variable;
 import org.visualchat.nn.optim.AdamW;
-import org.visualchat.nn.optim.GradClip;
 import org.visualchat.parallel.Launcher;
 import org.visualchat.tensor.Tensor;
 import org.visualchat.tensor.io.SafetensorsFile;
@@ -75,14 +73,7 @@ class ZeroMultiProcessTest {
     private static Map<String, Tensor> singleProcess() {
         TinyVisualChat m = new TinyVisualChat();
         AdamW opt = new AdamW(ZeroTraining.groups(m));
-        for (int step = 0; step < STEPS; step++) {
-            Variable loss = m.loss(TinyVisualChat.Runner.DIRECT, TinyVisualChat.pixels(step, 0, GLOBAL_BATCH),
-                    TinyVisualChat.ids(step, 0, GLOBAL_BATCH, 0), TinyVisualChat.ids(step, 0, GLOBAL_BATCH, 1));
-            loss.backward();
-            GradClip.clipGlobalNorm(m.trainableParameters().values(), ZeroTraining.CLIP);
-            opt.step();
-            opt.zeroGrad();
-        }
+        ZeroTraining.singleProcess(m, opt, STEPS, 1, GLOBAL_BATCH, null, null);
         Map<String, Tensor> out = new java.util.LinkedHashMap<>();
         m.trainableParameters().forEach((n, p) -> out.put(n, p.value()));
         return out;

@@ -11,9 +11,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.visualchat.autograd.Variable;
 import org.visualchat.nn.optim.AdamW;
-import org.visualchat.nn.optim.GradClip;
 import org.visualchat.parallel.Collective;
 import org.visualchat.parallel.LocalRanks;
 import org.visualchat.tensor.Tensor;
@@ -35,19 +33,7 @@ class ZeroParityTest {
         TinyVisualChat m = new TinyVisualChat();
         AdamW opt = new AdamW(ZeroTraining.groups(m));
         List<Double> losses = new ArrayList<>(), norms = new ArrayList<>();
-        int batch = world * PER_RANK;
-        for (int step = 0; step < STEPS; step++) {
-            for (int k = 0; k < accumulation; k++) {
-                long micro = (long) step * accumulation + k;
-                Variable loss = m.loss(TinyVisualChat.Runner.DIRECT, TinyVisualChat.pixels(micro, 0, batch),
-                        TinyVisualChat.ids(micro, 0, batch, 0), TinyVisualChat.ids(micro, 0, batch, 1));
-                losses.add((double) loss.value().get());
-                loss.backward();
-            }
-            norms.add(GradClip.clipGlobalNorm(m.trainableParameters().values(), ZeroTraining.CLIP));
-            opt.step();
-            opt.zeroGrad();
-        }
+        ZeroTraining.singleProcess(m, opt, STEPS, accumulation, world * PER_RANK, losses, norms);
         Map<String, Tensor> params = new LinkedHashMap<>();
         m.trainableParameters().forEach((n, p) -> params.put(n, p.value().copy()));
         return new Result(losses, norms, params, Map.of(), 0, 0, 0);
@@ -110,14 +96,7 @@ class ZeroParityTest {
         TinyVisualChat ref = new TinyVisualChat().inBf16();
         AdamW opt = new AdamW(ZeroTraining.groups(ref));
         int batch = world * PER_RANK;
-        for (int step = 0; step < STEPS; step++) {
-            Variable loss = ref.loss(TinyVisualChat.Runner.DIRECT, TinyVisualChat.pixels(step, 0, batch),
-                    TinyVisualChat.ids(step, 0, batch, 0), TinyVisualChat.ids(step, 0, batch, 1));
-            loss.backward();
-            GradClip.clipGlobalNorm(ref.trainableParameters().values(), ZeroTraining.CLIP);
-            opt.step();
-            opt.zeroGrad();
-        }
+        ZeroTraining.singleProcess(ref, opt, STEPS, 1, batch, null, null);
         Map<String, Tensor> refState = opt.state().tensors();
         ZeroConfig config = ZeroConfig.stage(stage).withGradientClipping(ZeroTraining.CLIP).withFrozen(frozen);
         List<Object> ranks = LocalRanks.runAll(world, Duration.ofSeconds(30), pg -> {

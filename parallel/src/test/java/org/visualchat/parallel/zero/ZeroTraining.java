@@ -3,6 +3,8 @@ package org.visualchat.parallel.zero;
 import java.util.ArrayList;
 import java.util.List;
 import org.visualchat.autograd.Variable;
+import org.visualchat.nn.optim.AdamW;
+import org.visualchat.nn.optim.GradClip;
 import org.visualchat.nn.optim.ParamGroup;
 import org.visualchat.parallel.ProcessGroup;
 import org.visualchat.parallel.ReduceOp;
@@ -15,6 +17,26 @@ final class ZeroTraining {
 
     static List<ParamGroup> groups(TinyVisualChat m) {
         return ParamGroup.reference(m.trainableParameters(), LR, EMBED_LR, WD);
+    }
+
+    /**
+     * The plain single-process loop the ZeRO runs must match: every micro-step on the whole global batch,
+     * gradients accumulated, clipped, one AdamW step. Records losses and pre-clip norms when the lists are non-null.
+     */
+    static void singleProcess(TinyVisualChat m, AdamW opt, int steps, int accumulation, int globalBatch, List<Double> losses, List<Double> norms) {
+        for (int step = 0; step < steps; step++) {
+            for (int k = 0; k < accumulation; k++) {
+                long micro = (long) step * accumulation + k;
+                Variable loss = m.loss(TinyVisualChat.Runner.DIRECT, TinyVisualChat.pixels(micro, 0, globalBatch),
+                        TinyVisualChat.ids(micro, 0, globalBatch, 0), TinyVisualChat.ids(micro, 0, globalBatch, 1));
+                if (losses != null) losses.add((double) loss.value().get());
+                loss.backward();
+            }
+            double norm = GradClip.clipGlobalNorm(m.trainableParameters().values(), CLIP);
+            if (norms != null) norms.add(norm);
+            opt.step();
+            opt.zeroGrad();
+        }
     }
 
     /** Steps [from, to) with {@code accumulation} micro-steps each; returns the global mean loss of every micro-step. */
