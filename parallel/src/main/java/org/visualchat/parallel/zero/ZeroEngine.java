@@ -57,7 +57,9 @@ import org.visualchat.tensor.ops.Elementwise;
  * }
  * }</pre>
  * The same program runs unchanged at every stage ({@link #forward} just calls the body below stage 3).
- * Not thread-safe: one training thread per rank.
+ * Not thread-safe: one training thread per rank. Outside the engine's calls the group is free for the
+ * caller's own collectives (logging a loss, a barrier); between the {@link #forward} calls of one
+ * micro-step prefetches may be on the wire, so issue none there.
  */
 public final class ZeroEngine implements AutoCloseable {
     private final ProcessGroup pg;
@@ -246,6 +248,10 @@ public final class ZeroEngine implements AutoCloseable {
         loss.backward();
         if (config.stage() >= 2) for (Unit u : resident) reduceGradients(u);
         forwardPos = 0;
+        // A prefetch can outlive the backward (a unit gathered for a backward that never came, such as a frozen
+        // encoder ahead of every trainable parameter). Let it finish, keeping its result for the next forward,
+        // so the communication thread is idle whenever the caller's code runs and the caller may use the group.
+        for (Future<List<Tensor>> f : inflight.values()) CommQueue.await(f);
     }
 
     /**
