@@ -7,8 +7,6 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.Future;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import org.visualchat.autograd.NoGrad;
@@ -74,14 +72,7 @@ public final class ZeroEngine implements AutoCloseable {
     private final Map<Module, Unit> partitioned = new IdentityHashMap<>();
     private final Map<String, Slot> slots = new LinkedHashMap<>();
     private final CommQueue comm = new CommQueue();
-    private final Map<Unit, Future<List<Tensor>>> inflight = new IdentityHashMap<>();
-    private final Set<Unit> live = Collections.newSetFromMap(new IdentityHashMap<>());
-    private final List<Unit> trace = new ArrayList<>();
-    private boolean traceRecorded;
-    private boolean traceValid = true;
-    private int forwardPos;
-    private int backwardPos;
-    private int maxGathered;
+    private final UnitGathering gathering;
 
     /**
      * @param model     the whole model (for parameter names)
@@ -95,6 +86,7 @@ public final class ZeroEngine implements AutoCloseable {
                       ZeroConfig config, List<? extends Module> units) {
         this.pg = pg;
         this.config = config;
+        this.gathering = new UnitGathering(comm, this::gatherUnit, config.prefetchUnits());
         Map<Variable, String> nameOf = new IdentityHashMap<>();
         model.namedParameters().forEach((n, p) -> nameOf.put(p, n));
         Map<String, Variable> trainable = new LinkedHashMap<>();
@@ -156,7 +148,7 @@ public final class ZeroEngine implements AutoCloseable {
         }
         Unit u = new Unit(m.getClass().getSimpleName() + "@" + partitioned.size(), true, members, pg.size());
         partitioned.put(m, u);
-        release(u);
+        gathering.release(u);
     }
 
     private Slot addSlot(String name, Variable p) {
@@ -205,12 +197,12 @@ public final class ZeroEngine implements AutoCloseable {
         Unit u = partitioned.get(module);
         if (u == null) throw new IllegalArgumentException(module.getClass().getSimpleName() + " is not one of this engine's ZeRO-3 units");
         boolean recording = NoGrad.isRecording();
-        acquire(u, true);
+        gathering.acquire(u, true);
         Tensor out;
         try (NoGrad ignored = NoGrad.enter()) {
             out = body.apply(input).value();
         } finally {
-            release(u);
+            gathering.release(u);
         }
         if (!recording) return Variable.of(out);
         Variable[] inputs = new Variable[1 + u.trainable.size()];
@@ -221,13 +213,13 @@ public final class ZeroEngine implements AutoCloseable {
 
     private Tensor[] backwardThrough(Unit u, Variable input, UnaryOperator<Variable> body, Tensor g, int inputs) {
         if (!NoGrad.isRecording()) throw new IllegalStateException("backward through a ZeRO-3 unit must run with gradient recording on (not inside NoGrad)");
-        acquire(u, false);
+        gathering.acquire(u, false);
         Variable fresh = input.requiresGrad() ? Variable.parameter(input.value()) : Variable.of(input.value());
         try {
             Variable out = body.apply(fresh);
             if (out.requiresGrad()) out.backward(g);
         } finally {
-            release(u);
+            gathering.release(u);
         }
         reduceGradients(u);
         Tensor[] grads = new Tensor[inputs];   // parameter entries stay null: their slices were reduced above
@@ -240,18 +232,10 @@ public final class ZeroEngine implements AutoCloseable {
      * parameters that stay whole and free them; stages 0 and 1 keep accumulating full gradients until {@link #step()}.
      */
     public void backward(Variable loss) {
-        if (config.stage() == 3) {
-            traceRecorded = true;
-            backwardPos = trace.size();
-            prefetchAround(backwardPos, -1);
-        }
+        if (config.stage() == 3) gathering.beginBackward();
         loss.backward();
         if (config.stage() >= 2) for (Unit u : resident) reduceGradients(u);
-        forwardPos = 0;
-        // A prefetch can outlive the backward (a unit gathered for a backward that never came, such as a frozen
-        // encoder ahead of every trainable parameter). Let it finish, keeping its result for the next forward,
-        // so the communication thread is idle whenever the caller's code runs and the caller may use the group.
-        for (Future<List<Tensor>> f : inflight.values()) CommQueue.await(f);
+        if (config.stage() == 3) gathering.endMicroStep();
     }
 
     /**
@@ -262,8 +246,7 @@ public final class ZeroEngine implements AutoCloseable {
     public double step() {
         if (config.stage() == 0) return stepReplicated();
         if (config.stage() == 1) for (Unit u : resident) reduceGradients(u);
-        for (Future<List<Tensor>> f : inflight.values()) CommQueue.await(f);   // gathered before the update: stale
-        inflight.clear();
+        gathering.dropPrefetched();   // gathered before the update: stale
         double sumSq = 0;
         for (Slot s : slots.values()) if (s.trainable) sumSq += sumOfSquares(s.gradShard);
         float local = (float) sumSq;
@@ -400,57 +383,10 @@ public final class ZeroEngine implements AutoCloseable {
         return flat;
     }
 
-    private void acquire(Unit u, boolean forward) {
-        Future<List<Tensor>> pending = inflight.remove(u);
-        List<Tensor> full = CommQueue.await(pending != null ? pending : comm.submit(() -> gatherUnit(u)));
-        for (int i = 0; i < u.slots.size(); i++) u.slots.get(i).param.setValue(full.get(i));
-        live.add(u);
-        maxGathered = Math.max(maxGathered, live.size() + inflight.size());
-        if (forward) {
-            if (!traceRecorded) {
-                trace.add(u);
-            } else if (forwardPos >= trace.size() || trace.get(forwardPos) != u) {
-                traceValid = false;   // this micro-step deviates from the recorded order: stop guessing
-            }
-            forwardPos++;
-            prefetchAround(forwardPos, +1);
-        } else {
-            backwardPos--;
-            if (backwardPos < 0 || trace.get(backwardPos) != u) traceValid = false;
-            prefetchAround(backwardPos, -1);
-        }
-    }
-
-    /** Starts gathering the next {@code prefetchUnits} units of the trace from {@code from} in direction {@code dir}. */
-    private void prefetchAround(int from, int dir) {
-        if (!traceRecorded || !traceValid) return;
-        int start = dir > 0 ? from : from - 1;
-        for (int k = 0, i = start; k < config.prefetchUnits() && i >= 0 && i < trace.size(); k++, i += dir) {
-            Unit next = trace.get(i);
-            if (!live.contains(next) && !inflight.containsKey(next)) inflight.put(next, comm.submit(() -> gatherUnit(next)));
-        }
-        maxGathered = Math.max(maxGathered, live.size() + inflight.size());
-    }
-
-    private void release(Unit u) {
-        for (Slot s : u.slots) s.param.setValue(placeholder(s));
-        live.remove(u);
-    }
-
-    /**
-     * What a released parameter holds: one zero broadcast to its shape (stride 0), so shapes stay valid
-     * while the memory is gone. Reading it outside its unit sees zeros; {@link #forward} is the only door.
-     */
-    private static Tensor placeholder(Slot s) {
-        int[] ones = new int[s.shape.length];
-        java.util.Arrays.fill(ones, 1);
-        return Tensor.zeros(s.dtype, ones).expand(s.shape);
-    }
-
     // ------------------------------------------------------------------ inspection
 
     /** The most units whose parameters were gathered (in use or prefetched) at one time; stage 3 keeps it ≤ 1 + prefetch. */
-    public int maxGatheredUnits() { return maxGathered; }
+    public int maxGatheredUnits() { return gathering.maxGathered(); }
 
     /** Every trainable parameter whole, F32, from the masters (a collective: every rank must call it). */
     public Map<String, Tensor> fullTrainableParameters() {
