@@ -89,7 +89,9 @@ public final class CollectivesBenchCommand implements Callable<Integer> {
     }
 
     private void report(ProcessGroup pg, String op, long bytes, double busFactor, int iters, Runnable call) {
-        call.run();
+        // Several warm-up calls, not nccl-tests' one: the first calls of each code path run interpreted or in
+        // C1 (one 4 MiB all-reduce measured 900 ms cold, 15-70 ms warm), which skewed the first size's figures.
+        for (int i = 0; i < Math.max(3, iters / 4); i++) call.run();
         pg.barrier();
         long t0 = System.nanoTime();
         for (int i = 0; i < iters; i++) call.run();
