@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
  * algbw·(n−1)/n for all-gather / reduce-scatter (S = total bytes). Reported against the loopback TCP
  * bandwidth of a plain socket blast measured in the same run.
  */
-@Command(name = "bench-collectives", mixinStandardHelpOptions = true,
+@Command(name = "collectives", mixinStandardHelpOptions = true,
         description = "Bus bandwidth of the Netty collectives vs raw loopback TCP (nccl-tests definitions).")
 public final class CollectivesBenchCommand implements Callable<Integer> {
     @Option(names = "--nproc", split = ",", defaultValue = "2,4", description = "World sizes to measure (default: ${DEFAULT-VALUE}).")
@@ -55,7 +55,7 @@ public final class CollectivesBenchCommand implements Callable<Integer> {
         System.out.printf("loopback TCP (one socket, 1 MiB writes, 1 GiB): %.3f GB/s%n", tcp);
         int status = 0;
         for (int n : worldSizes) {
-            List<String> args = List.of("bench-collectives", "--worker", "--min-bytes", Long.toString(minBytes), "--max-bytes",
+            List<String> args = List.of("bench", "collectives", "--worker", "--min-bytes", Long.toString(minBytes), "--max-bytes",
                     Long.toString(maxBytes), "--factor", Integer.toString(factor), "--tcp-gbps", Double.toString(tcp));
             List<String> cmd = Launcher.javaCommand(List.of("-XX:+UseParallelGC", "-Xmx1g"), Main.class.getName(), args);
             try (Launcher.Job job = Launcher.start(n, cmd, Map.of("VC_DIST_TIMEOUT_MS", "120000"), null)) {
@@ -89,7 +89,9 @@ public final class CollectivesBenchCommand implements Callable<Integer> {
     }
 
     private void report(ProcessGroup pg, String op, long bytes, double busFactor, int iters, Runnable call) {
-        call.run();
+        // Several warm-up calls, not nccl-tests' one: the first calls of each code path run interpreted or in
+        // C1 (one 4 MiB all-reduce measured 900 ms cold, 15-70 ms warm), which skewed the first size's figures.
+        for (int i = 0; i < Math.max(3, iters / 4); i++) call.run();
         pg.barrier();
         long t0 = System.nanoTime();
         for (int i = 0; i < iters; i++) call.run();

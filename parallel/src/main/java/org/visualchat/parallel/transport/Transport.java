@@ -51,6 +51,8 @@ public final class Transport implements AutoCloseable {
     private final Class<? extends io.netty.channel.socket.SocketChannel> channelClass;
     private final Channel server;
     private final PeerLink[] links;
+    /** Payload buffers: up to 32 segments are kept for reuse (the rings keep a few per link in flight). */
+    private final FramePool frames;
     private final Object state = new Object();
     private volatile DistributedException failure;
     private volatile boolean closing;
@@ -62,6 +64,7 @@ public final class Transport implements AutoCloseable {
         this.stats = stats;
         this.timeoutNanos = o.timeout().toNanos();
         this.links = new PeerLink[o.worldSize()];
+        this.frames = new FramePool(o.segmentBytes(), 32);
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         this.loop = new MultiThreadIoEventLoopGroup(o.ioThreads(), new DefaultThreadFactory("vc-dist-r" + rank, true), io);
@@ -122,7 +125,7 @@ public final class Transport implements AutoCloseable {
         return new ChannelInitializer<>() {
             @Override
             protected void initChannel(SocketChannel ch) {
-                FrameCodec codec = new FrameCodec();
+                FrameCodec codec = new FrameCodec(frames);
                 ch.pipeline().addLast("frames", codec).addLast("link", new LinkHandler(Transport.this, codec, expectedPeer));
             }
         };
@@ -200,7 +203,7 @@ public final class Transport implements AutoCloseable {
 
     /** A new payload buffer of {@code bytes} to fill and pass to {@link #send}. */
     public OutFrame newFrame(long bytes) {
-        ByteBuf b = PooledByteBufAllocator.DEFAULT.directBuffer((int) bytes, (int) bytes);
+        ByteBuf b = frames.take((int) bytes);
         b.writerIndex((int) bytes);
         return new OutFrame(b);
     }

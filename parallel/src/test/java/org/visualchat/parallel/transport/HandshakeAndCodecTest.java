@@ -2,6 +2,7 @@ package org.visualchat.parallel.transport;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -35,7 +36,7 @@ class HandshakeAndCodecTest {
     }
 
     private static EmbeddedChannel authenticatedDecoder() {
-        FrameCodec codec = new FrameCodec();
+        FrameCodec codec = new FrameCodec(new FramePool(1 << 20, 4));
         codec.authenticated(1 << 20);
         return new EmbeddedChannel(codec);
     }
@@ -48,6 +49,24 @@ class HandshakeAndCodecTest {
         try (InFrame f = ch.readInbound()) {
             assertEquals(7, f.header.getSeq());
             byte[] got = new byte[8];
+            f.payload.getBytes(0, got);
+            assertArrayEquals(payload, got);
+        }
+    }
+
+    @Test
+    void frameArrivingInPiecesIsReassembled() {
+        EmbeddedChannel ch = authenticatedDecoder();
+        byte[] payload = new byte[5000];
+        for (int i = 0; i < payload.length; i++) payload[i] = (byte) (i * 31);
+        ByteBuf frame = dataFrame(payload);
+        for (int cut : new int[] {3, 20, 1000, 4990}) {   // inside the length, the header, the payload, near the end
+            ch.writeInbound(frame.readRetainedSlice(cut - frame.readerIndex()));
+            assertNull(ch.readInbound(), "no frame before the last byte");
+        }
+        ch.writeInbound(frame);
+        try (InFrame f = ch.readInbound()) {
+            byte[] got = new byte[payload.length];
             f.payload.getBytes(0, got);
             assertArrayEquals(payload, got);
         }
@@ -71,7 +90,7 @@ class HandshakeAndCodecTest {
 
     @Test
     void largeFrameBeforeHandshakeIsRefused() {
-        DecoderException e = assertThrows(DecoderException.class, () -> new EmbeddedChannel(new FrameCodec()).writeInbound(dataFrame(new byte[8192])));
+        DecoderException e = assertThrows(DecoderException.class, () -> new EmbeddedChannel(new FrameCodec(new FramePool(1 << 20, 4))).writeInbound(dataFrame(new byte[8192])));
         assertTrue(e.getMessage().contains("outside [8, 4096]"), e.getMessage());
     }
 

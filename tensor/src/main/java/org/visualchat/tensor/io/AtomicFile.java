@@ -15,16 +15,18 @@ import java.security.SecureRandom;
  * which is fsynced, renamed over the target, and then the directory is fsynced so the rename itself
  * survives a crash. On any failure the temporary file is deleted and the target is left untouched.
  */
-final class AtomicFile {
+public final class AtomicFile {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private AtomicFile() {}
 
-    interface Body {
+    /** Writes the file's whole content to the channel. */
+    public interface Body {
         void write(FileChannel channel) throws IOException;
     }
 
-    static void write(Path target, Body body) throws IOException {
+    /** Replaces {@code target} with what {@code body} writes, atomically and durably. */
+    public static void write(Path target, Body body) throws IOException {
         Path absolute = target.toAbsolutePath();
         Path dir = absolute.getParent();
         Files.createDirectories(dir);

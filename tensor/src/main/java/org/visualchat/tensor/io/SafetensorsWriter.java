@@ -31,15 +31,44 @@ public final class SafetensorsWriter {
     }
 
     public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
-        for (Map.Entry<String, Tensor> e : tensors.entrySet()) checkStorable(e.getKey(), e.getValue().dtype());
-        List<Map.Entry<String, Tensor>> order = new ArrayList<>(tensors.entrySet());
-        order.sort(Comparator.comparingInt((Map.Entry<String, Tensor> e) -> -alignmentRank(e.getValue().dtype()))
+        Map<String, Spec> specs = new LinkedHashMap<>();
+        tensors.forEach((name, t) -> specs.put(name, new Spec(t.dtype(), t.shape())));
+        writeStreaming(file, specs, metadata, tensors::get);
+    }
+
+    /** Dtype and shape of a tensor that {@link #writeStreaming} will ask its producer for. */
+    public record Spec(DType dtype, int[] shape) {
+        long bytes() {
+            long n = 1;
+            for (int d : shape) n *= d;
+            return dtype.byteSize(n);
+        }
+    }
+
+    /**
+     * Like {@link #write(Path, Map, Map)}, but the tensors are produced one at a time, in file order, and
+     * dropped after writing, so a file larger than memory can be assembled (checkpoint consolidation). Each
+     * produced tensor must match its spec.
+     */
+    public static void writeStreaming(Path file, Map<String, Spec> specs, Map<String, String> metadata,
+                                      java.util.function.Function<String, Tensor> producer) throws IOException {
+        for (Map.Entry<String, Spec> e : specs.entrySet()) checkStorable(e.getKey(), e.getValue().dtype());
+        List<Map.Entry<String, Spec>> order = new ArrayList<>(specs.entrySet());
+        order.sort(Comparator.comparingInt((Map.Entry<String, Spec> e) -> -alignmentRank(e.getValue().dtype()))
                 .thenComparing(Map.Entry::getKey));
         byte[] header = header(order, metadata);
         AtomicFile.write(file, channel -> {
             TensorBytes.writeFully(channel, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, header.length));
             TensorBytes.writeFully(channel, ByteBuffer.wrap(header));
-            for (Map.Entry<String, Tensor> e : order) TensorBytes.write(channel, e.getValue());
+            for (Map.Entry<String, Spec> e : order) {
+                Tensor t = producer.apply(e.getKey());
+                Spec want = e.getValue();
+                if (t == null || t.dtype() != want.dtype() || !Arrays.equals(t.shape(), want.shape())) {
+                    throw new IllegalArgumentException("tensor '" + e.getKey() + "' was declared " + want.dtype() + Arrays.toString(want.shape())
+                            + " but produced as " + (t == null ? "nothing" : t.dtype() + Arrays.toString(t.shape())));
+                }
+                TensorBytes.write(channel, t);
+            }
         });
     }
 
@@ -65,13 +94,13 @@ public final class SafetensorsWriter {
         }
     }
 
-    private static byte[] header(List<Map.Entry<String, Tensor>> order, Map<String, String> metadata) {
+    private static byte[] header(List<Map.Entry<String, Spec>> order, Map<String, String> metadata) {
         Map<String, Object> root = new LinkedHashMap<>();
         if (!metadata.isEmpty()) root.put("__metadata__", new LinkedHashMap<>(metadata));
         long offset = 0;
-        for (Map.Entry<String, Tensor> e : order) {
-            Tensor t = e.getValue();
-            long bytes = t.dtype().byteSize(t.numel());
+        for (Map.Entry<String, Spec> e : order) {
+            Spec t = e.getValue();
+            long bytes = t.bytes();
             Map<String, Object> entry = new LinkedHashMap<>();
             entry.put("dtype", t.dtype().name());
             List<Object> shape = new ArrayList<>();
