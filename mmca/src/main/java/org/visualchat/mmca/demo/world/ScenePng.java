@@ -2,10 +2,9 @@ package org.visualchat.mmca.demo.world;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import javax.imageio.ImageIO;
+import org.visualchat.mmca.files.AtomicWrite;
 import org.visualchat.vision.image.RgbImage;
 
 /** Writes an {@link RgbImage} as a PNG, through a temporary file and a rename so no half-written image is left. */
@@ -19,14 +18,8 @@ public final class ScenePng {
                 out.setRGB(x, y, image.sample(x, y, 0) << 16 | image.sample(x, y, 1) << 8 | image.sample(x, y, 2));
             }
         }
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-        try {
+        AtomicWrite.write(file, tmp -> {
             if (!ImageIO.write(out, "png", tmp.toFile())) throw new IOException("no PNG writer in this JDK");
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        });
     }
 }

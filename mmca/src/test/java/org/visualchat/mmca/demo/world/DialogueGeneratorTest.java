@@ -10,22 +10,22 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
-class ConversationGeneratorTest {
-    private static final List<Conversation> TRAIN = new ConversationGenerator(7, Split.TRAIN).next(3000);
+class DialogueGeneratorTest {
+    private static final List<Dialogue> TRAIN = new DialogueGenerator(7, Split.TRAIN).next(3000);
 
     @Test
     void sameSeedGivesSameConversationsAndPixels() {
-        List<Conversation> a = new ConversationGenerator(42, Split.HELD_OUT).next(50);
-        List<Conversation> b = new ConversationGenerator(42, Split.HELD_OUT).next(50);
+        List<Dialogue> a = new DialogueGenerator(42, Split.HELD_OUT).next(50);
+        List<Dialogue> b = new DialogueGenerator(42, Split.HELD_OUT).next(50);
         assertEquals(a, b);
         SceneRenderer renderer = new SceneRenderer(32);
         for (int i = 0; i < a.size(); i++) assertEquals(a.get(i).images(renderer), b.get(i).images(renderer));
-        assertNotEquals(a, new ConversationGenerator(43, Split.HELD_OUT).next(50));
+        assertNotEquals(a, new DialogueGenerator(43, Split.HELD_OUT).next(50));
     }
 
     @Test
     void everyAnswerMatchesAnIndependentReadingOfTheQuestion() {
-        for (Conversation c : TRAIN) {
+        for (Dialogue c : TRAIN) {
             for (int r = 0; r < c.rounds().size(); r++) {
                 Round round = c.rounds().get(r);
                 assertEquals(round.answer(), oracle(round.question(), c, r), round.question());
@@ -36,7 +36,7 @@ class ConversationGeneratorTest {
     @Test
     void questionsOnlyMentionImagesAlreadyShown() {
         Pattern image = Pattern.compile("image (\\d)");
-        for (Conversation c : TRAIN) {
+        for (Dialogue c : TRAIN) {
             for (int r = 0; r < c.rounds().size(); r++) {
                 Matcher m = image.matcher(c.rounds().get(r).question());
                 while (m.find()) assertTrue(Integer.parseInt(m.group(1)) <= c.imagesShownBy(r));
@@ -48,7 +48,7 @@ class ConversationGeneratorTest {
     @Test
     void conversationsAreMultiImageMultiRound() {
         int multiImage = 0, lateImage = 0, severalInOneRound = 0;
-        for (Conversation c : TRAIN) {
+        for (Dialogue c : TRAIN) {
             assertTrue(c.rounds().size() >= 2 && c.rounds().size() <= 5);
             assertFalse(c.rounds().getFirst().attached().isEmpty(), "round 1 must show an image");
             if (c.scenes().size() > 1) multiImage++;
@@ -64,7 +64,7 @@ class ConversationGeneratorTest {
     void questionTypesAndAnswersAreBalanced() {
         Map<QuestionType, Map<String, Integer>> answers = new EnumMap<>(QuestionType.class);
         int total = 0;
-        for (Conversation c : TRAIN) {
+        for (Dialogue c : TRAIN) {
             for (Round r : c.rounds()) {
                 answers.computeIfAbsent(r.type(), t -> new HashMap<>()).merge(r.answer(), 1, Integer::sum);
                 total++;
@@ -86,8 +86,8 @@ class ConversationGeneratorTest {
 
     @Test
     void heldOutAndTrainingScenesNeverCoincide() {
-        for (Conversation c : TRAIN) for (Scene s : c.scenes()) assertEquals(Split.TRAIN, Split.of(s));
-        for (Conversation c : new ConversationGenerator(7, Split.HELD_OUT).next(500)) {
+        for (Dialogue c : TRAIN) for (Scene s : c.scenes()) assertEquals(Split.TRAIN, Split.of(s));
+        for (Dialogue c : new DialogueGenerator(7, Split.HELD_OUT).next(500)) {
             for (Scene s : c.scenes()) assertEquals(Split.HELD_OUT, Split.of(s));
         }
         java.util.Random random = new java.util.Random(1);
@@ -97,7 +97,7 @@ class ConversationGeneratorTest {
     }
 
     /** Answers each question from its text alone, with code that shares nothing with {@link QuestionType}. */
-    private static String oracle(String question, Conversation c, int round) {
+    private static String oracle(String question, Dialogue c, int round) {
         Matcher m;
         if ((m = Pattern.compile("Describe image (\\d)\\.").matcher(question)).matches()) {
             return describe(scene(c, m.group(1)));
@@ -127,7 +127,7 @@ class ConversationGeneratorTest {
         throw new AssertionError("unknown question: " + question);
     }
 
-    private static Scene scene(Conversation c, String number) { return c.scenes().get(Integer.parseInt(number) - 1); }
+    private static Scene scene(Dialogue c, String number) { return c.scenes().get(Integer.parseInt(number) - 1); }
 
     private static int count(Scene scene, String kind) {
         int n = 0;

@@ -18,26 +18,26 @@ import java.util.Random;
  * it can have for these images, the answer given least often so far for that type, then a question with
  * that answer (ties broken at random). The same seed and split give the same sequence of conversations.
  */
-public final class ConversationGenerator {
+public final class DialogueGenerator {
     private final Random random;
     private final Split split;
     private final Map<QuestionType, Integer> asked = new EnumMap<>(QuestionType.class);
     private final Map<QuestionType, Map<String, Integer>> answered = new EnumMap<>(QuestionType.class);
 
-    public ConversationGenerator(long seed, Split split) {
+    public DialogueGenerator(long seed, Split split) {
         this.random = new Random(seed);
         this.split = split;
         for (QuestionType t : QuestionType.values()) asked.put(t, 0);
     }
 
     /** The next {@code count} conversations. */
-    public List<Conversation> next(int count) {
-        List<Conversation> out = new ArrayList<>(count);
+    public List<Dialogue> next(int count) {
+        List<Dialogue> out = new ArrayList<>(count);
         for (int i = 0; i < count; i++) out.add(next());
         return out;
     }
 
-    public Conversation next() {
+    public Dialogue next() {
         double u = random.nextDouble();
         int imageCount = u < 0.2 ? 1 : u < 0.6 ? 2 : 3;
         int roundCount = imageCount + 1 + random.nextInt(2);
@@ -55,7 +55,7 @@ public final class ConversationGenerator {
             }
             rounds.add(ask(attached, scenes, rounds));
         }
-        return new Conversation(scenes, rounds, random.nextLong());
+        return new Dialogue(scenes, rounds, random.nextLong());
     }
 
     /**

@@ -9,8 +9,8 @@ import org.visualchat.vision.image.RgbImage;
  * A multi-image, multi-round conversation about {@code scenes} (image {@code i + 1} is {@code scenes.get(i)}).
  * {@code renderSeed} fixes the pixels: {@link #images} paints the same jitter and noise every time.
  */
-public record Conversation(List<Scene> scenes, List<Round> rounds, long renderSeed) {
-    public Conversation {
+public record Dialogue(List<Scene> scenes, List<Round> rounds, long renderSeed) {
+    public Dialogue {
         scenes = List.copyOf(scenes);
         rounds = List.copyOf(rounds);
         int expected = 1;
