@@ -1,0 +1,41 @@
+package org.visualchat.llama.model;
+
+import org.visualchat.autograd.Arith;
+import org.visualchat.autograd.Variable;
+import org.visualchat.nn.AttentionPolicy;
+import org.visualchat.nn.Module;
+import org.visualchat.tensor.Tensor;
+import org.visualchat.tensor.ops.Elementwise;
+import org.visualchat.tensor.ops.Rope;
+
+/** One pre-norm decoder block: x + attn(norm(x)), then x + mlp(norm(x)) (HF LlamaDecoderLayer). */
+public final class LlamaLayer extends Module {
+    private final LlamaRmsNorm inputNorm;
+    private final LlamaAttention attention;
+    private final LlamaRmsNorm postAttentionNorm;
+    private final LlamaMlp mlp;
+
+    LlamaLayer(LlamaConfig config, Rope.Layout ropeLayout, int index, Weights weights) {
+        String prefix = "model.layers." + index + ".";
+        int d = config.hiddenSize();
+        this.attention = child("self_attn", new LlamaAttention(config, ropeLayout, prefix + "self_attn.", weights));
+        this.mlp = child("mlp", new LlamaMlp(config, prefix + "mlp.", weights));
+        this.inputNorm = child("input_layernorm", new LlamaRmsNorm(weights.tensor(prefix + "input_layernorm.weight", d), config.rmsNormEps()));
+        this.postAttentionNorm = child("post_attention_layernorm", new LlamaRmsNorm(weights.tensor(prefix + "post_attention_layernorm.weight", d), config.rmsNormEps()));
+    }
+
+    public Variable forward(Variable x, Tensor positions, AttentionPolicy policy) {
+        Variable h = Arith.add(x, attention.forward(inputNorm.forward(x), positions, policy));
+        return Arith.add(h, mlp.forward(postAttentionNorm.forward(h)));
+    }
+
+    /** Inference path: updates x [B, S, d] (F32, owned by the caller) in place. */
+    void infer(Tensor x, Tensor positions, KvCache cache, int layer, AttentionPolicy policy) {
+        Elementwise.addInto(x, attention.infer(inputNorm.apply(x), positions, cache, layer, policy));
+        Elementwise.addInto(x, mlp.infer(postAttentionNorm.apply(x)));
+    }
+
+    public LlamaAttention attention() { return attention; }
+
+    public LlamaMlp mlp() { return mlp; }
+}
