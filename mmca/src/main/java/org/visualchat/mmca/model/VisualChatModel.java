@@ -1,0 +1,151 @@
+package org.visualchat.mmca.model;
+
+import org.visualchat.autograd.NoGrad;
+import org.visualchat.autograd.Variable;
+import org.visualchat.llama.model.KvCache;
+import org.visualchat.llama.model.LlamaBackbone;
+import org.visualchat.llama.model.LlamaModel;
+import org.visualchat.mmca.attention.MmcaAttention;
+import org.visualchat.mmca.attention.MmcaMode;
+import org.visualchat.nn.AttentionPolicy;
+import org.visualchat.nn.Checkpointing;
+import org.visualchat.nn.Module;
+import org.visualchat.tensor.DType;
+import org.visualchat.tensor.Tensor;
+import org.visualchat.vision.encoder.VisionEncoder;
+
+import java.util.Arrays;
+import java.util.function.IntConsumer;
+
+/**
+ * DeepSpeed-VisualChat's {@code DeepSpeedViLModel} (reference §1): frozen vision encoder → trainable
+ * projection → spliced at each {@code <image>} into embeddings from a trainable copy of the token
+ * table → frozen LLaMA with MMCA → logits → shifted token-mean cross-entropy.
+ *
+ * <p>Parameter names are the original's: {@code vis_encoder.*}, {@code lang_decoder.*},
+ * {@code lang_embed.weight}, {@code projection.*}; only {@code lang_embed} and {@code projection}
+ * are trainable (plus LoRA factors when added).
+ *
+ * <pre>{@code
+ * var model = new VisualChatModel(encoder, llama, new BaselineProjection(1024, 4096, seed), VisualChatOptions.defaults());
+ * Variable loss = model.loss(input, false);     // training step
+ * int[] reply = model.generate(promptIds, pixels, 256, t -> {});
+ * }</pre>
+ */
+public final class VisualChatModel extends Module {
+    /** The original rounds training batches up to a multiple of 8 positions; generation is not padded. */
+    public static final int TRAINING_PAD_MULTIPLE = 8;
+
+    private final VisionEncoder encoder;
+    private final LlamaModel decoder;
+    private final LanguageEmbedding langEmbed;
+    private final VisualProjection projection;
+    private final VisualChatOptions options;
+    private final ImageSplicer splicer;
+
+    public VisualChatModel(VisionEncoder encoder, LlamaModel decoder, VisualProjection projection, VisualChatOptions options) {
+        int vocab = decoder.config().vocabSize();
+        if (options.imageTokenId() >= vocab || options.padId() >= vocab || options.eosId() >= vocab) {
+            throw new IllegalArgumentException("the decoder's vocabulary has " + vocab + " rows; <image> id " + options.imageTokenId()
+                    + ", pad id " + options.padId() + " and EOS id " + options.eosId() + " must be below it (resize to 32003 for the added tokens)");
+        }
+        this.encoder = encoder;
+        this.decoder = decoder;
+        this.options = options;
+        encoder.setTrainable(false);
+        child("vis_encoder", encoder.module());
+        child("lang_decoder", decoder);
+        this.langEmbed = child("lang_embed", new LanguageEmbedding(decoder.namedParameters().get("model.embed_tokens.weight").value()));
+        this.projection = child("projection", projection);
+        this.splicer = new ImageSplicer(options.imageTokenId(), options.padId(), options.reverseImageOrder());
+    }
+
+    public VisualChatOptions options() { return options; }
+
+    public VisionEncoder encoder() { return encoder; }
+
+    public LlamaModel decoder() { return decoder; }
+
+    public VisualProjection projection() { return projection; }
+
+    public LanguageEmbedding langEmbed() { return langEmbed; }
+
+    /** Encoder (no graph while frozen) then projection (on the tape): pixels [N, 3, S, S] → [N, P', H]. */
+    public Variable projectImages(Tensor pixels) {
+        return pixels == null ? null : projection.forward(encoder.encode(pixels));
+    }
+
+    /** Embeddings, codes and labels of a batch after splicing, padded to {@code padMultiple}. */
+    public SplicedBatch splice(ModelInput input, int padMultiple) {
+        return splicer.splice(input.ids(), input.codes(), input.labels(), input.imageCounts(),
+                projectImages(input.pixels()), langEmbed.weight(), padMultiple);
+    }
+
+    /** Logits [B, L, V] of a spliced batch at positions 0..L−1 (reference §1.1 step 6). */
+    public Variable logits(SplicedBatch spliced, boolean gradientCheckpointing) {
+        Tensor positions = LlamaModel.positions(0, spliced.length());
+        AttentionPolicy policy = MmcaAttention.of(options.attention(), spliced.codes());
+        LlamaBackbone backbone = decoder.backbone();
+        Variable x = spliced.embeddings();
+        for (int i = 0; i < backbone.layerCount(); i++) {
+            var layer = backbone.layer(i);
+            x = gradientCheckpointing
+                    ? Checkpointing.run(layer, x, in -> layer.forward(in, positions, policy))
+                    : layer.forward(x, positions, policy);
+        }
+        return decoder.lmHead().forward(backbone.norm().forward(x));
+    }
+
+    /** The training loss of one batch (reference §1.8). */
+    public Variable loss(ModelInput input, boolean gradientCheckpointing) {
+        SplicedBatch spliced = splice(input, TRAINING_PAD_MULTIPLE);
+        return ShiftedLoss.crossEntropy(logits(spliced, gradientCheckpointing), spliced.labels());
+    }
+
+    /**
+     * Greedy generation for one conversation (the original: batch 1, {@code max_new_tokens}): the
+     * prompt ids with one {@code <image>} per image of {@code pixels}, prefilled once into a KV cache,
+     * then one decode step per token with MMCA over the cached codes (new tokens are text, code 1).
+     * Stops at EOS (not returned) or after {@code maxNewTokens}; each token is also passed to
+     * {@code onToken} as soon as it is chosen.
+     */
+    public int[] generate(int[] promptIds, Tensor pixels, int maxNewTokens, IntConsumer onToken) {
+        try (NoGrad ignored = NoGrad.enter()) {
+            int images = pixels == null ? 0 : pixels.dim(0);
+            int[] ones = new int[promptIds.length];
+            Arrays.fill(ones, 1);
+            ModelInput input = new ModelInput(new int[][] {promptIds}, new int[][] {ones}, new int[][] {ones.clone()}, new int[] {images}, pixels);
+            SplicedBatch spliced = splice(input, 1);
+            int[] codes = Arrays.copyOf(spliced.codes()[0], spliced.length() + maxNewTokens);
+            int known = spliced.length();
+            KvCache cache = decoder.newCache(1, known + maxNewTokens, DType.F32);
+            Tensor logits = decoder.inferLast(spliced.embeddings().value(), cache, policy(codes, known));
+            int[] out = new int[maxNewTokens];
+            int n = 0;
+            while (n < maxNewTokens) {
+                int next = argmax(logits.toFloatArray());
+                if (next == options.eosId()) break;
+                out[n++] = next;
+                onToken.accept(next);
+                if (n == maxNewTokens) break;
+                codes[known++] = 1;
+                Tensor id = Tensor.ofInts(new int[] {next}, 1, 1);
+                Tensor embedded = options.frozenEmbeddingForGenerated() ? decoder.embedTokens(id) : langEmbed.forward(id).value();
+                logits = decoder.inferLast(embedded, cache, policy(codes, known));
+            }
+            return Arrays.copyOf(out, n);
+        }
+    }
+
+    /** The attention over the first {@code length} codes; plain causal generation takes the decoder's fast path. */
+    private AttentionPolicy policy(int[] codes, int length) {
+        if (options.attention() == MmcaMode.CAUSAL) return null;                 // no padding in a batch-1 prompt
+        return MmcaAttention.of(options.attention(), new int[][] {Arrays.copyOf(codes, length)});
+    }
+
+    private static int argmax(float[] logits) {
+        int best = 0;
+        for (int i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
+        return best;
+    }
+}

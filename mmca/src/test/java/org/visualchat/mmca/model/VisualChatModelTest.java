@@ -1,0 +1,109 @@
+package org.visualchat.mmca.model;
+
+import org.junit.jupiter.api.Test;
+import org.visualchat.autograd.NoGrad;
+import org.visualchat.autograd.Variable;
+import org.visualchat.autograd.Joins;
+import org.visualchat.llama.model.LlamaModel;
+import org.visualchat.mmca.attention.MmcaAttention;
+import org.visualchat.mmca.attention.MmcaMode;
+import org.visualchat.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.visualchat.mmca.model.TinyModels.IMAGE;
+
+class VisualChatModelTest {
+    static ModelInput twoRows() {
+        int[][] ids = {{1, 5, IMAGE, 6, 7, IMAGE, 8, 9}, {1, 4, IMAGE, 10, 11, 2, 2, 2}};
+        int[][] codes = {{1, 1, 1, 1, 1, 1, 1, 1}, {1, 1, 1, 1, 1, 0, 0, 0}};
+        int[][] labels = {{-100, -100, -100, -100, 7, -100, 8, 9}, {-100, -100, -100, 10, 11, -100, -100, -100}};
+        return new ModelInput(ids, codes, labels, new int[] {2, 1}, TinyModels.pixels(5, 3));
+    }
+
+    @Test
+    void onlyTheProjectionAndTheEmbeddingCopyReceiveGradients() {
+        VisualChatModel model = TinyModels.model(VisualChatOptions.defaults(), 1);
+        assertEquals(new TreeSet<>(List.of("lang_embed.weight", "projection.0.weight", "projection.0.bias", "projection.1.weight", "projection.1.bias")),
+                new TreeSet<>(model.trainableParameters().keySet()));
+        assertTrue(model.namedParameters().containsKey("lang_decoder.model.embed_tokens.weight"));
+        assertTrue(model.namedParameters().containsKey("vis_encoder.patch.weight"));
+        model.loss(twoRows(), false).backward();
+        for (Map.Entry<String, Variable> p : model.namedParameters().entrySet()) {
+            boolean trainable = p.getKey().startsWith("lang_embed.") || p.getKey().startsWith("projection.");
+            if (trainable) assertNotNull(p.getValue().grad(), p.getKey());
+            else assertNull(p.getValue().grad(), p.getKey() + " is frozen but got a gradient");
+        }
+        float[] embedGrad = model.langEmbed().weight().grad().toFloatArray();
+        float row10 = 0;
+        for (int c = 0; c < TinyModels.HIDDEN; c++) row10 += Math.abs(embedGrad[10 * TinyModels.HIDDEN + c]);
+        assertTrue(row10 > 0, "a supervised token's embedding row gets a gradient");
+    }
+
+    @Test
+    void gradientCheckpointingGivesTheSameLossAndGradients() {
+        VisualChatModel model = TinyModels.model(VisualChatOptions.defaults(), 2);
+        Variable plain = model.loss(twoRows(), false);
+        plain.backward();
+        float[] g = model.projection().namedParameters().get("0.weight").grad().toFloatArray();
+        model.zeroGrad();
+        Variable checkpointed = model.loss(twoRows(), true);
+        checkpointed.backward();
+        assertEquals(plain.value().get(), checkpointed.value().get(), 0f);
+        assertArrayEquals(g, model.projection().namedParameters().get("0.weight").grad().toFloatArray(), 1e-6f);
+    }
+
+    /** Greedy decoding by full recomputation of the whole sequence at every step (no cache). */
+    static int[] greedyWithoutCache(VisualChatModel model, int[] prompt, Tensor pixels, int steps) {
+        try (NoGrad ignored = NoGrad.enter()) {
+            int[] ones = new int[prompt.length];
+            Arrays.fill(ones, 1);
+            SplicedBatch s = model.splice(new ModelInput(new int[][] {prompt}, new int[][] {ones}, new int[][] {ones}, new int[] {pixels.dim(0)}, pixels), 1);
+            List<Variable> rows = new ArrayList<>(List.of(s.embeddings()));
+            int[] codes = s.codes()[0];
+            int[] out = new int[steps];
+            for (int n = 0; n < steps; n++) {
+                Variable embeds = Joins.concat(1, rows.toArray(Variable[]::new));
+                int len = embeds.dim(1);
+                Tensor logits = model.decoder().forward(embeds, LlamaModel.positions(0, len),
+                        MmcaAttention.of(model.options().attention(), new int[][] {codes})).value();
+                float[] last = logits.narrow(1, len - 1, 1).contiguous().toFloatArray();
+                int best = 0;
+                for (int i = 1; i < last.length; i++) if (last[i] > last[best]) best = i;
+                out[n] = best;
+                Tensor id = Tensor.ofInts(new int[] {best}, 1, 1);
+                rows.add(model.options().frozenEmbeddingForGenerated() ? Variable.of(model.decoder().embedTokens(id)) : model.langEmbed().forward(id));
+                codes = Arrays.copyOf(codes, codes.length + 1);
+                codes[codes.length - 1] = 1;
+            }
+            return out;
+        }
+    }
+
+    @Test
+    void kvCacheGenerationEqualsFullRecomputationInEveryMode() {
+        int[] prompt = {1, 5, 6, IMAGE, 7, 8, IMAGE, 9};
+        for (VisualChatOptions options : new VisualChatOptions[] {VisualChatOptions.defaults(), VisualChatOptions.original(),
+                VisualChatOptions.defaults().withAttention(MmcaMode.CAUSAL)}) {
+            VisualChatModel model = TinyModels.model(options, 3);
+            // Make the trained copy differ from the frozen table so the parity flag matters.
+            model.langEmbed().weight().setValue(Tensor.randn(77, 1f, TinyModels.VOCAB, TinyModels.HIDDEN));
+            Tensor pixels = TinyModels.pixels(6, 2);
+            List<Integer> streamed = new ArrayList<>();
+            int[] cached = model.generate(prompt, pixels, 6, streamed::add);
+            int[] expected = greedyWithoutCache(model, prompt, pixels, cached.length);
+            assertTrue(cached.length >= 3, "too short to compare decode steps: " + Arrays.toString(cached));
+            assertArrayEquals(expected, cached, options.toString());
+            assertEquals(cached.length, streamed.size());
+        }
+    }
+}
