@@ -95,11 +95,16 @@ public enum QuestionType {
                 for (int r = 0; r < earlier.size(); r++) {
                     Round round = earlier.get(r);
                     if (round.type() == RECALL) continue;   // recalling a recall adds nothing to learn
-                    out.add(new Candidate("What was your answer to question " + (r + 1) + "?", round.answer(), round.images()));
+                    out.add(new Candidate(recallQuestion(r + 1), round.answer(), round.images()));
                 }
             }
         }
         return out;
+    }
+
+    /** The {@link #RECALL} question about round {@code round} (1-based). */
+    public static String recallQuestion(int round) {
+        return "What was your answer to question " + round + "?";
     }
 
     /** A question this type can ask, its exact answer and the image numbers it is about. */
