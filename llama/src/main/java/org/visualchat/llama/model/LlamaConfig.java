@@ -3,8 +3,6 @@ package org.visualchat.llama.model;
 import org.visualchat.tensor.io.GgufMetadata;
 import org.visualchat.tensor.io.Json;
 
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.Map;
 
 /**
@@ -51,22 +49,6 @@ public record LlamaConfig(int hiddenSize, int intermediateSize, int layers, int 
     /** Width of the key and value projections: kvHeads · headDim. */
     public int kvDim() { return kvHeads * headDim(); }
 
-    /** A Hugging Face {@code config.json}; errors name the file. */
-    public static LlamaConfig fromHfConfig(Path configJson) throws IOException {
-        Object parsed;
-        try {
-            parsed = Json.read(configJson);
-        } catch (RuntimeException e) {
-            throw new IOException(configJson + ": not valid JSON: " + e.getMessage(), e);
-        }
-        if (!(parsed instanceof Map<?, ?> map)) throw new IOException(configJson + ": expected a JSON object");
-        try {
-            return fromHfConfig(map);
-        } catch (IllegalArgumentException e) {
-            throw new IOException(configJson + ": " + e.getMessage(), e);
-        }
-    }
-
     /**
      * The parsed {@code config.json} object. Absent optional fields take HF's {@code LlamaConfig}
      * defaults (num_key_value_heads = heads, rms_norm_eps 1e-6, rope_theta 10000,
@@ -112,6 +94,22 @@ public record LlamaConfig(int hiddenSize, int intermediateSize, int layers, int 
                 vocab,
                 ggufInt(meta, "llama.context_length", 4096),
                 tied);
+    }
+
+    /**
+     * Meta's {@code params.json} (formats.md §1.4): dim, n_layers, n_heads, n_kv_heads (default n_heads),
+     * norm_eps, rope_theta (default 10000), vocab_size (-1 = {@code embeddingRows}); the FFN width is
+     * Meta's rule multiple_of·⌈m·⌊8·dim/3⌋ / multiple_of⌉ with m = ffn_dim_multiplier (default 1).
+     */
+    public static LlamaConfig fromMetaParams(Map<?, ?> json, int embeddingRows) {
+        int dim = intField(json, "dim", null), heads = intField(json, "n_heads", null), multipleOf = intField(json, "multiple_of", 256);
+        positive("multiple_of", multipleOf);
+        long ffn = (long) (numberField(json, "ffn_dim_multiplier", 1) * (8L * dim / 3));
+        ffn = (ffn + multipleOf - 1) / multipleOf * multipleOf;
+        int vocab = intField(json, "vocab_size", -1);
+        return new LlamaConfig(dim, Math.toIntExact(ffn), intField(json, "n_layers", null), heads, intField(json, "n_kv_heads", heads),
+                (float) numberField(json, "norm_eps", 1e-5), (float) numberField(json, "rope_theta", 10000),
+                vocab > 0 ? vocab : embeddingRows, intField(json, "max_seq_len", 4096), false);
     }
 
     /** The {@code config.json} object for this shape (what HF writes, minus bookkeeping fields). */

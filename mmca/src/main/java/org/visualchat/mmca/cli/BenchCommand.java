@@ -21,11 +21,12 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * {@code visualchat bench gemm|matvec}: kernel throughput on this machine, each figure next to what the
- * machine (or numpy) does in the same run — on a shared host only such ratios mean anything.
+ * {@code visualchat bench gemm|matvec|decode|prefill|vit}: kernel and model throughput on this machine, each figure next to
+ * what the machine (or numpy) does in the same run — on a shared host only such ratios mean anything.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure kernel throughput.",
-        subcommands = {BenchCommand.Gemm.class, BenchCommand.MatVec.class})
+        subcommands = {BenchCommand.Gemm.class, BenchCommand.MatVec.class,
+                LlamaBenchCommands.Decode.class, LlamaBenchCommands.Prefill.class, VitBenchCommand.class})
 public final class BenchCommand {
 
     /** Options both benchmarks share. Field initialisers are the defaults, also when built without picocli. */

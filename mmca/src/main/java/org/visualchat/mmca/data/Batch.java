@@ -40,6 +40,20 @@ public record Batch(int size, int length, int[] inputIds, int[] labels, int[] co
         return row;
     }
 
+    /**
+     * Where each image (in {@code images} order) is spliced: {@link #imageStarts} when {@code originalReversedOrder}
+     * is false; otherwise the original's pairing ({@code DeepSpeedViLModel.concat}, issue #800, reference §1.7):
+     * within a sample of n images, image k (0-based) fills the slot of image n−1−k.
+     */
+    public int[] spliceStarts(boolean originalReversedOrder) {
+        if (!originalReversedOrder) return imageStarts.clone();
+        int[] starts = new int[imageStarts.length];
+        for (int row = 0, first = 0; row < size; first += imageCounts[row++]) {
+            for (int k = 0; k < imageCounts[row]; k++) starts[first + k] = imageStarts[first + imageCounts[row] - 1 - k];
+        }
+        return starts;
+    }
+
     /** {@code inputIds} as an I32 tensor {@code [B, L]}. */
     public Tensor inputIdsTensor() {
         return Tensor.ofInts(inputIds, size, length);

@@ -47,9 +47,14 @@ public final class Collator {
         return new Collator(preprocessor, padId, 1, padMultiple);
     }
 
-    /** The original's post-splice layout, images widened to {@code tokensPerImage} positions, rows padded to ×8. */
+    /** The original's post-splice training layout, images widened to {@code tokensPerImage} positions, rows padded to ×8. */
     public static Collator expanded(ClipPreprocessor preprocessor, int padId, int tokensPerImage) {
-        return new Collator(preprocessor, padId, tokensPerImage, 8);
+        return expanded(preprocessor, padId, tokensPerImage, 8);
+    }
+
+    /** The same with another row multiple; 1 is the original's generation layout (no rounding). */
+    public static Collator expanded(ClipPreprocessor preprocessor, int padId, int tokensPerImage, int padMultiple) {
+        return new Collator(preprocessor, padId, tokensPerImage, padMultiple);
     }
 
     public int tokensPerImage() { return tokensPerImage; }

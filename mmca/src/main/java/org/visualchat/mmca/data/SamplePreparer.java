@@ -78,7 +78,13 @@ public final class SamplePreparer {
         EncodedConversation tokens = encode(conversation);
         List<RgbImage> images = new ArrayList<>(conversation.images().size());
         for (ImageSource source : conversation.images()) {
-            images.add(preprocessor.resizeAndCrop(source.decode(decodeOptions)));
+            RgbImage image = source.decode(decodeOptions);
+            if (image.width() <= 1 || image.height() <= 1) {
+                // OCR-VQA's "cover not available" placeholders; the original filters them out while preprocessing.
+                throw new BadSampleException(SkipReason.UNREADABLE_IMAGE, source.describe() + ": " + image.width() + "x"
+                        + image.height() + " image (at most 1 pixel wide or high)");
+            }
+            images.add(preprocessor.resizeAndCrop(image));
         }
         return new Sample(conversation.id(), tokens, images);
     }

@@ -19,11 +19,11 @@ public record DemoConfig(long seed, int trainDialogues, int heldOutDialogues,
     public static final int PATCH = IMAGE_SIZE / VisualWords.GRID;
 
     public static DemoConfig full() {
-        return new DemoConfig(2309_14327L, 6000, 150, 64, 2, 300, 32, 96, 3, 4, 1200, 16, 300, 8, 3e-3, 3e-3, 48);
+        return new DemoConfig(2309_14327L, 6000, 150, 64, 2, 300, 32, 96, 3, 4, 2400, 8, 400, 8, 3e-3, 3e-3, 48);
     }
 
     public static DemoConfig reduced() {
-        return new DemoConfig(7L, 1500, 40, 48, 1, 120, 32, 64, 2, 4, 250, 16, 60, 8, 4e-3, 4e-3, 48);
+        return new DemoConfig(7L, 1500, 40, 48, 2, 150, 32, 64, 2, 4, 600, 8, 120, 8, 4e-3, 4e-3, 48);
     }
 
     /**

@@ -98,7 +98,11 @@ public final class VisualChatModel extends Module {
 
     /** The training loss of one batch (reference §1.8). */
     public Variable loss(ModelInput input, boolean gradientCheckpointing) {
-        SplicedBatch spliced = splice(input, TRAINING_PAD_MULTIPLE);
+        return loss(splice(input, TRAINING_PAD_MULTIPLE), gradientCheckpointing);
+    }
+
+    /** The training loss of an already spliced batch. */
+    public Variable loss(SplicedBatch spliced, boolean gradientCheckpointing) {
         return ShiftedLoss.crossEntropy(logits(spliced, gradientCheckpointing), spliced.labels());
     }
 

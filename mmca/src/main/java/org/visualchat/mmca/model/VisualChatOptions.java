@@ -34,6 +34,10 @@ public record VisualChatOptions(MmcaMode attention, boolean reverseImageOrder, b
         return new VisualChatOptions(mode, reverseImageOrder, frozenEmbeddingForGenerated, imageTokenId, padId, eosId);
     }
 
+    public VisualChatOptions withImageOrder(boolean reversed) {
+        return new VisualChatOptions(attention, reversed, frozenEmbeddingForGenerated, imageTokenId, padId, eosId);
+    }
+
     public VisualChatOptions withTokens(int imageToken, int pad, int eos) {
         return new VisualChatOptions(attention, reverseImageOrder, frozenEmbeddingForGenerated, imageToken, pad, eos);
     }

@@ -95,17 +95,34 @@ public final class ConversationEncoder {
      * numbering from {@code imagesBefore + 1}, no answer, no EOS.
      */
     public int[] encodePrompt(String question, int newImages, boolean firstMessage, int imagesBefore) {
-        String instruction = PromptTemplate.numberMarkers(
-                PromptTemplate.instruction(question, newImages, firstMessage), newImages, imagesBefore);
-        return tokenizer.encode(instruction, true, false);
+        return tokenizer.encode(instruction(new Turn(question, "", newImages), firstMessage, imagesBefore,
+                MarkerNumbering.TEXT_LEVEL), true, false);
+    }
+
+    /**
+     * The text each round is tokenized from ({@code instruction + answer}): numbered markers for
+     * {@link MarkerNumbering#TEXT_LEVEL}, {@code ### Image:} placeholders for {@link MarkerNumbering#TOKEN_LEVEL}
+     * (the original's {@code --data_debug_path} text).
+     */
+    public static List<String> render(List<Turn> turns, MarkerNumbering numbering) {
+        List<String> texts = new java.util.ArrayList<>(turns.size());
+        int imagesBefore = 0;
+        for (int r = 0; r < turns.size(); r++) {
+            texts.add(instruction(turns.get(r), r == 0, imagesBefore, numbering) + turns.get(r).answer());
+            imagesBefore += turns.get(r).newImages();
+        }
+        return texts;
+    }
+
+    private static String instruction(Turn turn, boolean first, int imagesBefore, MarkerNumbering numbering) {
+        String instruction = PromptTemplate.instruction(turn.question(), turn.newImages(), first);
+        return numbering == MarkerNumbering.TEXT_LEVEL
+                ? PromptTemplate.numberMarkers(instruction, turn.newImages(), imagesBefore) : instruction;
     }
 
     private void encodeRound(Turn turn, boolean first, int imagesBefore, MarkerNumbering numbering,
                              IntList ids, IntList labels) {
-        String instruction = PromptTemplate.instruction(turn.question(), turn.newImages(), first);
-        if (numbering == MarkerNumbering.TEXT_LEVEL) {
-            instruction = PromptTemplate.numberMarkers(instruction, turn.newImages(), imagesBefore);
-        }
+        String instruction = instruction(turn, first, imagesBefore, numbering);
         int[] round = cut(tokenizer.encode(instruction + turn.answer(), true, false));
         if (round[round.length - 1] != tokenizer.eosId()) {
             round = Arrays.copyOf(round, round.length + 1);

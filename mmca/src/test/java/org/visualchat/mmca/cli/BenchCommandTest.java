@@ -3,28 +3,13 @@ package org.visualchat.mmca.cli;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The bench commands run end to end on tiny shapes and report one line per shape; bad options fail clearly. */
 class BenchCommandTest {
     private static String run(int expectedExit, String... args) {
-        PrintStream out = System.out, err = System.err;
-        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-        PrintStream capture = new PrintStream(buffer, true, StandardCharsets.UTF_8);
-        System.setOut(capture);
-        System.setErr(capture);
-        try {
-            assertEquals(expectedExit, Main.run(args), () -> buffer.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
-        return buffer.toString(StandardCharsets.UTF_8);
+        return CliRun.run(expectedExit, args);
     }
 
     @Test
@@ -45,10 +30,41 @@ class BenchCommandTest {
     }
 
     @Test
+    @Tag("slow") // one CLIP ViT-L layer at 224 px: seconds of compute
+    void vitPrintsImagesPerSecondAgainstGemm() {
+        String text = run(0, "bench", "vit", "--models", "clip", "--clip-layers", "1", "--threads", "1", "--seconds", "0.01", "--warmup", "0", "--repeats", "1");
+        assertTrue(text.contains("vit clip-vit-l/14-224") && text.contains("images/s") && text.contains("of gemm 257x4096x1024t"), text);
+        assertTrue(text.contains("1 of 24 layers; full depth est."), text);
+    }
+
+    @Test
+    void vitRejectsBadOptionsInOneLine() {
+        assertTrue(run(1, "bench", "vit", "--models", "dino").contains("unknown model 'dino'"));
+        assertTrue(run(1, "bench", "vit", "--qwen-layers", "49").contains("--qwen-layers must be in 0..48, got 49"));
+    }
+
+    @Test
     void badShapeIsReportedInOneLine() {
         String text = run(1, "bench", "gemm", "--shapes", "12x3", "--threads", "1");
         assertTrue(text.contains("bad shape '12x3'"), text);
         text = run(1, "bench", "matvec", "--shapes", "64xk", "--threads", "1");
         assertTrue(text.contains("bad shape '64xk'"), text);
+    }
+
+    @Test
+    @Tag("slow") // writes two small GGUF files and streams the 256 MiB bandwidth buffer
+    void llamaDecodeAndPrefillReportTokensPerSecond(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        String decode = run(0, "bench", "decode", "--shape", "64,2,4,2,96,67", "--dtypes", "Q4_0", "--dir", dir.toString(),
+                "--threads", "1", "--seconds", "0.01", "--rounds", "1");
+        assertTrue(decode.contains("decode Q4_0 threads=1") && decode.contains("of the bandwidth bound"), decode);
+        String prefill = run(0, "bench", "prefill", "--shape", "64,2,4,2,96,67", "--dtypes", "BF16", "--dir", dir.toString(),
+                "--threads", "1", "--seconds", "0.01", "--rounds", "1", "--tokens", "8");
+        assertTrue(prefill.contains("prefill BF16 threads=1  8 tokens") && prefill.contains("of FMA peak"), prefill);
+    }
+
+    @Test
+    void badModelShapeIsReportedInOneLine() {
+        String text = run(1, "bench", "prefill", "--shape", "64,2,x,2,96,67", "--threads", "1");
+        assertTrue(text.contains("--shape '64,2,x,2,96,67': 'x' is not an integer"), text);
     }
 }

@@ -76,6 +76,9 @@ class CollatorTest {
         int expected = (longest + 2 * (p - 1) + 7) / 8 * 8;
         assertEquals(expected, x.length());
         assertEquals(4, x.imageCount());
+        assertArrayEquals(x.imageStarts(), x.spliceStarts(false));
+        Batch one = Collator.expanded(PRE, eos, p, 1).collate(samples.subList(1, 2));
+        assertEquals(samples.get(1).tokens().length() + 2 * (p - 1), one.length(), "generation: no rounding");
         for (int i = 0; i < 3; i++) {
             EncodedConversation t = samples.get(i).tokens();
             int row = i * x.length(), at = 0, n = 0;
@@ -96,6 +99,10 @@ class CollatorTest {
                 }
             }
             assertEquals(at, x.lengths()[i]);
+            int[] reversed = x.spliceStarts(true);
+            for (int k = 0; k < x.imageCounts()[i]; k++) {
+                assertEquals(x.imageStarts()[firstImage + x.imageCounts()[i] - 1 - k], reversed[firstImage + k], "issue #800 pairing");
+            }
             for (; at < x.length(); at++) assertEquals(0, x.codes()[row + at]);
         }
     }

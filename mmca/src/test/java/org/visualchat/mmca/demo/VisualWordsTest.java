@@ -16,14 +16,15 @@ class VisualWordsTest {
     void eachQuadrantsPatchesNameItsShapeRowMajor() {
         Scene scene = new Scene(List.of(new Shape(ShapeKind.CIRCLE, ShapeColour.RED, ShapeSize.LARGE, Cell.TOP_RIGHT),
                 new Shape(ShapeKind.TRIANGLE, ShapeColour.BLUE, ShapeSize.SMALL, Cell.BOTTOM_LEFT)));
-        // Rows of the 4×4 patch grid; each quadrant is [size colour / kind place].
+        // Rows of the 4×4 patch grid; each quadrant's left patches name the shape, its right patches the place.
         assertEquals(List.of("scene",
-                "none", "none", "large", "red",
-                "none", "topleft", "circle", "topright",
-                "small", "blue", "none", "none",
-                "triangle", "bottomleft", "none", "bottomright"), VisualWords.caption(scene));
+                "empty", "topleft", "large_red_circle", "topright",
+                "empty", "topleft", "large_red_circle", "topright",
+                "small_blue_triangle", "bottomleft", "empty", "bottomright",
+                "small_blue_triangle", "bottomleft", "empty", "bottomright"), VisualWords.caption(scene));
         int[] classes = VisualWords.classes(scene);
         assertEquals(VisualWords.TOKENS, classes.length);
-        assertEquals(VisualWords.WORDS.indexOf("red"), classes[4]);
+        assertEquals(VisualWords.WORDS.indexOf("large_red_circle"), classes[3]);
+        assertEquals(2 + 24 + 4, VisualWords.WORDS.size(), "scene, empty, 24 shapes, 4 places");
     }
 }

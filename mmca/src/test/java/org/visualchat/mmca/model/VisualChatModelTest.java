@@ -36,7 +36,7 @@ class VisualChatModelTest {
         assertEquals(new TreeSet<>(List.of("lang_embed.weight", "projection.0.weight", "projection.0.bias", "projection.1.weight", "projection.1.bias")),
                 new TreeSet<>(model.trainableParameters().keySet()));
         assertTrue(model.namedParameters().containsKey("lang_decoder.model.embed_tokens.weight"));
-        assertTrue(model.namedParameters().containsKey("vis_encoder.patch.weight"));
+        assertTrue(model.namedParameters().keySet().stream().anyMatch(n -> n.startsWith("vis_encoder.")));
         model.loss(twoRows(), false).backward();
         for (Map.Entry<String, Variable> p : model.namedParameters().entrySet()) {
             boolean trainable = p.getKey().startsWith("lang_embed.") || p.getKey().startsWith("projection.");

@@ -12,7 +12,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * Token ids with Meta's LLaMA-2 tokenizer, derived by hand from SentencePiece pieces (each piece checked with
- * {@code spm_encode} on single lines; "\n" is byte piece {@code <0x0A>} = 13). What matters is around the added
+ * {@code spm_encode} on single lines; "\n" is byte piece {@code <0x0A>} = 13). The stretches around the added
+ * tokens agree with HF tokenizers' output in the llama module's {@code llama2-hf-added-tokens-golden.jsonl.gz}
+ * (e.g. the system prompt + {@code "### Image:\n<image>\n\n### Question:..."} line, and
+ * {@code "### Image 1:\n<image>\n"} → 835 7084 29871 29896 29901 13 32001 29871 13). What matters is around the added
  * tokens: each stretch between {@code ### Image:} (32000) / {@code <image>} (32001) gets its own dummy-prefix
  * "▁" (29871 before a newline), and the two numbering paths tokenize {@code ### Image 1:} differently.
  */

@@ -28,7 +28,7 @@ class ConversationEncoderPropertyTest {
     @Test
     void labelsCodesAndMarkersOnRandomConversations() {
         SplittableRandom random = new SplittableRandom(7);
-        for (int trial = 0; trial < 300; trial++) {
+        for (int trial = 0; trial < 150; trial++) {
             List<Turn> turns = randomTurns(random);
             MarkerNumbering numbering = random.nextBoolean() ? MarkerNumbering.TEXT_LEVEL : MarkerNumbering.TOKEN_LEVEL;
             EncodedConversation e = encoder.encode(turns, numbering);

@@ -2,6 +2,8 @@ package org.visualchat.mmca.prompt;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -47,5 +49,21 @@ class PromptTemplateTest {
         assertEquals("### Image 8:", PromptTemplate.numberedMarker(8));
         assertThrows(IllegalArgumentException.class, () -> PromptTemplate.numberedMarker(9));
         assertThrows(IllegalArgumentException.class, () -> PromptTemplate.numberedMarker(0));
+    }
+
+    @Test
+    void aThreeRoundTwoImageSampleRendersAsTheReferenceLayout() {
+        List<Turn> turns = List.of(new Turn("q1", "a1", 1), new Turn("q2", "a2", 1), new Turn("q3", "a3", 0));
+        // deepspeed-visualchat.md §3.2 (each string is then tokenized with its own <s> ... </s>).
+        assertEquals(List.of(SYSTEM + "### Image 1:\n<image>\n\n### Question:\nq1\n\n### Answer:\na1",
+                        "### Image 2:\n<image>\n\n### Question:\nq2\n\n### Answer:\na2",
+                        "### Question:\nq3\n\n### Answer:\na3"),
+                ConversationEncoder.render(turns, MarkerNumbering.TEXT_LEVEL));
+        assertEquals(List.of(SYSTEM + "### Image:\n<image>\n\n### Question:\nq1\n\n### Answer:\na1",
+                        "### Image:\n<image>\n\n### Question:\nq2\n\n### Answer:\na2",
+                        "### Question:\nq3\n\n### Answer:\na3"),
+                ConversationEncoder.render(turns, MarkerNumbering.TOKEN_LEVEL));
+        assertEquals("### Image 2:\n<image>\n### Image 3:\n<image>\n\n### Question:\nq\n\n### Answer:\na",
+                ConversationEncoder.render(List.of(new Turn("x", "y", 1), new Turn("q", "a", 2)), MarkerNumbering.TEXT_LEVEL).get(1));
     }
 }

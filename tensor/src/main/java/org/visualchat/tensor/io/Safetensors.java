@@ -17,11 +17,11 @@ public final class Safetensors {
      */
     public static TensorSource open(Path path) throws IOException {
         if (Files.isDirectory(path)) {
-            if (Files.isRegularFile(path.resolve(INDEX_FILE))) return ShardedSafetensors.open(path.resolve(INDEX_FILE));
+            if (Files.isRegularFile(path.resolve(INDEX_FILE))) return ShardedCheckpoint.open(path.resolve(INDEX_FILE));
             if (Files.isRegularFile(path.resolve(SINGLE_FILE))) return SafetensorsFile.open(path.resolve(SINGLE_FILE));
             throw new TensorFileException(path, "directory holds neither " + INDEX_FILE + " nor " + SINGLE_FILE);
         }
-        if (path.getFileName().toString().endsWith(".index.json")) return ShardedSafetensors.open(path);
+        if (path.getFileName().toString().endsWith(".index.json")) return ShardedCheckpoint.open(path);
         return SafetensorsFile.open(path);
     }
 }

@@ -72,8 +72,7 @@ public final class ClipVisionEncoder extends ModuleEncoder {
 
     @Override
     public ClipPreprocessor preprocessor() {
-        return config.imageSize() == 224 ? ClipPreprocessor.CLIP_224
-                : new ClipPreprocessor(config.imageSize(), config.imageSize(), ClipPreprocessor.CLIP_MEAN, ClipPreprocessor.CLIP_STD);
+        return preprocessorFor(config.imageSize());
     }
 
     @Override

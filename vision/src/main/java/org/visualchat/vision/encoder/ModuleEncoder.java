@@ -5,6 +5,7 @@ import org.visualchat.autograd.Variable;
 import org.visualchat.nn.Module;
 import org.visualchat.tensor.DType;
 import org.visualchat.tensor.Tensor;
+import org.visualchat.vision.image.ClipPreprocessor;
 
 import java.util.Arrays;
 import java.util.Map;
@@ -65,5 +66,14 @@ abstract class ModuleEncoder extends Module implements VisionEncoder {
     @Override
     public final Module module() {
         return this;
+    }
+
+    /** CLIP-normalised shortest-side resize + centre crop to {@code size} (the shared instances at 224 and 448). */
+    static ClipPreprocessor preprocessorFor(int size) {
+        return switch (size) {
+            case 224 -> ClipPreprocessor.CLIP_224;
+            case 448 -> ClipPreprocessor.QWEN_448;
+            default -> new ClipPreprocessor(size, size, ClipPreprocessor.CLIP_MEAN, ClipPreprocessor.CLIP_STD);
+        };
     }
 }

@@ -102,8 +102,7 @@ public final class QwenVisionEncoder extends ModuleEncoder {
 
     @Override
     public ClipPreprocessor preprocessor() {
-        return config.imageSize() == 448 ? ClipPreprocessor.QWEN_448
-                : new ClipPreprocessor(config.imageSize(), config.imageSize(), ClipPreprocessor.CLIP_MEAN, ClipPreprocessor.CLIP_STD);
+        return preprocessorFor(config.imageSize());
     }
 
     /**

@@ -14,14 +14,14 @@ import org.visualchat.tensor.Tensor;
  * (unlike QWen's per-head fused layout), {@code in_proj_bias} [3E], {@code out_proj} Linear(E → E);
  * scores scaled by head_dim^−½. Initialised as PyTorch does: xavier-uniform in_proj, zero biases.
  */
-final class TorchMultiheadAttention extends Module {
+public final class TorchMultiheadAttention extends Module {
     private final Variable inProjWeight;
     private final Variable inProjBias;
     private final Linear outProj;
     private final int dim;
     private final int heads;
 
-    TorchMultiheadAttention(int dim, int heads, long seed) {
+    public TorchMultiheadAttention(int dim, int heads, long seed) {
         float bound = (float) Math.sqrt(6.0 / (dim + 3 * dim));
         this.inProjWeight = parameter("in_proj_weight", Tensor.uniform(seed, -bound, bound, 3 * dim, dim));
         this.inProjBias = parameter("in_proj_bias", Tensor.zeros(3 * dim));
@@ -32,7 +32,7 @@ final class TorchMultiheadAttention extends Module {
     }
 
     /** query [B, L, E], key and value [B, S, E] → [B, L, E]. */
-    Variable forward(Variable query, Variable key, Variable value) {
+    public Variable forward(Variable query, Variable key, Variable value) {
         Variable q = heads(project(query, 0));
         Variable k = heads(project(key, 1));
         Variable v = heads(project(value, 2));

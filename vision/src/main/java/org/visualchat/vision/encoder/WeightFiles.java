@@ -7,21 +7,28 @@ import org.visualchat.tensor.io.TensorSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
-/** Finds the weights of an encoder directory (or takes a weights file as given). */
+/**
+ * The weights of an encoder directory, in the order {@link TensorSource#open} looks for them: a
+ * safetensors index or file, then a {@code pytorch_model.bin} index or file (the reference's
+ * {@code qwen_clip/pytorch_model.bin}); a file path is opened as given.
+ */
 final class WeightFiles {
+    private static final List<String> CANDIDATES = List.of(Safetensors.INDEX_FILE, Safetensors.SINGLE_FILE,
+            TensorSource.TORCH_INDEX_FILE, TensorSource.TORCH_SINGLE_FILE);
+
     private WeightFiles() {}
 
-    /** A safetensors file, a shard index, or a directory holding one of them. */
     static TensorSource open(Path path) throws IOException {
         if (!Files.exists(path)) throw new TensorFileException(path, "no such file or directory");
-        return Safetensors.open(path);
+        return TensorSource.open(path);
     }
 
-    /** The file or directory a {@link TensorSource} opened from {@code path} reads, for error messages. */
+    /** The file {@link #open} reads for {@code path}, to name in error messages. */
     static Path describe(Path path) {
         if (!Files.isDirectory(path)) return path;
-        Path index = path.resolve(Safetensors.INDEX_FILE);
-        return Files.isRegularFile(index) ? index : path.resolve(Safetensors.SINGLE_FILE);
+        for (String name : CANDIDATES) if (Files.isRegularFile(path.resolve(name))) return path.resolve(name);
+        return path;
     }
 }

@@ -5,13 +5,11 @@ import org.visualchat.autograd.Variable;
 import org.visualchat.nn.Activation;
 import org.visualchat.tensor.Tensor;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.visualchat.vision.encoder.EncoderFixtures.assertClose;
 
 class ClipVisionEncoderTest {
     private static final double TOL = 2e-4;
@@ -19,15 +17,7 @@ class ClipVisionEncoderTest {
     private static void checkAgainstNaive(ClipVisionConfig c, int batch, int h, int w) {
         ClipVisionEncoder enc = new ClipVisionEncoder(c, 7);
         EncoderFixtures.randomise(enc, 11);
-        Tensor px = EncoderFixtures.pixels(3, batch, h, w);
-        Variable out = enc.encode(px);
-        int gh = h / c.patchSize(), gw = w / c.patchSize();
-        assertArrayEquals(new int[] {batch, 1 + gh * gw, c.hiddenSize()}, out.shape());
-        float[] flat = px.toFloatArray();
-        for (int b = 0; b < batch; b++) {
-            double[][] expected = NaiveVit.clip(enc.namedParameters(), c, NaiveVit.image(flat, b, 3, h, w));
-            assertClose(expected, out, b, TOL, "CLIP " + h + "×" + w + " image " + b);
-        }
+        EncoderFixtures.checkAgainstNaive(enc, batch, h, w, (p, img) -> NaiveVit.clip(p, c, img), TOL);
     }
 
     @Test

@@ -8,6 +8,7 @@ import org.visualchat.tensor.ops.Elementwise;
 
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -42,6 +43,23 @@ final class EncoderFixtures {
 
     static Tensor pixels(long seed, int b, int h, int w) {
         return Tensor.randn(seed, 1f, b, 3, h, w);
+    }
+
+    /** A naive forward of one image [C][H][W] with the encoder's parameters → [tokens][width]. */
+    interface NaiveForward {
+        double[][] apply(Map<String, Variable> params, double[][][] image);
+    }
+
+    /** Encodes a random batch [batch, 3, h, w] and compares each image with the naive forward. */
+    static void checkAgainstNaive(VisionEncoder enc, int batch, int h, int w, NaiveForward naive, double tol) {
+        Tensor px = pixels(4, batch, h, w);
+        Variable out = enc.encode(px);
+        assertArrayEquals(new int[] {batch, out.dim(1), enc.outputDim()}, out.shape());
+        float[] flat = px.toFloatArray();
+        for (int b = 0; b < batch; b++) {
+            double[][] expected = naive.apply(enc.module().namedParameters(), NaiveVit.image(flat, b, 3, h, w));
+            assertClose(expected, out, b, tol, enc.getClass().getSimpleName() + " " + h + "×" + w + " image " + b);
+        }
     }
 
     /** Asserts actual [B, S, D] equals expected[b] [S][D] to |Δ| ≤ tol·(1 + |expected|). */

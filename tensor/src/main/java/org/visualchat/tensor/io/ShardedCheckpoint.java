@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,52 +12,58 @@ import java.util.Map;
 import org.visualchat.tensor.Tensor;
 
 /**
- * A checkpoint split over several safetensors files by a {@code model.safetensors.index.json}
- * ({@code {"metadata": {...}, "weight_map": {tensor name: shard file name}}}, formats.md §1.1).
+ * A checkpoint split over several files by a Hugging Face index ({@code model.safetensors.index.json}
+ * or {@code pytorch_model.bin.index.json}: {@code {"metadata": {...}, "weight_map": {tensor name: shard
+ * file name}}}, formats.md §1.1). Shards may be safetensors or {@code torch.save} files
+ * ({@link TensorSource#open} tells them apart by content).
  * Every shard named by the index is opened and validated up front, and every tensor the index names
  * must exist in the shard it points at, so a broken checkpoint fails at open, naming the index, the
  * tensor and the shard. Tensors a shard holds but the index does not name are not visible, as in
  * transformers.
  */
-public final class ShardedSafetensors implements TensorSource {
+public final class ShardedCheckpoint implements TensorSource {
     private final Path index;
     private final Map<String, Object> metadata;
-    private final Map<String, SafetensorsFile> shardOf;
-    private final List<SafetensorsFile> shards;
+    private final Map<String, TensorSource> shardOf;
+    private final List<TensorSource> shards;
 
-    private ShardedSafetensors(Path index, Map<String, Object> metadata, Map<String, SafetensorsFile> shardOf, List<SafetensorsFile> shards) {
+    private ShardedCheckpoint(Path index, Map<String, Object> metadata, Map<String, TensorSource> shardOf, List<TensorSource> shards) {
         this.index = index;
         this.metadata = metadata;
         this.shardOf = shardOf;
         this.shards = shards;
     }
 
-    public static ShardedSafetensors open(Path indexFile) throws IOException {
+    public static ShardedCheckpoint open(Path indexFile) throws IOException {
         if (!(Json.read(indexFile) instanceof Map<?, ?> root)) throw new TensorFileException(indexFile, "index is not a JSON object");
         if (!(root.get("weight_map") instanceof Map<?, ?> weightMap)) throw new TensorFileException(indexFile, "missing or non-object \"weight_map\"");
         Map<String, Object> metadata = new LinkedHashMap<>();
         if (root.get("metadata") instanceof Map<?, ?> m) m.forEach((k, v) -> metadata.put((String) k, v));
 
         Path dir = indexFile.toAbsolutePath().getParent();
-        Map<String, SafetensorsFile> byFileName = new LinkedHashMap<>();
-        Map<String, SafetensorsFile> shardOf = new LinkedHashMap<>();
+        Map<String, TensorSource> byFileName = new LinkedHashMap<>();
+        Map<String, TensorSource> shardOf = new LinkedHashMap<>();
         try {
             for (Map.Entry<?, ?> e : weightMap.entrySet()) {
                 String tensor = (String) e.getKey();
                 if (!(e.getValue() instanceof String shardName)) throw new TensorFileException(indexFile, "weight_map entry for '" + tensor + "' is not a file name");
-                SafetensorsFile shard = byFileName.get(shardName);
+                TensorSource shard = byFileName.get(shardName);
                 if (shard == null) {
-                    shard = SafetensorsFile.open(resolveShard(indexFile, dir, tensor, shardName));
+                    shard = TensorSource.open(resolveShard(indexFile, dir, tensor, shardName));
                     byFileName.put(shardName, shard);
                 }
                 if (!shard.contains(tensor)) throw new TensorFileException(indexFile, "tensor '" + tensor + "' is mapped to shard " + shardName + ", which does not contain it");
                 shardOf.put(tensor, shard);
             }
         } catch (IOException | RuntimeException e) {
-            byFileName.values().forEach(SafetensorsFile::close);
+            try {
+                closeAll(byFileName.values());
+            } catch (IOException closing) {
+                e.addSuppressed(closing);
+            }
             throw e;
         }
-        return new ShardedSafetensors(indexFile, Collections.unmodifiableMap(metadata), shardOf, List.copyOf(byFileName.values()));
+        return new ShardedCheckpoint(indexFile, Collections.unmodifiableMap(metadata), shardOf, List.copyOf(byFileName.values()));
     }
 
     /** Shard names are relative to the index's directory and may not climb out of it. */
@@ -73,7 +80,7 @@ public final class ShardedSafetensors implements TensorSource {
     public Map<String, Object> metadata() { return metadata; }
 
     /** The shard files, in the order the index first names them. */
-    public List<SafetensorsFile> shards() { return shards; }
+    public List<TensorSource> shards() { return shards; }
 
     @Override
     public List<String> names() { return List.copyOf(shardOf.keySet()); }
@@ -87,14 +94,27 @@ public final class ShardedSafetensors implements TensorSource {
     @Override
     public Tensor tensor(String name) { return shard(name).tensor(name); }
 
-    private SafetensorsFile shard(String name) {
-        SafetensorsFile s = shardOf.get(name);
+    private TensorSource shard(String name) {
+        TensorSource s = shardOf.get(name);
         if (s == null) throw new IllegalArgumentException(index + ": no tensor named '" + name + "' in weight_map");
         return s;
     }
 
     @Override
-    public void close() {
-        shards.forEach(SafetensorsFile::close);
+    public void close() throws IOException {
+        closeAll(shards);
+    }
+
+    /** Closes every shard even if one fails, rethrowing the first failure. */
+    private static void closeAll(Collection<TensorSource> sources) throws IOException {
+        IOException first = null;
+        for (TensorSource s : sources) {
+            try {
+                s.close();
+            } catch (IOException e) {
+                if (first == null) first = e; else first.addSuppressed(e);
+            }
+        }
+        if (first != null) throw first;
     }
 }

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.visualchat.tensor.DType;
 import org.visualchat.tensor.Tensor;
 
-class ShardedSafetensorsTest {
+class ShardedCheckpointTest {
     @TempDir
     Path dir;
 
@@ -40,8 +40,8 @@ class ShardedSafetensorsTest {
         assertEquals("model-00003-of-00003.safetensors", ((Map<?, ?>) json.get("weight_map")).get("lm_head.weight"));
 
         try (TensorSource source = Safetensors.open(dir)) {
-            assertInstanceOf(ShardedSafetensors.class, source);
-            assertEquals(3, ((ShardedSafetensors) source).shards().size());
+            assertInstanceOf(ShardedCheckpoint.class, source);
+            assertEquals(3, ((ShardedCheckpoint) source).shards().size());
             assertEquals(tensors.keySet(), java.util.Set.copyOf(source.names()));
             for (var e : tensors.entrySet()) SafetensorsRoundTripTest.assertSameTensor(e.getValue(), source.tensor(e.getKey()));
             assertEquals(DType.F16, source.info("lm_head.weight").dtype());

@@ -1,0 +1,135 @@
+package org.visualchat.llama.generate;
+
+import org.junit.jupiter.api.Test;
+import org.visualchat.llama.model.LlamaConfig;
+import org.visualchat.llama.model.LlamaModel;
+import org.visualchat.llama.model.RandomWeights;
+import org.visualchat.llama.model.Weights;
+import org.visualchat.llama.tokenizer.LlamaTokenizer;
+import org.visualchat.tensor.DType;
+import org.visualchat.tensor.Tensor;
+import org.visualchat.tensor.ops.Rope;
+
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class GeneratorTest {
+    static LlamaTokenizer tokenizer() throws IOException, URISyntaxException {
+        return LlamaTokenizer.load(Path.of(GeneratorTest.class.getResource("/tokenizer/tiny-llama-bpe.model").toURI()));
+    }
+
+    static LlamaConfig config(LlamaTokenizer t) {
+        return LlamaConfig.of(32, 48, 2, 4, 2, t.vocabSize());
+    }
+
+    /** Greedy ids computed the slow way: a full forward over prompt + generated ids for every new token. */
+    static int[] greedyWithoutCache(LlamaModel model, int[] prompt, int steps) {
+        int[] ids = prompt.clone();
+        for (int i = 0; i < steps; i++) {
+            Tensor logits = model.infer(model.embedTokens(Tensor.ofInts(ids, 1, ids.length)), model.newCache(1, ids.length, DType.F32), null);
+            float[] last = logits.narrow(1, ids.length - 1, 1).contiguous().toFloatArray();
+            ids = Arrays.copyOf(ids, ids.length + 1);
+            ids[ids.length - 1] = Sampler.argmax(last);
+        }
+        return Arrays.copyOfRange(ids, prompt.length, ids.length);
+    }
+
+    @Test
+    void greedyGenerationEqualsFullRecomputationAndStreamsItsText() throws Exception {
+        LlamaTokenizer tok = tokenizer();
+        LlamaModel model = LlamaModel.random(config(tok), 1, DType.F32);
+        int[] prompt = tok.encode("The licence grants", true, false);
+        StringBuilder streamed = new StringBuilder();
+        GenerationConfig greedy = new GenerationConfig(12, List.of(), false, SamplingConfig.greedy(), DType.F32);
+        Generator.Result r = new Generator(model, tok).generate(prompt, greedy, streamed::append);
+        assertArrayEquals(greedyWithoutCache(model, prompt, 12), r.tokens());
+        assertEquals(Generator.StopReason.MAX_NEW_TOKENS, r.reason());
+        assertEquals(r.text(), streamed.toString());
+        String whole = tok.decode(concat(prompt, r.tokens()));
+        assertEquals(whole, tok.decode(prompt) + r.text(), "the continuation keeps its leading space");
+    }
+
+    @Test
+    void stopStringCutsTheTextAndIsNeverPrinted() throws Exception {
+        LlamaTokenizer tok = tokenizer();
+        LlamaModel model = LlamaModel.random(config(tok), 2, DType.F32);
+        int[] prompt = tok.encode("A copy of", true, false);
+        GenerationConfig free = new GenerationConfig(16, List.of(), false, SamplingConfig.greedy(), DType.F32);
+        String full = new Generator(model, tok).generate(prompt, free, s -> {}).text();
+        String stop = full.substring(full.length() / 2, full.length() / 2 + 3);
+        int cut = full.indexOf(stop);
+        List<String> pieces = new ArrayList<>();
+        Generator.Result r = new Generator(model, tok).generate(prompt, new GenerationConfig(16, List.of("\u0000never", stop), false, SamplingConfig.greedy(), DType.F32), pieces::add);
+        assertEquals(Generator.StopReason.STOP_STRING, r.reason());
+        assertEquals(full.substring(0, cut), r.text());
+        assertEquals(r.text(), String.join("", pieces));
+    }
+
+    @Test
+    void eosStopsGeneration() throws Exception {
+        LlamaTokenizer tok = tokenizer();
+        LlamaConfig c = config(tok);
+        int[] prompt = tok.encode("Software", true, false);
+        int first = new Generator(LlamaModel.random(c, 3, DType.F32), tok).generate(prompt, GenerationConfig.greedy(1), s -> {}).tokens()[0];
+        // The same model with the LM-head rows of that first token and of EOS swapped picks EOS first.
+        RandomWeights random = new RandomWeights(3, DType.F32);
+        Weights swapped = (name, shape) -> {
+            Tensor t = random.tensor(name, shape);
+            if (!name.equals("lm_head.weight")) return t;
+            Tensor copy = t.copy();
+            t.narrow(0, first, 1).copyTo(copy.narrow(0, tok.eosId(), 1));
+            t.narrow(0, tok.eosId(), 1).copyTo(copy.narrow(0, first, 1));
+            return copy;
+        };
+        LlamaModel model = new LlamaModel(c, Rope.Layout.HALF, swapped);
+        Generator.Result r = new Generator(model, tok).generate(prompt, GenerationConfig.greedy(5), s -> {});
+        assertEquals(Generator.StopReason.EOS, r.reason());
+        assertEquals(0, r.tokens().length);
+        assertEquals("", r.text());
+    }
+
+    @Test
+    void seededSamplingIsReproducible() throws Exception {
+        LlamaTokenizer tok = tokenizer();
+        LlamaModel model = LlamaModel.random(config(tok), 4, DType.BF16);
+        int[] prompt = tok.encode("Permission is", true, false);
+        GenerationConfig sampled = new GenerationConfig(10, List.of(), false, new SamplingConfig(0.9f, 40, 0.95f, 1.1f, 7), DType.BF16);
+        int[] a = new Generator(model, tok).generate(prompt, sampled, s -> {}).tokens();
+        int[] b = new Generator(model, tok).generate(prompt, sampled, s -> {}).tokens();
+        assertArrayEquals(a, b);
+        assertEquals(10, a.length);
+    }
+
+    @Test
+    void splitUtf8CharactersAreHeldBackUntilComplete() throws Exception {
+        LlamaTokenizer tok = tokenizer();
+        int[] ids = tok.encodeOrdinary("x 🦙 ä");
+        assertTrue(ids.length >= 5, "the emoji falls back to byte pieces: " + Arrays.toString(ids));
+        IncrementalDecoder decoder = new IncrementalDecoder(tok, tok.encodeOrdinary("is")[0]);
+        StringBuilder printed = new StringBuilder();
+        for (int id : ids) {
+            decoder.append(id);
+            String text = decoder.text();
+            int stable = IncrementalDecoder.stableLength(text);
+            assertTrue(stable >= printed.length());
+            printed.append(text, printed.length(), stable);
+            assertFalse(printed.toString().contains("\uFFFD"), printed.toString());
+        }
+        assertEquals(" x 🦙 ä", printed.toString(), "text after a prompt piece keeps its leading space");
+    }
+
+    private static int[] concat(int[] a, int[] b) {
+        int[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+}

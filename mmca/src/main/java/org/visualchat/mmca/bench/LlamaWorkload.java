@@ -1,0 +1,111 @@
+package org.visualchat.mmca.bench;
+
+import org.visualchat.llama.load.LlamaCheckpoints;
+import org.visualchat.llama.load.LlamaLoader;
+import org.visualchat.llama.load.LoadedModel;
+import org.visualchat.llama.model.KvCache;
+import org.visualchat.llama.model.LlamaConfig;
+import org.visualchat.llama.model.LlamaModel;
+import org.visualchat.llama.model.RandomWeights;
+import org.visualchat.tensor.DType;
+import org.visualchat.tensor.Tensor;
+import org.visualchat.tensor.io.GgufFile;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * A LLaMA model with random weights, written once as a GGUF file of the requested weight type into a
+ * cache directory and memory-mapped from there, as a real checkpoint would be. Every layer gets the
+ * same random matrices (a benchmark needs the bytes, not distinct values): the file still holds one
+ * copy per layer, so a decode step streams the full model size from memory.
+ */
+public final class LlamaWorkload implements AutoCloseable {
+    /** TinyLlama-1.1B's shape: d 2048, 22 layers, 32 heads, 4 KV heads, FFN 5632, vocab 32000. */
+    public static final LlamaConfig TINYLLAMA = new LlamaConfig(2048, 5632, 22, 32, 4, 1e-5f, 10000f, 32000, 2048, false);
+
+    public final LlamaConfig config;
+    public final DType type;
+    private final LoadedModel loaded;
+    private KvCache cache;
+
+    public LlamaWorkload(Path dir, LlamaConfig config, DType type, Consumer<String> progress) throws IOException {
+        this.config = config;
+        this.type = type;
+        Path file = dir.resolve(String.format("llama-random-%dx%dx%dx%dx%dx%d-%s.gguf", config.hiddenSize(), config.layers(), config.heads(),
+                config.kvHeads(), config.intermediateSize(), config.vocabSize(), type));
+        if (!matches(file)) {
+            Files.createDirectories(dir);
+            progress.accept("writing " + file);
+            LlamaCheckpoints.writeGguf(file, config, sharedRandomWeights(config), type);
+        }
+        this.loaded = LlamaLoader.load(file, progress);
+    }
+
+    public LlamaModel model() { return loaded.model(); }
+
+    /** Bytes of weights one decode step reads: every matrix and norm, one embedding row. */
+    public long weightBytesPerToken() {
+        long bytes = 0;
+        for (var e : model().namedParameters().entrySet()) {
+            Tensor t = e.getValue().value();
+            bytes += e.getKey().equals("model.embed_tokens.weight") ? t.dtype().byteSize(t.dim(1)) : t.dtype().byteSize(t.numel());
+        }
+        return bytes;
+    }
+
+    /** Embeddings of {@code count} arbitrary token ids, [1, count, d]. */
+    public Tensor tokens(int count) {
+        int[] ids = new int[count];
+        for (int i = 0; i < count; i++) ids[i] = (i * 7919 + 13) % config.vocabSize();
+        return model().embedTokens(Tensor.ofInts(ids, 1, count));
+    }
+
+    /** A cache for up to {@code capacity} positions, reused across calls. */
+    public KvCache cache(int capacity) {
+        if (cache == null || cache.capacity() < capacity) cache = model().newCache(1, capacity, DType.F32);
+        return cache;
+    }
+
+    @Override
+    public void close() throws IOException {
+        loaded.close();
+    }
+
+    private boolean matches(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) return false;
+        try (GgufFile gguf = GgufFile.open(file)) {
+            return gguf.names().size() == 2 + 9 * config.layers() + (config.tieWordEmbeddings() ? 0 : 1);
+        } catch (IOException | RuntimeException e) {
+            return false; // an interrupted or foreign file: write it again
+        }
+    }
+
+    private static Map<String, Tensor> sharedRandomWeights(LlamaConfig c) {
+        RandomWeights random = new RandomWeights(1, DType.F32);
+        int d = c.hiddenSize(), f = c.intermediateSize(), kv = c.kvDim();
+        Tensor norm = random.tensor("norm", d), q = random.tensor("q", d, d), k = random.tensor("k", kv, d), v = random.tensor("v", kv, d),
+                o = random.tensor("o", d, d), gate = random.tensor("gate", f, d), up = random.tensor("up", f, d), down = random.tensor("down", d, f);
+        Map<String, Tensor> w = new LinkedHashMap<>();
+        w.put("model.embed_tokens.weight", random.tensor("model.embed_tokens.weight", c.vocabSize(), d));
+        for (int l = 0; l < c.layers(); l++) {
+            String p = "model.layers." + l + ".";
+            w.put(p + "input_layernorm.weight", norm);
+            w.put(p + "self_attn.q_proj.weight", q);
+            w.put(p + "self_attn.k_proj.weight", k);
+            w.put(p + "self_attn.v_proj.weight", v);
+            w.put(p + "self_attn.o_proj.weight", o);
+            w.put(p + "post_attention_layernorm.weight", norm);
+            w.put(p + "mlp.gate_proj.weight", gate);
+            w.put(p + "mlp.up_proj.weight", up);
+            w.put(p + "mlp.down_proj.weight", down);
+        }
+        w.put("model.norm.weight", norm);
+        w.put("lm_head.weight", random.tensor("lm_head", c.vocabSize(), d));
+        return w;
+    }
+}

@@ -1,0 +1,102 @@
+package org.visualchat.mmca.cli;
+
+import org.visualchat.llama.generate.GenerationConfig;
+import org.visualchat.llama.generate.Generator;
+import org.visualchat.llama.generate.SamplingConfig;
+import org.visualchat.llama.load.LlamaLoader;
+import org.visualchat.llama.load.LoadedModel;
+import org.visualchat.llama.tokenizer.LlamaTokenizer;
+import org.visualchat.tensor.DType;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code visualchat generate}: text continuation with a LLaMA checkpoint (HF directory or GGUF file),
+ * streamed to stdout token by token; loading progress and speed go to stderr.
+ */
+@Command(name = "generate", mixinStandardHelpOptions = true, description = "Continue a text prompt with a LLaMA model.")
+public final class GenerateCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "HF model directory (config.json + safetensors), or a .gguf file.")
+    Path model;
+
+    @Option(names = "--prompt", required = true, description = "Prompt text.")
+    String prompt;
+
+    @Option(names = "--tokenizer", description = "tokenizer.model or tokenizer.json (default: found next to the model).")
+    Path tokenizer;
+
+    @Option(names = "--max-new-tokens", description = "Default: ${DEFAULT-VALUE}.")
+    int maxNewTokens = 128;
+
+    @Option(names = "--temperature", description = "0 = greedy (default: ${DEFAULT-VALUE}).")
+    float temperature = 0;
+
+    @Option(names = "--top-k", description = "0 = off (default: ${DEFAULT-VALUE}).")
+    int topK = 0;
+
+    @Option(names = "--top-p", description = "1 = off (default: ${DEFAULT-VALUE}).")
+    float topP = 1;
+
+    @Option(names = "--repetition-penalty", description = "1 = off (default: ${DEFAULT-VALUE}).")
+    float repetitionPenalty = 1;
+
+    @Option(names = "--seed", description = "Sampling seed (default: ${DEFAULT-VALUE}).")
+    long seed = 0;
+
+    @Option(names = "--stop", description = "Stop string (repeatable).")
+    List<String> stops = new ArrayList<>();
+
+    @Option(names = "--ignore-eos", description = "Keep generating after the end-of-sequence token.")
+    boolean ignoreEos;
+
+    @Option(names = "--no-bos", description = "Do not start the prompt with <s>.")
+    boolean noBos;
+
+    @Option(names = "--kv-cache", description = "KV cache dtype: F32 or BF16 (default: ${DEFAULT-VALUE}).")
+    DType kvCache = DType.F32;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintStream err = System.err;
+        GenerationConfig config = new GenerationConfig(maxNewTokens, stops, !ignoreEos,
+                new SamplingConfig(temperature, topK, topP, repetitionPenalty, seed), kvCache);
+        LlamaTokenizer tok = LlamaTokenizer.load(tokenizerPath());
+        long start = System.nanoTime();
+        try (LoadedModel loaded = LlamaLoader.load(model, line -> err.println("loading: " + line))) {
+            err.printf("loading: done in %.1f s%n", (System.nanoTime() - start) / 1e9);
+            int modelVocab = loaded.model().config().vocabSize();
+            if (tok.vocabSize() > modelVocab) {
+                throw new IllegalArgumentException("the tokenizer has " + tok.vocabSize() + " ids but the model's vocabulary is " + modelVocab);
+            }
+            PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+            out.print(prompt);
+            Generator.Result r = new Generator(loaded.model(), tok).generate(tok.encode(prompt, !noBos, false), config, text -> {
+                out.print(text);
+                out.flush();
+            });
+            out.println();
+            err.printf("%d prompt tokens in %.2f s (%.1f tok/s); %d new tokens in %.2f s (%.2f tok/s); stopped: %s%n",
+                    r.promptTokens(), r.prefillNanos() / 1e9, r.promptTokens() / (r.prefillNanos() / 1e9),
+                    r.tokens().length, r.decodeNanos() / 1e9, r.tokens().length / (r.decodeNanos() / 1e9), r.reason());
+        }
+        return 0;
+    }
+
+    private Path tokenizerPath() throws IOException {
+        if (tokenizer != null) return tokenizer;
+        Path dir = Files.isDirectory(model) ? model : model.toAbsolutePath().getParent();
+        for (String name : new String[] {"tokenizer.model", "tokenizer.json"}) {
+            if (Files.isRegularFile(dir.resolve(name))) return dir.resolve(name);
+        }
+        throw new IOException("no tokenizer.model or tokenizer.json in " + dir + "; pass --tokenizer");
+    }
+}

@@ -1,0 +1,169 @@
+package org.visualchat.mmca.cli;
+
+import org.visualchat.llama.model.KvCache;
+import org.visualchat.llama.model.LlamaConfig;
+import org.visualchat.llama.model.LlamaModel;
+import org.visualchat.mmca.bench.LlamaWorkload;
+import org.visualchat.mmca.bench.Probes;
+import org.visualchat.mmca.bench.Stopwatch;
+import org.visualchat.mmca.bench.Threads;
+import org.visualchat.tensor.DType;
+import org.visualchat.tensor.Tensor;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+
+/**
+ * {@code visualchat bench decode|prefill}: whole-model LLaMA speed on a TinyLlama-1.1B-shaped model with
+ * random weights (written once per weight type to a cache directory as GGUF, then memory-mapped). Decode
+ * is compared with the memory-bandwidth bound measured in the same run (weight bytes per token ÷ read
+ * bandwidth), prefill with the FMA peak.
+ */
+final class LlamaBenchCommands {
+    private LlamaBenchCommands() {}
+
+    /** Options shared by both benchmarks. */
+    static final class ModelOptions {
+        @Option(names = "--dtypes", split = ",", description = "Weight types (default: ${DEFAULT-VALUE}).")
+        DType[] dtypes = {DType.F32, DType.BF16, DType.Q8_0, DType.Q4_0};
+
+        @Option(names = "--shape", description = "hidden,layers,heads,kvHeads,ffn,vocab (default TinyLlama-1.1B: ${DEFAULT-VALUE}).")
+        String shape = "2048,22,32,4,5632,32000";
+
+        @Option(names = "--dir", description = "Where the random-weight GGUF files are written and reused (default: ${DEFAULT-VALUE}).")
+        Path dir = Path.of(System.getProperty("java.io.tmpdir"), "visualchat-bench");
+
+        LlamaConfig config() {
+            String[] parts = shape.split(",");
+            if (parts.length != 6) throw new IllegalArgumentException("--shape '" + shape + "': expected hidden,layers,heads,kvHeads,ffn,vocab");
+            int[] v = new int[6];
+            for (int i = 0; i < 6; i++) {
+                try {
+                    v[i] = Integer.parseInt(parts[i].trim());
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("--shape '" + shape + "': '" + parts[i] + "' is not an integer");
+                }
+            }
+            return new LlamaConfig(v[0], v[4], v[1], v[2], v[3], 1e-5f, 10000f, v[5], 4096, false);
+        }
+
+        LlamaWorkload open(DType type) {
+            try {
+                return new LlamaWorkload(dir, config(), type, line -> System.out.println("# " + line));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    @Command(name = "decode", mixinStandardHelpOptions = true,
+            description = "Decode tokens/s (one token per step after a short prompt) against the memory-bandwidth bound.")
+    static final class Decode implements Runnable {
+        @Mixin
+        BenchCommand.Common common = new BenchCommand.Common();
+
+        @Mixin
+        ModelOptions model = new ModelOptions();
+
+        @Option(names = "--context", description = "Cached positions each measured step attends to (default: ${DEFAULT-VALUE}).")
+        int context = 16;
+
+        @Override
+        public void run() {
+            LlamaConfig config = model.config();
+            for (int threads : common.threads) Threads.check(threads);
+            common.printConditions();
+            try (Arena arena = Arena.ofShared()) {
+                MemorySegment stream = Probes.streamBuffer(arena);
+                for (int threads : common.threads) Probes.readBandwidthGbs(stream, threads, common.seconds);
+                for (DType type : model.dtypes) {
+                    try (LlamaWorkload w = model.open(type)) {
+                        measure(w, stream);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }
+            }
+        }
+
+        private void measure(LlamaWorkload w, MemorySegment stream) {
+            LlamaModel m = w.model();
+            KvCache cache = w.cache(context + 1);
+            cache.truncate(0);
+            m.infer(w.tokens(context), cache, null);
+            Tensor next = w.tokens(1);
+            Runnable step = () -> {
+                cache.truncate(context);
+                m.inferLast(next, cache, null);
+            };
+            double megabytes = w.weightBytesPerToken() / 1e6;
+            for (int threads : common.threads) {
+                double[] tps = new double[common.rounds], bandwidth = new double[common.rounds];
+                for (int r = 0; r < common.rounds; r++) {
+                    bandwidth[r] = Probes.readBandwidthGbs(stream, threads, common.seconds);
+                    tps[r] = 1 / Stopwatch.medianSeconds(() -> Threads.call(threads, step), common.seconds);
+                }
+                double t = Stopwatch.median(tps), bw = Stopwatch.median(bandwidth), bound = bw * 1e3 / megabytes;
+                System.out.printf("decode %-4s threads=%d  %6.2f tok/s  (%3.0f%% of the bandwidth bound %.2f tok/s = %.1f GB/s / %.0f MB per token)%n",
+                        w.type, threads, t, 100 * t / bound, bound, bw, megabytes);
+            }
+        }
+    }
+
+    @Command(name = "prefill", mixinStandardHelpOptions = true,
+            description = "Prefill tokens/s (one forward pass over a prompt) against the FMA peak.")
+    static final class Prefill implements Runnable {
+        @Mixin
+        BenchCommand.Common common = new BenchCommand.Common();
+
+        @Mixin
+        ModelOptions model = new ModelOptions();
+
+        @Option(names = "--tokens", description = "Prompt length (default: ${DEFAULT-VALUE}).")
+        int tokens = 128;
+
+        @Override
+        public void run() {
+            model.config();
+            for (int threads : common.threads) Threads.check(threads);
+            common.printConditions();
+            for (DType type : model.dtypes) {
+                try (LlamaWorkload w = model.open(type)) {
+                    measure(w);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        }
+
+        private void measure(LlamaWorkload w) {
+            LlamaModel m = w.model();
+            KvCache cache = w.cache(tokens);
+            Tensor prompt = w.tokens(tokens);
+            Runnable prefill = () -> {
+                cache.truncate(0);
+                m.inferLast(prompt, cache, null);
+            };
+            LlamaConfig c = w.config;
+            // 2 FLOPs per weight of every matrix but the embedding table, per token (attention excluded).
+            double flopsPerToken = 2.0 * ((double) c.layers() * (2L * c.hiddenSize() * c.hiddenSize() + 2L * c.kvDim() * c.hiddenSize()
+                    + 3L * c.hiddenSize() * c.intermediateSize()) + (double) c.vocabSize() * c.hiddenSize() / tokens);
+            for (int threads : common.threads) {
+                double[] tps = new double[common.rounds], peak = new double[common.rounds];
+                for (int r = 0; r < common.rounds; r++) {
+                    peak[r] = Probes.fmaPeakGflops(threads, common.seconds);
+                    tps[r] = tokens / Stopwatch.medianSeconds(() -> Threads.call(threads, prefill), common.seconds);
+                }
+                double t = Stopwatch.median(tps), p = Stopwatch.median(peak), gflops = t * flopsPerToken / 1e9;
+                System.out.printf("prefill %-4s threads=%d  %d tokens  %7.1f tok/s  (%.1f GFLOP/s, %3.0f%% of FMA peak %.1f)%n",
+                        w.type, threads, tokens, t, gflops, 100 * gflops / p, p);
+            }
+        }
+    }
+}

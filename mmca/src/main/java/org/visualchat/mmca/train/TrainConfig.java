@@ -1,0 +1,172 @@
+package org.visualchat.mmca.train;
+
+import org.visualchat.mmca.attention.MmcaMode;
+import org.visualchat.nn.optim.LrSchedule;
+import org.visualchat.tensor.io.Json;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Training options, named as the reference's {@code training/main.py} flags (reference §5.1) so a
+ * JSON config reads like its command line. Defaults are the reference's where they apply, with the
+ * run script's 10% warmup; values come from the defaults, then a JSON file, then command-line flags.
+ *
+ * {@code values} holds the resolved options under their JSON names (as given; the typed components
+ * are parsed from it).
+ *
+ * <pre>{@code
+ * TrainConfig c = TrainConfig.resolve(Path.of("train.json"), Map.of("num_train_epochs", 2));
+ * }</pre>
+ */
+public record TrainConfig(double learningRate, double embedLearningRate, double weightDecay, int epochs,
+                          int batchSize, int evalBatchSize, int gradientAccumulation, LrSchedule.Kind scheduler,
+                          double warmup, double gradientClipping, int maxSeqLen, int imageSize, String visProj,
+                          MmcaMode attention, boolean reverseImageOrder, int langLoraDim, String langLoraModule,
+                          int visLoraDim, String visLoraModule, boolean onlyOptimizeLora, boolean gradientCheckpointing,
+                          String precision, long seed, double trainSplit, int saveSteps, Path outputDir,
+                          Map<String, Object> values) {
+
+    /** The defaults, keyed by the JSON/flag names. */
+    public static Map<String, Object> defaults() {
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("learning_rate", 1e-3);
+        d.put("learning_rate_pretraining_components", 0.0);   // 0: same as learning_rate (reference)
+        d.put("weight_decay", 0.0);
+        d.put("num_train_epochs", 6);
+        d.put("per_device_train_batch_size", 2);
+        d.put("per_device_eval_batch_size", 2);
+        d.put("gradient_accumulation_steps", 1);
+        d.put("lr_scheduler_type", "cosine");
+        d.put("num_warmup_steps", 0.1);                        // ≤ 1: fraction of update steps
+        d.put("gradient_clipping", 1.0);
+        d.put("max_seq_len", 4096);
+        d.put("image_size", 0);                               // 0: the vision encoder's own preprocessing
+        d.put("vis_proj", "baseline");
+        d.put("attention", "strict");
+        d.put("reverse_image_order", false);
+        d.put("lang_lora_dim", 0);
+        d.put("lang_lora_module_name", "model.layers.");
+        d.put("vis_lora_dim", 0);
+        d.put("vis_lora_module_name", "encoder.layers.");
+        d.put("only_optimize_lora", false);
+        d.put("gradient_checkpointing", false);
+        d.put("precision", "fp32");
+        d.put("seed", 1234);
+        d.put("data_train_split_ratio", 0.9);
+        d.put("save_steps", 0);                                // 0: checkpoint at each epoch end only
+        d.put("output_dir", "output");
+        return d;
+    }
+
+    /** Defaults ← JSON config file (may be null) ← overrides (flags the user gave). Unknown keys are errors. */
+    public static TrainConfig resolve(Path jsonConfig, Map<String, ?> overrides) throws IOException {
+        Map<String, Object> values = defaults();
+        if (jsonConfig != null) {
+            if (!Files.isRegularFile(jsonConfig)) throw new IllegalArgumentException("training config " + jsonConfig + " does not exist");
+            Object parsed = Json.read(jsonConfig);
+            if (!(parsed instanceof Map<?, ?> map)) throw new IllegalArgumentException(jsonConfig + ": a training config must be a JSON object");
+            merge(values, map, jsonConfig.toString());
+        }
+        merge(values, overrides, "command line");
+        return fromMap(values);
+    }
+
+    private static void merge(Map<String, Object> into, Map<?, ?> from, String where) {
+        for (Map.Entry<?, ?> e : from.entrySet()) {
+            String key = String.valueOf(e.getKey());
+            if (!into.containsKey(key)) throw new IllegalArgumentException(where + ": unknown training option '" + key + "' (known: " + String.join(", ", into.keySet()) + ")");
+            if (e.getValue() != null) into.put(key, e.getValue());
+        }
+    }
+
+    static TrainConfig fromMap(Map<String, Object> v) {
+        double lr = positive(number(v, "learning_rate"), "learning_rate");
+        double embedLr = number(v, "learning_rate_pretraining_components");
+        TrainConfig c = new TrainConfig(lr, embedLr == 0 ? lr : embedLr, number(v, "weight_decay"), integer(v, "num_train_epochs"),
+                integer(v, "per_device_train_batch_size"), integer(v, "per_device_eval_batch_size"), integer(v, "gradient_accumulation_steps"),
+                scheduler(string(v, "lr_scheduler_type")), number(v, "num_warmup_steps"), number(v, "gradient_clipping"),
+                integer(v, "max_seq_len"), integer(v, "image_size"), visProj(string(v, "vis_proj")), MmcaMode.parse(string(v, "attention")),
+                bool(v, "reverse_image_order"), integer(v, "lang_lora_dim"), string(v, "lang_lora_module_name"), integer(v, "vis_lora_dim"),
+                string(v, "vis_lora_module_name"), bool(v, "only_optimize_lora"), bool(v, "gradient_checkpointing"),
+                precision(string(v, "precision")), (long) number(v, "seed"), number(v, "data_train_split_ratio"),
+                integer(v, "save_steps"), Path.of(string(v, "output_dir")), java.util.Collections.unmodifiableMap(new LinkedHashMap<>(v)));
+        for (var check : new Object[][] {{"num_train_epochs", c.epochs}, {"per_device_train_batch_size", c.batchSize},
+                {"per_device_eval_batch_size", c.evalBatchSize}, {"gradient_accumulation_steps", c.gradientAccumulation}, {"max_seq_len", c.maxSeqLen}}) {
+            if ((int) check[1] < 1) throw new IllegalArgumentException(check[0] + " must be >= 1, got " + check[1]);
+        }
+        if (c.trainSplit <= 0 || c.trainSplit > 1) throw new IllegalArgumentException("data_train_split_ratio must be in (0, 1], got " + c.trainSplit);
+        if (c.warmup < 0) throw new IllegalArgumentException("num_warmup_steps must be >= 0, got " + c.warmup);
+        if (c.langLoraDim < 0 || c.visLoraDim < 0 || c.saveSteps < 0) throw new IllegalArgumentException("LoRA dims and save_steps must be >= 0");
+        return c;
+    }
+
+    /** The resolved values under their JSON names (written next to the checkpoints). */
+    public Map<String, Object> toMap() {
+        return new LinkedHashMap<>(values);
+    }
+
+    public TrainConfig withOutputDir(Path dir) {
+        Map<String, Object> m = toMap();
+        m.put("output_dir", dir.toString());
+        return fromMap(m);
+    }
+
+    private static LrSchedule.Kind scheduler(String s) {
+        return switch (s.toLowerCase(Locale.ROOT)) {
+            case "cosine" -> LrSchedule.Kind.COSINE;
+            case "linear" -> LrSchedule.Kind.LINEAR;
+            case "constant" -> LrSchedule.Kind.CONSTANT;
+            default -> throw new IllegalArgumentException("lr_scheduler_type '" + s + "' is not supported (cosine, linear, constant)");
+        };
+    }
+
+    private static String visProj(String s) {
+        if (!s.equals("baseline") && !s.equals("vit") && !s.equals("perceiver")) throw new IllegalArgumentException("vis_proj must be baseline, vit or perceiver, got '" + s + "'");
+        return s;
+    }
+
+    private static String precision(String s) {
+        if (!s.equals("fp32") && !s.equals("bf16")) {
+            throw new IllegalArgumentException("precision must be fp32 or bf16, got '" + s + "' (fp16 needs dynamic loss scaling, which is not implemented)");
+        }
+        return s;
+    }
+
+    private static double positive(double x, String key) {
+        if (!(x > 0)) throw new IllegalArgumentException(key + " must be > 0, got " + x);
+        return x;
+    }
+
+    private static double number(Map<String, Object> v, String key) {
+        Object o = v.get(key);
+        if (o instanceof Number n) return n.doubleValue();
+        try {
+            return Double.parseDouble(String.valueOf(o).trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + " must be a number, got '" + o + "'");
+        }
+    }
+
+    private static int integer(Map<String, Object> v, String key) {
+        double d = number(v, key);
+        if (d != Math.rint(d) || Math.abs(d) > Integer.MAX_VALUE) throw new IllegalArgumentException(key + " must be an integer, got " + v.get(key));
+        return (int) d;
+    }
+
+    private static boolean bool(Map<String, Object> v, String key) {
+        Object o = v.get(key);
+        if (o instanceof Boolean b) return b;
+        String s = String.valueOf(o).trim().toLowerCase(Locale.ROOT);
+        if (s.equals("true") || s.equals("false")) return Boolean.parseBoolean(s);
+        throw new IllegalArgumentException(key + " must be true or false, got '" + o + "'");
+    }
+
+    private static String string(Map<String, Object> v, String key) {
+        return String.valueOf(v.get(key));
+    }
+}

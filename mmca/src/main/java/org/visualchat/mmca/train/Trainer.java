@@ -1,0 +1,218 @@
+package org.visualchat.mmca.train;
+
+import org.visualchat.autograd.Arith;
+import org.visualchat.autograd.NoGrad;
+import org.visualchat.autograd.Variable;
+import org.visualchat.mmca.model.ModelInput;
+import org.visualchat.mmca.model.SplicedBatch;
+import org.visualchat.mmca.model.VisualChatModel;
+import org.visualchat.nn.checkpoint.StateDict;
+import org.visualchat.nn.checkpoint.TrainingCheckpoint;
+import org.visualchat.nn.checkpoint.TrainingState;
+import org.visualchat.nn.optim.AdamW;
+import org.visualchat.nn.optim.GradClip;
+import org.visualchat.nn.optim.LrSchedule;
+import org.visualchat.nn.optim.ParamGroup;
+import org.visualchat.nn.optim.Scheduler;
+import org.visualchat.tensor.DType;
+import org.visualchat.tensor.io.Json;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * The reference's training loop (reference §5.2) for a {@link VisualChatModel}: AdamW (β 0.9/0.95,
+ * ε 1e-6) over {decay, no-decay} × {lr, embed lr} groups of the trainable parameters, HF warmup +
+ * cosine schedule stepped per update, global-norm clipping, gradient accumulation (each micro-batch
+ * loss divided by the accumulation count), an evaluation before training and after every epoch.
+ *
+ * <p>Output directory: {@code train_log.csv}, {@code eval_log.csv}, {@code loss_curve.svg},
+ * {@code config.json}, {@code epoch-N/model.safetensors} (trainable parameters only, under the
+ * original's names: {@code lang_embed.weight}, {@code projection.*}) and {@code checkpoint.safetensors}
+ * (trainable parameters + optimizer + scheduler + position: resumable). A run whose output directory
+ * holds a checkpoint resumes from it, as the original does.
+ *
+ * <p>Differences from the original, documented: the train/eval split and the per-epoch shuffle use
+ * Java's seeded {@link Random} (the original's NumPy permutation is not reproduced, and it never calls
+ * {@code set_epoch}, so it sees the same order every epoch); an epoch's last partial accumulation
+ * group is stepped at the epoch end; batches longer than {@code max_seq_len} after splicing are
+ * skipped and counted (the original never truncates).
+ */
+public final class Trainer {
+    /** What a run did. */
+    public record Summary(long steps, double lastLoss, List<Double> evalLosses, double tokensPerSecond, int skippedBatches) {}
+
+    static final String CHECKPOINT = "checkpoint.safetensors";
+
+    private final VisualChatModel model;
+    private final TrainConfig config;
+    private final PrintStream console;
+    private final boolean interactive;
+    private long stopAfterSteps = Long.MAX_VALUE;
+
+    public Trainer(VisualChatModel model, TrainConfig config, PrintStream console, boolean interactive) {
+        this.model = model;
+        this.config = config;
+        this.console = console;
+        this.interactive = interactive;
+    }
+
+    /** Stops (after checkpointing) once this many optimizer steps are done in total: an interruption on purpose. */
+    public Trainer stopAfter(long steps) {
+        this.stopAfterSteps = steps;
+        return this;
+    }
+
+    public Summary train(TrainingData data) throws IOException {
+        Path out = config.outputDir();
+        Files.createDirectories(out);
+        Files.writeString(out.resolve("config.json"), Json.writePretty(config.toMap()));
+        int[][] split = split(data.size());
+        int[] train = split[0], eval = split[1];
+        if (train.length == 0) throw new IllegalArgumentException("the training split is empty (" + data.size() + " samples, ratio " + config.trainSplit() + ")");
+        int batchesPerEpoch = ceilDiv(train.length, config.batchSize());
+        long updatesPerEpoch = ceilDiv(batchesPerEpoch, config.gradientAccumulation());
+        long totalUpdates = updatesPerEpoch * config.epochs();
+
+        if (config.precision().equals("bf16")) {
+            model.trainableParameters().values().forEach(p -> p.setValue(p.value().to(DType.BF16)));
+        }
+        AdamW optimizer = new AdamW(ParamGroup.reference(model.trainableParameters(), config.learningRate(), config.embedLearningRate(), config.weightDecay()));
+        Scheduler scheduler = new Scheduler(optimizer, LrSchedule.withWarmup(config.scheduler(), config.warmup(), totalUpdates));
+        Path checkpoint = out.resolve(CHECKPOINT);
+        long step = 0, position = 0;
+        if (Files.isRegularFile(checkpoint)) {
+            TrainingState state = TrainingCheckpoint.load(checkpoint, model, optimizer, scheduler);
+            step = state.step();
+            position = state.dataPosition();
+            console.printf(Locale.ROOT, "resuming from %s: step %d, batch %d of epoch %d%n", checkpoint, step, position % batchesPerEpoch, position / batchesPerEpoch + 1);
+        }
+        List<Double> evalLosses = new ArrayList<>();
+        double lastLoss = Double.NaN;
+        long tokensTotal = 0;
+        double secondsTotal = 0;
+        int skipped = 0;
+        try (TrainingLog log = new TrainingLog(out)) {
+            if (position == 0 && eval.length > 0) evalLosses.add(evaluate(data, eval, 0, 0, log));
+            for (int epoch = (int) (position / batchesPerEpoch); epoch < config.epochs() && step < stopAfterSteps; epoch++) {
+                int[] order = shuffled(train, epoch);
+                int first = (int) (position - (long) epoch * batchesPerEpoch);
+                long updatesDone = ceilDiv(first, config.gradientAccumulation());
+                ProgressBar bar = new ProgressBar(console, String.format(Locale.ROOT, "epoch %d/%d", epoch + 1, config.epochs()), updatesPerEpoch, interactive);
+                double groupLoss = 0;
+                int groupBatches = 0;
+                long groupTokens = 0, groupStart = System.nanoTime();
+                for (int b = first; b < batchesPerEpoch; b++) {
+                    int[] indices = Arrays.copyOfRange(order, b * config.batchSize(), Math.min(order.length, (b + 1) * config.batchSize()));
+                    ModelInput input = data.batch(indices);
+                    SplicedBatch spliced = input == null ? null : model.splice(input, VisualChatModel.TRAINING_PAD_MULTIPLE);
+                    if (spliced == null || spliced.length() > config.maxSeqLen()) {
+                        skipped++;
+                        console.printf(Locale.ROOT, "%nskipping batch %d of epoch %d: %s%n", b, epoch + 1, spliced == null ? "no usable sample"
+                                : spliced.length() + " positions after splicing > max_seq_len " + config.maxSeqLen());
+                    } else {
+                        Variable loss = model.loss(spliced, config.gradientCheckpointing());
+                        Arith.mul(loss, 1f / config.gradientAccumulation()).backward();
+                        groupLoss += loss.value().get();
+                        groupBatches++;
+                        groupTokens += realTokens(spliced);
+                    }
+                    boolean boundary = (b + 1) % config.gradientAccumulation() == 0 || b + 1 == batchesPerEpoch;
+                    if (!boundary) continue;
+                    double lr = optimizer.groups().get(0).lr();
+                    GradClip.clipGlobalNorm(model.trainableParameters().values(), config.gradientClipping());
+                    optimizer.step();
+                    scheduler.step();
+                    optimizer.zeroGrad();
+                    step++;
+                    updatesDone++;
+                    position = (long) epoch * batchesPerEpoch + b + 1;
+                    double seconds = (System.nanoTime() - groupStart) / 1e9;
+                    lastLoss = groupBatches == 0 ? Double.NaN : groupLoss / groupBatches;
+                    tokensTotal += groupTokens;
+                    secondsTotal += seconds;
+                    log.train(epoch + 1, step, lastLoss, lr, groupTokens, groupTokens / seconds, secondsTotal);
+                    bar.update(updatesDone, String.format(Locale.ROOT, "loss %.4f  lr %.2e  %.0f tok/s", lastLoss, lr, groupTokens / seconds));
+                    groupLoss = 0;
+                    groupBatches = 0;
+                    groupTokens = 0;
+                    groupStart = System.nanoTime();
+                    boolean stop = step >= stopAfterSteps;
+                    if (stop || (config.saveSteps() > 0 && step % config.saveSteps() == 0)) {
+                        TrainingCheckpoint.save(checkpoint, model, optimizer, scheduler, new TrainingState(step, position, Map.of()), true);
+                    }
+                    if (stop) break;
+                }
+                bar.finish();
+                if (position < (long) (epoch + 1) * batchesPerEpoch) break;             // stopped mid-epoch
+                if (eval.length > 0) evalLosses.add(evaluate(data, eval, epoch + 1, step, log));
+                StateDict.save(model, out.resolve("epoch-" + (epoch + 1)).resolve("model.safetensors"), true);
+                TrainingCheckpoint.save(checkpoint, model, optimizer, scheduler, new TrainingState(step, position, Map.of()), true);
+                LossCurveSvg.write(out.resolve("loss_curve.svg"), "VisualChat training loss (" + out.getFileName() + ")", log.trainPoints, log.evalPoints);
+            }
+            LossCurveSvg.write(out.resolve("loss_curve.svg"), "VisualChat training loss (" + out.getFileName() + ")", log.trainPoints, log.evalPoints);
+        }
+        return new Summary(step, lastLoss, evalLosses, secondsTotal == 0 ? 0 : tokensTotal / secondsTotal, skipped);
+    }
+
+    /** Mean batch loss over the eval split, no graph (the original averages batch losses). */
+    private double evaluate(TrainingData data, int[] eval, int epoch, long step, TrainingLog log) throws IOException {
+        double sum = 0;
+        int n = 0;
+        try (NoGrad ignored = NoGrad.enter()) {
+            for (int from = 0; from < eval.length; from += config.evalBatchSize()) {
+                ModelInput input = data.batch(Arrays.copyOfRange(eval, from, Math.min(eval.length, from + config.evalBatchSize())));
+                if (input == null) continue;                                          // every sample of the batch was bad
+                sum += model.loss(input, false).value().get();
+                n++;
+            }
+        }
+        double mean = n == 0 ? Double.NaN : sum / n;
+        log.eval(epoch, step, mean);
+        console.printf(Locale.ROOT, n == 0 ? "eval after epoch %d: no usable eval sample%n" : "eval after epoch %d: loss %.4f%n", epoch, mean);
+        return mean;
+    }
+
+    /** Seeded permutation of the samples: the first ⌊N·ratio⌋ train, the rest eval (reference §4.1 step 4). */
+    int[][] split(int n) {
+        int[] perm = permutation(n, new Random(config.seed()));
+        int cut = (int) Math.floor(n * config.trainSplit());
+        return new int[][] {Arrays.copyOf(perm, cut), Arrays.copyOfRange(perm, cut, n)};
+    }
+
+    private int[] shuffled(int[] train, int epoch) {
+        int[] perm = permutation(train.length, new Random(config.seed() * 31 + epoch + 1));
+        int[] out = new int[train.length];
+        for (int i = 0; i < out.length; i++) out[i] = train[perm[i]];
+        return out;
+    }
+
+    private static int[] permutation(int n, Random random) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) p[i] = i;
+        for (int i = n - 1; i > 0; i--) {                                   // Fisher–Yates
+            int j = random.nextInt(i + 1), t = p[i];
+            p[i] = p[j];
+            p[j] = t;
+        }
+        return p;
+    }
+
+    private static long realTokens(SplicedBatch s) {
+        long n = 0;
+        for (int[] row : s.codes()) for (int c : row) if (c != 0) n++;
+        return n;
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
+    }
+}

@@ -1,0 +1,44 @@
+package org.visualchat.mmca.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.visualchat.mmca.testing.Fixtures;
+import org.visualchat.mmca.testing.Images;
+
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code visualchat data}: renders samples and reports the checks' skip totals; bad options fail in one line. */
+class DataCommandTest {
+    @TempDir
+    Path root;
+
+    private static String run(int expectedExit, String... args) {
+        return CliRun.run(expectedExit, args);
+    }
+
+    @Test
+    void rendersAndChecksAJsonlMixture() throws Exception {
+        Path model = root.resolve("tiny.model");
+        try (InputStream in = getClass().getResourceAsStream("/tokenizer/tiny-llama-bpe.model")) {
+            Files.copy(in, model);
+        }
+        Images.write(root.resolve("img/a.png"), 1);
+        Images.write(root.resolve("img/b.png"), 2);
+        Fixtures.text(root, "chat.jsonl", String.join("\n",
+                "{\"id\": \"ok\", \"rounds\": [{\"images\": [\"img/a.png\", \"img/b.png\"], \"question\": \"Which?\", \"answer\": \"A.\"}, {\"question\": \"Why?\", \"answer\": \"B.\"}]}",
+                "{\"id\": \"gone\", \"rounds\": [{\"images\": [\"img/missing.png\"], \"question\": \"q\", \"answer\": \"a\"}]}"));
+        String out = run(0, "data", "--data-path", root.toString(), "--datasets", "jsonl:chat.jsonl", "--tokenizer", model.toString(),
+                "--show", "2", "--image-size", "16", "--tokens-per-image", "4");
+        assertTrue(out.contains("mixture jsonl:chat.jsonl: 2 samples"), out);
+        assertTrue(out.contains("### Image 1:\n<image>\n### Image 2:\n<image>\n\n### Question:\nWhich?\n\n### Answer:\nA.</s>"), out);
+        assertTrue(out.contains("<s>### Question:\nWhy?\n\n### Answer:\nB.</s>"), out);
+        assertTrue(out.contains("checked 2 samples: 1 usable"), out);
+        assertTrue(out.contains("skipped 1 samples: MISSING_IMAGE=1"), out);
+        String bad = run(1, "data", "--data-path", root.toString(), "--datasets", "nope", "--tokenizer", model.toString());
+        assertTrue(bad.startsWith("visualchat data: unknown dataset name \"nope\""), bad);
+    }
+}

@@ -1,0 +1,72 @@
+package org.visualchat.mmca.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.visualchat.llama.load.LlamaCheckpoints;
+import org.visualchat.llama.model.LlamaConfig;
+import org.visualchat.llama.model.LlamaModel;
+import org.visualchat.llama.tokenizer.LlamaTokenizer;
+import org.visualchat.tensor.DType;
+import org.visualchat.tensor.Tensor;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code visualchat generate} end to end on a tiny random model written to disk, and its error lines. */
+class GenerateCommandTest {
+    /** The small SentencePiece model the tokenizer tests train (llama module test resources; tests run in the module directory). */
+    static final Path TOKENIZER = Path.of("../llama/src/test/resources/tokenizer/tiny-llama-bpe.model");
+
+    @TempDir
+    Path dir;
+
+    private static String[] run(int expectedExit, String... args) {
+        PrintStream out = System.out, err = System.err;
+        ByteArrayOutputStream stdout = new ByteArrayOutputStream(), stderr = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
+        try {
+            assertEquals(expectedExit, Main.run(args), () -> stdout.toString(StandardCharsets.UTF_8) + stderr.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+        return new String[] {stdout.toString(StandardCharsets.UTF_8), stderr.toString(StandardCharsets.UTF_8)};
+    }
+
+    @Test
+    void generatesFromAnHfDirectoryAndAGgufFile() throws Exception {
+        LlamaTokenizer tok = LlamaTokenizer.load(TOKENIZER);
+        LlamaConfig config = LlamaConfig.of(32, 48, 2, 4, 2, tok.vocabSize());
+        Map<String, Tensor> weights = new LinkedHashMap<>();
+        LlamaModel.random(config, 1, DType.F32).namedParameters().forEach((n, p) -> weights.put(n, p.value()));
+        LlamaCheckpoints.writeHf(dir, config, weights, Long.MAX_VALUE);
+        Files.copy(TOKENIZER, dir.resolve("tokenizer.model"));
+        String[] hf = run(0, "generate", "--model", dir.toString(), "--prompt", "The licence", "--max-new-tokens", "6", "--ignore-eos");
+        assertTrue(hf[0].startsWith("The licence") && hf[0].length() > "The licence\n".length(), hf[0]);
+        assertTrue(hf[1].contains("loading: mapped 21 tensors") && hf[1].contains("6 new tokens") && hf[1].contains("MAX_NEW_TOKENS"), hf[1]);
+
+        Path gguf = dir.resolve("model.gguf");
+        LlamaCheckpoints.writeGguf(gguf, config, weights, DType.F32);
+        String[] fromGguf = run(0, "generate", "--model", gguf.toString(), "--prompt", "The licence", "--max-new-tokens", "6", "--ignore-eos");
+        assertEquals(hf[0], fromGguf[0], "the same weights in GGUF layout continue the same way");
+    }
+
+    @Test
+    void errorsAreOneLine() throws Exception {
+        String[] missing = run(1, "generate", "--model", dir.resolve("none").toString(), "--prompt", "x", "--tokenizer", TOKENIZER.toString());
+        assertTrue(missing[1].startsWith("visualchat generate: ") && missing[1].contains("does not exist") && missing[1].strip().lines().count() == 1, missing[1]);
+        String[] noTokenizer = run(1, "generate", "--model", dir.toString(), "--prompt", "x");
+        assertTrue(noTokenizer[1].contains("no tokenizer.model or tokenizer.json in"), noTokenizer[1]);
+        String[] badTopP = run(1, "generate", "--model", dir.toString(), "--prompt", "x", "--top-p", "2");
+        assertTrue(badTopP[1].contains("top-p must be in (0, 1], got 2.0"), badTopP[1]);
+    }
+}

@@ -1,0 +1,103 @@
+package org.visualchat.mmca.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.visualchat.llama.load.LlamaCheckpoints;
+import org.visualchat.llama.model.LlamaConfig;
+import org.visualchat.llama.model.LlamaModel;
+import org.visualchat.nn.Activation;
+import org.visualchat.nn.checkpoint.StateDict;
+import org.visualchat.tensor.DType;
+import org.visualchat.tensor.Tensor;
+import org.visualchat.vision.encoder.ClipVisionConfig;
+import org.visualchat.vision.encoder.ClipVisionEncoder;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code visualchat train} end to end on tiny checkpoints written to disk: load, train, resume. */
+class TrainCommandTest {
+    static void writeFixtures(Path dir) throws Exception {
+        Path lm = dir.resolve("tiny-llama");
+        LlamaConfig config = LlamaConfig.of(32, 64, 2, 4, 2, 1000);   // 1000 = the tiny tokenizer's pieces
+        Map<String, Tensor> weights = new LinkedHashMap<>();
+        LlamaModel.random(config, 3, DType.F32).namedParameters().forEach((n, p) -> weights.put(n, p.value()));
+        LlamaCheckpoints.writeHf(lm, config, weights, Long.MAX_VALUE);
+        try (InputStream in = TrainCommandTest.class.getResourceAsStream("/tokenizer/tiny-llama-bpe.model")) {
+            Files.copy(in, lm.resolve("tokenizer.model"));
+        }
+        Path clip = dir.resolve("tiny-clip");
+        Files.createDirectories(clip);
+        ClipVisionConfig vc = new ClipVisionConfig(16, 32, 1, 2, 28, 14, 3, Activation.QUICK_GELU, 1e-5f);
+        StateDict.save(new ClipVisionEncoder(vc, 5), clip.resolve("model.safetensors"), false);
+        Files.writeString(clip.resolve("config.json"), """
+                {"hidden_size": 16, "intermediate_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2,
+                 "image_size": 28, "patch_size": 14, "hidden_act": "quick_gelu"}""");
+        Path data = dir.resolve("data");
+        Files.createDirectories(data);
+        for (int i = 0; i < 3; i++) {
+            BufferedImage img = new BufferedImage(40, 32, BufferedImage.TYPE_INT_RGB);
+            for (int y = 0; y < 32; y++) for (int x = 0; x < 40; x++) img.setRGB(x, y, (x * 6 + i * 80) << 16 | (y * 7) << 8 | (i * 90));
+            ImageIO.write(img, "png", data.resolve("img" + i + ".png").toFile());
+        }
+        Files.writeString(data.resolve("chat.jsonl"), String.join("\n",
+                "{\"rounds\": [{\"images\": [\"img0.png\", \"img1.png\"], \"question\": \"Which is redder?\", \"answer\": \"The second.\"}, {\"question\": \"Why?\", \"answer\": \"More red.\"}]}",
+                "{\"rounds\": [{\"images\": [\"img2.png\"], \"question\": \"Describe it.\", \"answer\": \"A gradient.\"}]}",
+                "{\"rounds\": [{\"images\": [\"img1.png\"], \"question\": \"Colour?\", \"answer\": \"Red and green.\"}, {\"images\": [\"img0.png\"], \"question\": \"And this?\", \"answer\": \"Green.\"}]}",
+                "{\"rounds\": [{\"images\": [\"missing.png\"], \"question\": \"Skipped?\", \"answer\": \"Yes.\"}]}",
+                "{\"rounds\": [{\"images\": [\"img2.png\", \"img0.png\"], \"question\": \"Compare.\", \"answer\": \"Different.\"}]}"));
+        Files.writeString(dir.resolve("train.json"), "{\"num_train_epochs\": 2, \"learning_rate\": 0.01, \"data_train_split_ratio\": 0.6}");
+    }
+
+    static int run(String... args) {
+        PrintStream err = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(captured));
+        try {
+            return Main.run(args);
+        } finally {
+            System.setErr(err);
+            err.print(captured);
+        }
+    }
+
+    @Test
+    void trainsFromCheckpointsOnDiskThenResumes(@TempDir Path dir) throws Exception {
+        writeFixtures(dir);
+        Path out = dir.resolve("out");
+        String[] args = {"train", "--lm_model_name_or_path", dir.resolve("tiny-llama").toString(),
+                "--vision_model_name_or_path", dir.resolve("tiny-clip").toString(), "--data_path", dir.resolve("data").toString(),
+                "--dataset_names", "jsonl:chat.jsonl", "--config", dir.resolve("train.json").toString(),
+                "--per_device_train_batch_size", "2", "--enable_mmca_attention", "--reverse_image_order", "--output_dir", out.toString()};
+        assertEquals(0, run(args));
+        List<String> log = Files.readAllLines(out.resolve("train_log.csv"));
+        assertEquals(1 + 2 * 2, log.size(), "3 train samples, batch 2: 2 updates per epoch, 2 epochs");
+        List<String> eval = Files.readAllLines(out.resolve("eval_log.csv"));
+        assertEquals(1 + 3, eval.size(), "before training and after each epoch");
+        assertTrue(Double.isFinite(Double.parseDouble(eval.get(3).split(",")[2])), eval.toString());
+        assertTrue(Files.isRegularFile(out.resolve("epoch-2").resolve("model.safetensors")));
+        String config = Files.readString(out.resolve("config.json"));
+        assertTrue(config.contains("\"attention\": \"reference\"") && config.contains("\"reverse_image_order\": true"), config);
+        // A second run finds the finished checkpoint and has nothing left to do.
+        assertEquals(0, run(args));
+        assertEquals(log, Files.readAllLines(out.resolve("train_log.csv")));
+    }
+
+    @Test
+    void unknownConfigKeysAreNamed(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("bad.json"), "{\"learning_rat\": 1}");
+        assertEquals(1, run("train", "--lm_model_name_or_path", dir.toString(), "--vision_model_name_or_path", dir.toString(),
+                "--config", dir.resolve("bad.json").toString()));
+    }
+}
