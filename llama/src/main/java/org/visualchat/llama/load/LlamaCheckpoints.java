@@ -3,6 +3,7 @@ package org.visualchat.llama.load;
 import org.visualchat.llama.model.LlamaConfig;
 import org.visualchat.tensor.DType;
 import org.visualchat.tensor.Tensor;
+import org.visualchat.tensor.io.GgufType;
 import org.visualchat.tensor.io.GgufValue;
 import org.visualchat.tensor.io.GgufWriter;
 import org.visualchat.tensor.io.Json;
@@ -13,7 +14,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -52,6 +55,11 @@ public final class LlamaCheckpoints {
      * is converted once (benchmarks reuse one random matrix for every layer).
      */
     public static void writeGguf(Path file, LlamaConfig config, Map<String, Tensor> weights, DType matrixType) throws IOException {
+        writeGguf(file, config, weights, matrixType, Map.of());
+    }
+
+    /** As {@link #writeGguf(Path, LlamaConfig, Map, DType)}, plus metadata entries (e.g. a {@code tokenizer.ggml.*} vocabulary). */
+    public static void writeGguf(Path file, LlamaConfig config, Map<String, Tensor> weights, DType matrixType, Map<String, GgufValue> extraMetadata) throws IOException {
         GgufWriter writer = new GgufWriter()
                 .put("general.architecture", GgufValue.string("llama"))
                 .put("general.name", GgufValue.string("visualchat-j llama"))
@@ -66,6 +74,7 @@ public final class LlamaCheckpoints {
                 .put("llama.rope.freq_base", GgufValue.f32(config.ropeTheta()))
                 .put("llama.vocab_size", GgufValue.u32(config.vocabSize()));
         if (matrixType.isQuantized()) writer.put("general.quantization_version", GgufValue.u32(2));
+        extraMetadata.forEach(writer::put);
         Map<Tensor, Tensor> converted = new IdentityHashMap<>(), permutedQ = new IdentityHashMap<>(), permutedK = new IdentityHashMap<>();
         for (Map.Entry<String, Tensor> e : weights.entrySet()) {
             String name = e.getKey();
@@ -83,6 +92,29 @@ public final class LlamaCheckpoints {
             writer.addTensor(TensorNames.toGguf(name), converted.computeIfAbsent(t, x -> convert(x, matrixType)));
         }
         writer.write(file);
+    }
+
+    /**
+     * A SentencePiece-shaped vocabulary (ids 0–2 unk/bos/eos, 3–258 the byte pieces, then placeholder
+     * pieces) so that llama.cpp, which refuses a GGUF without one, can run the same file for comparison.
+     */
+    public static Map<String, GgufValue> placeholderVocabulary(int size) {
+        List<String> tokens = new ArrayList<>(size);
+        List<Float> scores = new ArrayList<>(size);
+        List<Integer> types = new ArrayList<>(size);
+        for (int id = 0; id < size; id++) {
+            String piece = id == 0 ? "<unk>" : id == 1 ? "<s>" : id == 2 ? "</s>" : id < 259 ? String.format("<0x%02X>", id - 3) : "\u2581t" + id;
+            tokens.add(piece);
+            scores.add(id < 259 ? 0f : -(id - 259f));
+            types.add(id == 0 ? 2 : id < 3 ? 3 : id < 259 ? 6 : 1);
+        }
+        return Map.of("tokenizer.ggml.model", GgufValue.string("llama"),
+                "tokenizer.ggml.tokens", GgufValue.array(GgufType.STRING, tokens),
+                "tokenizer.ggml.scores", GgufValue.array(GgufType.FLOAT32, scores),
+                "tokenizer.ggml.token_type", GgufValue.array(GgufType.INT32, types),
+                "tokenizer.ggml.unknown_token_id", GgufValue.u32(0),
+                "tokenizer.ggml.bos_token_id", GgufValue.u32(1),
+                "tokenizer.ggml.eos_token_id", GgufValue.u32(2));
     }
 
     /**

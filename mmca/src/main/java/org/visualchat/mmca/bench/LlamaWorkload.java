@@ -41,7 +41,7 @@ public final class LlamaWorkload implements AutoCloseable {
         if (!matches(file)) {
             Files.createDirectories(dir);
             progress.accept("writing " + file);
-            LlamaCheckpoints.writeGguf(file, config, sharedRandomWeights(config), type);
+            LlamaCheckpoints.writeGguf(file, config, sharedRandomWeights(config), type, LlamaCheckpoints.placeholderVocabulary(config.vocabSize()));
         }
         this.loaded = LlamaLoader.load(file, progress);
     }
@@ -79,7 +79,7 @@ public final class LlamaWorkload implements AutoCloseable {
     private boolean matches(Path file) throws IOException {
         if (!Files.isRegularFile(file)) return false;
         try (GgufFile gguf = GgufFile.open(file)) {
-            return gguf.names().size() == 2 + 9 * config.layers() + (config.tieWordEmbeddings() ? 0 : 1);
+            return gguf.names().size() == 2 + 9 * config.layers() + (config.tieWordEmbeddings() ? 0 : 1) && gguf.metadata().contains("tokenizer.ggml.tokens");
         } catch (IOException | RuntimeException e) {
             return false; // an interrupted or foreign file: write it again
         }

@@ -1,0 +1,31 @@
+// llama.cpp (node-llama-cpp, CPU) on the same GGUF file: prefill N tokens, then decode steps, per thread count.
+import {getLlama} from "node-llama-cpp";
+const [file, threadsArg = "1,2", prefillN = "128", decodeN = "16"] = process.argv.slice(2);
+const llama = await getLlama({gpu: false, build: "never", logLevel: "error"});
+const model = await llama.loadModel({modelPath: file});
+const ids = n => Array.from({length: n}, (_, i) => 259 + (i * 7919 + 13) % 31000);
+for (const threads of threadsArg.split(",").map(Number)) {
+  const ctx = await model.createContext({contextSize: 512, threads, batchSize: Number(prefillN)});
+  const times = [];
+  for (let r = 0; r < 3; r++) {
+    const seq = ctx.getSequence();
+    const t0 = performance.now();
+    await seq.evaluateWithoutGeneratingNewTokens(ids(Number(prefillN)));
+    times.push(performance.now() - t0);
+    seq.dispose();
+  }
+  times.sort((a, b) => a - b);
+  const seq = ctx.getSequence();
+  await seq.evaluateWithoutGeneratingNewTokens(ids(16));
+  const steps = [];
+  let last = performance.now(), n = 0;
+  for await (const token of seq.evaluate([300], {temperature: 0})) {
+    const now = performance.now();
+    steps.push(now - last);
+    last = now;
+    if (++n >= Number(decodeN)) break;
+  }
+  steps.sort((a, b) => a - b);
+  console.log(`llama.cpp threads=${threads} prefill ${prefillN}: ${(Number(prefillN) / (times[1] / 1000)).toFixed(1)} tok/s; decode: ${(1000 / steps[steps.length >> 1]).toFixed(2)} tok/s`);
+  await ctx.dispose();
+}
