@@ -36,7 +36,7 @@ public final class ClipVisionEncoder extends ModuleEncoder {
      * {@code model.safetensors} or a sharded index. Frozen.
      */
     public static ClipVisionEncoder load(Path dir) throws IOException {
-        ClipVisionConfig config = ClipVisionConfig.read(dir);
+        ClipVisionConfig config = ClipVisionConfig.read(WeightFiles.requireDirectory(dir));
         try (TensorSource weights = WeightFiles.open(dir)) {
             return load(config, weights, WeightFiles.describe(dir));
         }

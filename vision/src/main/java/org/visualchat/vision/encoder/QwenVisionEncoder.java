@@ -61,6 +61,7 @@ public final class QwenVisionEncoder extends ModuleEncoder {
      * {@code model.safetensors} / a shard index. Strict: every tensor must match. Frozen.
      */
     public static QwenVisionEncoder load(Path dir) throws IOException {
+        WeightFiles.requireDirectory(dir);
         ClipVisionConfig clip = Files.isRegularFile(dir.resolve("config.json")) ? ClipVisionConfig.read(dir) : ClipVisionConfig.vitBigG14();
         try (TensorSource weights = WeightFiles.open(dir)) {
             return load(QwenVisionConfig.fromClip(clip), clip, weights, WeightFiles.describe(dir));
@@ -108,7 +109,8 @@ public final class QwenVisionEncoder extends ModuleEncoder {
     /**
      * The reference's {@code vis_config} after {@code vis_config.hidden_size = 4096}: the CLIP config's
      * heads, MLP size, activation and LayerNorm eps (read from {@code config.json}, or
-     * {@link QwenVisionConfig#clipConfig()}) with the output width.
+     * {@link QwenVisionConfig#clipConfig()}) with the output width. Throws {@link IllegalArgumentException}
+     * when the trunk's head count does not divide the output width (no CLIP layer has that shape).
      */
     @Override
     public ClipVisionConfig projectionConfig() {

@@ -16,7 +16,7 @@ public final class VisionEncoders {
      * The result is frozen.
      */
     public static VisionEncoder load(Path path) throws IOException {
-        String name = path.toAbsolutePath().normalize().toString().toLowerCase(Locale.ROOT);
+        String name = path.toString().toLowerCase(Locale.ROOT);      // the path as given, like the reference's argument
         if (name.contains("qwen")) return QwenVisionEncoder.load(path);
         if (name.contains("clip")) return ClipVisionEncoder.load(path);
         throw new TensorFileException(path, "cannot tell the vision encoder from the path: it must contain 'qwen' (QWen-VL ViT) or 'clip' (HF CLIP), as in the reference");

@@ -20,6 +20,14 @@ final class WeightFiles {
 
     private WeightFiles() {}
 
+    /** A model directory, or an error saying what one holds. */
+    static Path requireDirectory(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            throw new TensorFileException(dir, Files.exists(dir) ? "not a model directory (expected config.json and the weights)" : "no such directory");
+        }
+        return dir;
+    }
+
     static TensorSource open(Path path) throws IOException {
         if (!Files.exists(path)) throw new TensorFileException(path, "no such file or directory");
         return TensorSource.open(path);

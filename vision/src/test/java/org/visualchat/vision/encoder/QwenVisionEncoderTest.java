@@ -5,11 +5,16 @@ import org.visualchat.autograd.Reductions;
 import org.visualchat.autograd.Variable;
 import org.visualchat.nn.Activation;
 import org.visualchat.tensor.Tensor;
+import org.visualchat.vision.image.ClipPreprocessor;
+
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class QwenVisionEncoderTest {
@@ -57,25 +62,37 @@ class QwenVisionEncoderTest {
     }
 
     @Test
-    void bigGShapeAndProjectionConfig() {
-        QwenVisionConfig c = QwenVisionConfig.bigG448();
-        assertEquals(256, c.queries());
-        assertEquals(4096, c.outputDim());
-        assertEquals(32, c.poolHeads());
-        assertEquals(48, c.layers());
-        QwenVisionEncoder enc = new QwenVisionEncoder(c.withLayers(0), 1);
-        assertEquals(256, enc.tokens());
-        assertEquals(4096, enc.outputDim());
-        assertEquals(448, enc.preprocessor().cropSize());
+    void describesItselfAndKeepsThePositionBufferFrozen() {
+        QwenVisionEncoder enc = new QwenVisionEncoder(new QwenVisionConfig(20, 4, 12, 1, 3, 20, 24, 2, 2, 3), 1);
+        assertEquals(4, enc.tokens());
+        assertEquals(24, enc.outputDim());
+        assertEquals(20, enc.preprocessor().cropSize());
+        assertSame(ClipPreprocessor.QWEN_448, ModuleEncoder.preprocessorFor(448));
+        // vis_config after `hidden_size = 4096`: the trunk's heads, MLP and activation at the output width.
         ClipVisionConfig vis = enc.projectionConfig();
-        assertEquals(4096, vis.hiddenSize());
-        assertEquals(16, vis.heads());
-        assertEquals(8192, vis.intermediateSize());
+        assertEquals(24, vis.hiddenSize());
+        assertEquals(3, vis.heads());
+        assertEquals(20, vis.intermediateSize());
         assertEquals(Activation.GELU, vis.hiddenAct());
+        ClipVisionConfig bigVis = QwenVisionConfig.bigG448().clipConfig().withHiddenSize(4096);
+        assertEquals(List.of(4096, 16, 8192), List.of(bigVis.hiddenSize(), bigVis.heads(), bigVis.intermediateSize()));
         // The resampler's pos_embed is a buffer in QWen (requires_grad=False): trainable leaves it frozen.
         enc.setTrainable(true);
         assertFalse(enc.namedParameters().get("attn_pool.pos_embed").requiresGrad());
         assertTrue(enc.namedParameters().get("attn_pool.query").requiresGrad());
+        // An output width the trunk's heads do not divide has no such layer (HF's CLIPAttention refuses it too).
+        QwenVisionEncoder odd = new QwenVisionEncoder(EncoderFixtures.tinyQwen(), 1);
+        assertTrue(assertThrows(IllegalArgumentException.class, odd::projectionConfig).getMessage().contains("hidden_size 16 is not a multiple of num_attention_heads 3"));
+    }
+
+    @Test
+    void referenceConstructionFromTheClipConfigHardCodesResolutionOutputAndQueries() {
+        ClipVisionConfig clip = new ClipVisionConfig(8, 16, 1, 2, 224, 7, 3, Activation.GELU, 1e-5f);
+        // modeling_dsvl.py: VisionTransformer(image_size=448, patch_size, width=hidden_size, layers, heads,
+        // mlp_size=intermediate_size, output_dim=4096); Resampler(grid 16, heads 4096 // 128); 256 learned positions.
+        assertEquals(new QwenVisionConfig(448, 7, 8, 1, 2, 16, 4096, 16, 32, 16), QwenVisionConfig.fromClip(clip));
+        assertEquals(QwenVisionConfig.fromClip(ClipVisionConfig.vitBigG14()), QwenVisionConfig.bigG448());
+        assertEquals(new QwenVisionConfig(448, 14, 1664, 48, 16, 8192, 4096, 16, 32, 16), QwenVisionConfig.bigG448());
     }
 
     @Test
