@@ -1,6 +1,7 @@
 package org.visualchat.mmca.data;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.random.RandomGenerator;
@@ -30,7 +31,8 @@ public final class GroupedDataset<A> implements ConversationDataset {
      */
     public GroupedDataset(String name, List<A> annotations, int maxGroupSize, long seed, Renderer<A> renderer) {
         this.name = name;
-        this.annotations = List.copyOf(annotations);
+        // Not List.copyOf: a JSON null item must reach the renderer (a counted bad sample), not fail the open.
+        this.annotations = Collections.unmodifiableList(new ArrayList<>(annotations));
         this.groups = RandomGrouping.groups(annotations.size(), maxGroupSize, new SplittableRandom(seed));
         this.renderer = renderer;
     }

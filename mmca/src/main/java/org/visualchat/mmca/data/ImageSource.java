@@ -10,8 +10,9 @@ import java.nio.file.Path;
 import java.util.Base64;
 
 /**
- * Where one image of a sample comes from: a file (COCO, LLaVA, Sparkles, ...) or a base64 string held in an
- * annotation file (MIMIC-IT's {@code SD.json}, {@code SN.json}, ...). Decoded only when the sample is prepared.
+ * Where one image of a sample comes from: a file (COCO, LLaVA, Sparkles, ...) or a base64 string stored inside a
+ * JSON file (MIMIC-IT's {@code SD.json}, {@code SN.json}, ...; see {@link Base64ImageFile}). Read and decoded only
+ * when the sample is prepared.
  */
 public sealed interface ImageSource {
     /** Path or name, for messages and logs. */
@@ -28,9 +29,6 @@ public sealed interface ImageSource {
         return new FileImage(path);
     }
 
-    static ImageSource base64(String name, String base64) {
-        return new Base64Image(name, base64);
-    }
 
     /** An image file on disk. */
     record FileImage(Path path) implements ImageSource {
@@ -50,8 +48,8 @@ public sealed interface ImageSource {
         }
     }
 
-    /** An encoded image (JPEG, PNG, ...) stored as base64 text under {@code name}. */
-    record Base64Image(String name, String base64) implements ImageSource {
+    /** An encoded image (JPEG, PNG, ...) stored as a base64 JSON string at {@code offset} (after the quote) in {@code file}. */
+    record StoredBase64(String name, Path file, long offset, int length) implements ImageSource {
         @Override
         public String describe() {
             return name;
@@ -61,7 +59,9 @@ public sealed interface ImageSource {
         public RgbImage decode(DecodeOptions options) throws BadSampleException {
             byte[] bytes;
             try {
-                bytes = Base64.getMimeDecoder().decode(base64);
+                bytes = Base64.getMimeDecoder().decode(Base64ImageFile.readValue(file, offset, length));
+            } catch (java.io.IOException e) {
+                throw new BadSampleException(SkipReason.UNREADABLE_IMAGE, name + ": " + e.getMessage(), e);
             } catch (IllegalArgumentException e) {
                 throw new BadSampleException(SkipReason.UNREADABLE_IMAGE, name + ": bad base64: " + e.getMessage(), e);
             }

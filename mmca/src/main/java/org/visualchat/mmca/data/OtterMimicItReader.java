@@ -62,9 +62,9 @@ public final class OtterMimicItReader {
         requireSingle(name, maxGroupSize);
         Path dir = root.resolve("MIMIC-IT");
         Path raw = AnnotationFiles.requireFile(dir.resolve(subset.name() + "_instructions.json"), name, SOURCE);
-        Map<?, ?> base64 = subset.base64Images
-                ? AnnotationFiles.readObject(AnnotationFiles.requireFile(dir.resolve(subset.name() + ".json"), name, SOURCE), null)
-                : Map.of();
+        Base64ImageFile base64 = subset.base64Images
+                ? Base64ImageFile.index(AnnotationFiles.requireFile(dir.resolve(subset.name() + ".json"), name, SOURCE))
+                : null;
         Path cocoImages = subset.base64Images ? null
                 : AnnotationFiles.requireDirectory(root.resolve("coco/train2017"), name, "COCO 2017 train images");
         Path cache = dir.resolve(subset.name() + "_instructions_merged" + (subset.maxFilter ? "_filtered" + maxImages : "") + ".json");
@@ -78,7 +78,7 @@ public final class OtterMimicItReader {
             Collections.shuffle(keys, new SplittableRandom(seed));
             merged = MimicItInstructions.merge(name, data, keys, ids -> {
                 if (!subset.base64Images) return ids;
-                List<String> kept = ids.stream().filter(base64::containsKey).toList();
+                List<String> kept = ids.stream().filter(base64::contains).toList();
                 boolean ok = !kept.isEmpty() && (!subset.maxFilter || kept.size() <= maxImages);
                 return ok ? kept : null;
             });
@@ -87,10 +87,11 @@ public final class OtterMimicItReader {
             List<ImageSource> images = new ArrayList<>();
             for (String image : ann.imageIds()) {
                 if (subset.base64Images) {
-                    if (!(base64.get(image) instanceof String b64)) {
+                    ImageSource stored = base64.source(image);
+                    if (stored == null) {
                         throw new BadSampleException(SkipReason.MISSING_IMAGE, id + ": image " + image + " not in " + subset.name() + ".json");
                     }
-                    images.add(ImageSource.base64(subset.name() + ".json:" + image, b64));
+                    images.add(stored);
                 } else {
                     images.add(ImageSource.file(cocoImages.resolve(cgdImageFile(image, id))));
                 }

@@ -116,14 +116,19 @@ class LlavaReaderTest {
     @Test
     void aMalformedItemIsABadSampleNotACrash() throws Exception {
         json(root, "llava/detail_23k.json", List.of(obj("image", "x.jpg", "conversations", List.of(turn("human", "q")))));
-        json(root, "llava/complex_reasoning_77k.json", List.of(obj("conversations", List.of(turn("human", "q"), turn("gpt", "a")))));
+        List<Object> withNull = new ArrayList<>();
+        withNull.add(obj("conversations", List.of(turn("human", "q"), turn("gpt", "a"))));
+        withNull.add(null);
+        json(root, "llava/complex_reasoning_77k.json", withNull);
         Images.write(root.resolve("coco/train2017/x.jpg"), 1);
         ConversationDataset d = LlavaReader.llava(root, 1, 0);
-        for (int i = 0; i < 2; i++) {
+        assertEquals(3, d.size());
+        for (int i = 0; i < 3; i++) {
             int index = i;
             BadSampleException e = assertThrows(BadSampleException.class, () -> d.get(index, new SplittableRandom(0)));
             assertEquals(SkipReason.MALFORMED_ANNOTATION, e.reason());
-            assertTrue(e.getMessage().contains("conversations[1]") || e.getMessage().contains(".image"), e.getMessage());
+            assertTrue(e.getMessage().contains("conversations[1]") || e.getMessage().contains(".image")
+                    || e.getMessage().contains("is not a JSON object"), e.getMessage());
         }
     }
 }

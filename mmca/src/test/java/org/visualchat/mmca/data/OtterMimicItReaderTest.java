@@ -99,7 +99,7 @@ class OtterMimicItReaderTest {
             assertEquals(2, OtterMimicItReader.open(filtered, root, 1, 3, 1).size(), filtered + " with max 3 keeps it");
             Conversation c = sn.get(0, new SplittableRandom(0));
             assertEquals(2, c.turns().size());
-            assertTrue(c.images().getFirst() instanceof ImageSource.Base64Image);
+            assertTrue(c.images().getFirst() instanceof ImageSource.StoredBase64);
             assertEquals(30, c.images().getFirst().decode(org.visualchat.vision.image.DecodeOptions.PILLOW_PARITY).width());
         }
     }
