@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import org.visualchat.autograd.NoGrad;
+import org.visualchat.llama.generate.Sampler;
 import org.visualchat.llama.model.KvCache;
 import org.visualchat.llama.model.LlamaModel;
 import org.visualchat.mmca.chat.ChatModel;
@@ -42,9 +43,7 @@ final class CaptionReader implements ChatModel {
             KvCache cache = lm.newCache(1, prompt.length + options.maxNewTokens(), DType.F32);
             Tensor logits = lm.inferLast(lm.embedTokens(Tensor.ofInts(prompt, 1, prompt.length)), cache, null);
             while (out.size() < options.maxNewTokens()) {
-                float[] l = logits.toFloatArray();
-                int next = 0;
-                for (int i = 1; i < l.length; i++) if (l[i] > l[next]) next = i;
+                int next = Sampler.argmax(logits.toFloatArray());
                 if (next == eos) break;
                 out.add(next);
                 if (out.size() == options.maxNewTokens()) break;

@@ -1,5 +1,7 @@
 package org.visualchat.mmca.demo;
 
+import org.visualchat.mmca.train.ProgressBar;
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -127,7 +129,7 @@ public final class DemoPipeline {
         out.println("(LM+captions: the frozen LLaMA reading perfect captions instead of images, the ceiling for stage 4.)");
         writeExamples(heldOut.subList(0, Math.min(3, heldOut.size())));
         out.printf(Locale.ROOT, "%nTotal time %s. Example held-out images and their conversations: %s%n",
-                ProgressBar.duration((System.nanoTime() - start) / 1e9), dir.resolve("examples"));
+                minutes((System.nanoTime() - start) / 1e9), dir.resolve("examples"));
         return results;
     }
 
@@ -165,6 +167,11 @@ public final class DemoPipeline {
         }
         AtomicWrite.writeString(examples.resolve("eval.json"), Json.writePretty(eval));
         AtomicWrite.writeString(examples.resolve("expected.txt"), expected.toString());
+    }
+
+    private static String minutes(double seconds) {
+        long s = Math.round(seconds);
+        return String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60);
     }
 
     private ProgressBar bar(String label, int total) {

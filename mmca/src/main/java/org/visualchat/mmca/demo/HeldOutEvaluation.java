@@ -1,5 +1,7 @@
 package org.visualchat.mmca.demo;
 
+import org.visualchat.mmca.train.ProgressBar;
+
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -66,6 +68,7 @@ final class HeldOutEvaluation {
             }
             bar.update(++done, "");
         }
+        bar.finish();
         return new DemoScores(byType, multi);
     }
 }

@@ -1,5 +1,7 @@
 package org.visualchat.mmca.demo;
 
+import org.visualchat.mmca.train.ProgressBar;
+
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -35,6 +37,7 @@ final class TrainLoop {
             running = Double.isNaN(running) ? value : 0.95 * running + 0.05 * value;
             bar.update(t + 1, String.format(Locale.ROOT, "loss %.3f", running));
         }
+        bar.finish();
         return running;
     }
 }

@@ -1,5 +1,7 @@
 package org.visualchat.mmca.demo;
 
+import org.visualchat.mmca.train.ProgressBar;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
