@@ -1,6 +1,7 @@
 package org.visualchat.mmca.eval;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -19,6 +20,7 @@ public final class EvalSetReader {
     private EvalSetReader() {}
 
     public static List<EvalCase> read(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) throw new IOException(file + ": no such eval file");
         Object root = Json.read(file);      // a syntax error is an IOException naming the file
         if (!(root instanceof Map<?, ?> cases)) throw new IOException(file + ": expected an object mapping case names to rounds");
         if (cases.isEmpty()) throw new IOException(file + ": no cases");

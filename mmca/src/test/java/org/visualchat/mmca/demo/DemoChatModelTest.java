@@ -20,9 +20,9 @@ class DemoChatModelTest {
     /** What the chat model is asked at round r is exactly what training showed before round r's answer. */
     @Test
     void chatPromptIsTheTrainingSampleUpToTheAnswer(@TempDir Path dir) throws IOException {
-        List<Dialogue> train = new DialogueGenerator(3, Split.TRAIN).next(300);
+        List<Dialogue> train = new DialogueGenerator(3, Split.TRAIN).next(200);
         DemoData data = new DemoData(DemoTokenizer.build(dir, DemoData.corpus(train)));
-        for (Dialogue d : train.subList(0, 60)) {
+        for (Dialogue d : train.subList(0, 30)) {
             EncodedConversation sample = data.encode(d);
             List<ChatTurn> history = new ArrayList<>();
             int imagesBefore = 0;

@@ -46,5 +46,7 @@ class EvalSetReaderTest {
         assertTrue(error("{\"a\": [[\"q\"]]}").contains("round 1: the first round must attach at least one image"));
         assertTrue(error("{\"a\": [[\"q\", \"  \"]]}").contains("empty image path list"));
         assertTrue(error("{\"a\": ").contains("set.json"));
+        assertEquals(dir.resolve("none.json") + ": no such eval file",
+                assertThrows(IOException.class, () -> EvalSetReader.read(dir.resolve("none.json"))).getMessage());
     }
 }
