@@ -7,6 +7,7 @@ import java.util.Map;
 import org.visualchat.llama.model.LlamaModel;
 import org.visualchat.llama.tokenizer.LlamaTokenizer;
 import org.visualchat.mmca.attention.MmcaMode;
+import org.visualchat.mmca.files.AtomicWrite;
 import org.visualchat.mmca.model.VisualChatModel;
 import org.visualchat.nn.checkpoint.StateDict;
 import org.visualchat.tensor.DType;
@@ -30,6 +31,19 @@ public final class DemoModel {
         Path file = dir.resolve(CONFIG);
         if (!Files.exists(file)) throw new IOException(dir + " is not a demo model folder (no " + CONFIG + "); run `visualchat demo` first");
         return DemoConfig.fromJson((Map<?, ?>) Json.read(file), file);
+    }
+
+    /**
+     * Marks {@code dir} as holding a model of {@code config}'s sizes; refuses a folder that already holds one of
+     * other sizes, whose cached stages would not fit.
+     */
+    static void claim(Path dir, DemoConfig config) throws IOException {
+        Path file = dir.resolve(CONFIG);
+        if (Files.exists(file) && !config(dir).equals(config)) {
+            throw new IOException(dir + " holds a demo model of other sizes (" + file + "); use another --dir or delete it");
+        }
+        Files.createDirectories(dir);
+        AtomicWrite.writeString(file, Json.writePretty(config.toJson()));
     }
 
     static ClipVisionEncoder loadVision(DemoConfig config, Path dir) throws IOException {

@@ -57,8 +57,7 @@ public final class DemoPipeline {
     /** The held-out accuracy of each attention variant, after running (or reusing) every stage. */
     public Map<MmcaMode, DemoScores> run() throws IOException {
         long start = System.nanoTime();
-        Files.createDirectories(dir);
-        AtomicWrite.writeString(dir.resolve(DemoModel.CONFIG), Json.writePretty(config.toJson()));
+        DemoModel.claim(dir, config);
         List<Dialogue> train = DemoData.dialogues(config, Split.TRAIN);
         List<Dialogue> heldOut = DemoData.dialogues(config, Split.HELD_OUT);
         out.printf(Locale.ROOT, "World: %d training conversations, %d held-out ones whose images never occur in training.%n",

@@ -19,6 +19,15 @@ class DemoConfigTest {
     }
 
     @Test
+    void aFolderHoldsOneSizeOnly(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
+        DemoModel.claim(dir, DemoConfig.smoke());
+        DemoModel.claim(dir, DemoConfig.smoke());
+        assertEquals(DemoConfig.smoke(), DemoModel.config(dir));
+        IOException e = assertThrows(IOException.class, () -> DemoModel.claim(dir, DemoConfig.reduced()));
+        assertTrue(e.getMessage().contains("holds a demo model of other sizes"), e.getMessage());
+    }
+
+    @Test
     void aMissingFieldNamesTheFile() {
         Map<String, Object> json = new HashMap<>(DemoConfig.full().toJson());
         json.remove("lmLayers");
