@@ -27,7 +27,7 @@ public final class DemoCommand implements Runnable {
     @Option(names = "--dir", description = "Model folder (default: ~/.cache/visualchat/demo/<size>); finished stages in it are reused.")
     Path dir;
 
-    @Option(names = "--small", description = "The reduced size the end-to-end test uses (about 2 minutes, lower accuracy).")
+    @Option(names = "--small", description = "The reduced size (about a quarter of the work, lower accuracy).")
     boolean small;
 
     @Option(names = "--no-chat", description = "Do not offer the chat afterwards.")
