@@ -3,6 +3,7 @@ package org.visualchat.llama.load;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.visualchat.llama.model.LlamaConfig;
+import static org.visualchat.llama.model.Compare.relativeError;
 import org.visualchat.llama.model.LlamaModel;
 import org.visualchat.llama.model.RandomWeights;
 import org.visualchat.tensor.DType;
@@ -38,15 +39,6 @@ class LlamaLoaderTest {
         return model.infer(embeds, model.newCache(1, 6, DType.F32), null);
     }
 
-    static double relativeError(Tensor actual, Tensor expected) {
-        float[] a = actual.toFloatArray(), e = expected.toFloatArray();
-        double diff = 0, ref = 0;
-        for (int i = 0; i < a.length; i++) {
-            diff = Math.max(diff, Math.abs(a[i] - e[i]));
-            ref = Math.max(ref, Math.abs(e[i]));
-        }
-        return diff / ref;
-    }
 
     @Test
     void safetensorsRoundTripSingleAndSharded() throws IOException {

@@ -3,6 +3,7 @@ package org.visualchat.llama.load;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.visualchat.llama.model.LlamaConfig;
+import static org.visualchat.llama.model.Compare.relativeError;
 import org.visualchat.llama.model.LlamaModel;
 import org.visualchat.llama.model.Weights;
 import org.visualchat.tensor.DType;
@@ -80,15 +81,6 @@ class MetaCheckpointTest {
         return model.infer(Tensor.randn(8, 1f, 1, 5, 32), model.newCache(1, 5, DType.F32), null);
     }
 
-    static double relativeError(Tensor a, Tensor e) {
-        float[] x = a.toFloatArray(), y = e.toFloatArray();
-        double diff = 0, ref = 0;
-        for (int i = 0; i < x.length; i++) {
-            diff = Math.max(diff, Math.abs(x[i] - y[i]));
-            ref = Math.max(ref, Math.abs(y[i]));
-        }
-        return diff / ref;
-    }
 
     @Test
     void oneShardIsMappedAndMatchesTheHfLayoutModel() throws Exception {

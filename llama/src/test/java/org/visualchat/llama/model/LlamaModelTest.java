@@ -15,6 +15,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class LlamaModelTest {
+    static double relativeError(Tensor actual, Tensor expected) {
+        return Compare.relativeError(actual, expected);
+    }
+
     /** dim 64, 3 layers, 4 heads of 16, 2 KV heads (GQA), FFN 96, odd vocab 67. */
     static final LlamaConfig TINY = LlamaConfig.of(64, 96, 3, 4, 2, 67);
 
@@ -36,16 +40,6 @@ class LlamaModelTest {
         return maxDiff / maxRef;
     }
 
-    static double relativeError(Tensor actual, Tensor expected) {
-        float[] a = actual.toFloatArray(), e = expected.toFloatArray();
-        assertEquals(e.length, a.length);
-        double maxDiff = 0, maxRef = 0;
-        for (int i = 0; i < a.length; i++) {
-            maxDiff = Math.max(maxDiff, Math.abs(a[i] - e[i]));
-            maxRef = Math.max(maxRef, Math.abs(e[i]));
-        }
-        return maxDiff / maxRef;
-    }
 
     static double[][][] reference(LlamaModel model, Tensor embeds) {
         NaiveLlama naive = new NaiveLlama(model.config(), weights(model));
@@ -109,6 +103,10 @@ class LlamaModelTest {
         Tensor last = model.inferLast(embeds.narrow(1, 5, 1), cache, null);
         double err = relativeError(last, f32.narrow(1, 5, 1).contiguous().reshape(1, 67));
         assertTrue(err < 2e-2 && err > 0, "bf16 cache error " + err);
+        KvCache viaPolicy = model.newCache(1, 6, DType.BF16);
+        model.infer(embeds.narrow(1, 0, 5), viaPolicy, AttentionPolicy.causal());
+        Tensor policyLast = model.inferLast(embeds.narrow(1, 5, 1), viaPolicy, AttentionPolicy.causal());
+        assertTrue(relativeError(policyLast, last) < 1e-5, "a policy reads the BF16 cache like the fast path");
     }
 
     @Test

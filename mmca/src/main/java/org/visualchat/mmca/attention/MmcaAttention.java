@@ -70,9 +70,9 @@ public final class MmcaAttention implements AttentionPolicy {
             if (codes[b].length != d.keys()) throw new IllegalArgumentException("attention codes of sample " + b + " have length " + codes[b].length + " but attention sees " + d.keys() + " keys");
         }
         float[] out = new float[d.rows() * d.headDim()];
-        MmcaKernel.Saved saved = MmcaKernel.forward(mode, codes, d, q.value().toFloatArray(), k.value().toFloatArray(), v.value().toFloatArray(), out);
+        MmcaKernel.Saved saved = MmcaKernel.forward(mode, codes, d, HeadRows.read(q.value()), HeadRows.read(k.value()), HeadRows.read(v.value()), out);
         return Variable.fromOp(Tensor.of(out, q.shape()), gradOut -> {
-            float[][] g = MmcaKernel.backward(saved, gradOut.toFloatArray());
+            float[][] g = MmcaKernel.backward(saved, HeadRows.read(gradOut));
             return new Tensor[] {Tensor.of(g[0], q.shape()), Tensor.of(g[1], k.shape()), Tensor.of(g[2], v.shape())};
         }, q, k, v);
     }

@@ -65,6 +65,10 @@ public final class DataCommand implements Runnable {
     @Option(names = "--max-seq-len", defaultValue = "0", description = "Skip longer samples (0 = no limit, as the original).")
     int maxSeqLen;
 
+    @Option(names = "--dump", description = "Also write the shown samples' text and image files here, named as the "
+            + "original's --data_debug_path files (gpu_rank0_debug{k}_text.txt, gpu_rank0_debug{k}_image{i}.jpg).")
+    Path dump;
+
     @Override
     public void run() {
         try {
@@ -81,7 +85,10 @@ public final class DataCommand implements Runnable {
                 Conversation c;
                 try {
                     c = mix.get(i, new SplittableRandom(DataLoader.renderSeed(seed, 0, i)));
-                    if (i < show) print(i, c);
+                    if (i < show) {
+                        print(i, c);
+                        if (dump != null) DebugDump.write(dump, 0, i, c);
+                    }
                     if (i >= n) continue;
                     Sample s = preparer.prepare(c);
                     long expanded = s.tokens().length() + (long) s.images().size() * (tokensPerImage - 1);

@@ -25,6 +25,9 @@ public sealed interface ImageSource {
      */
     RgbImage decode(DecodeOptions options) throws BadSampleException;
 
+    /** The encoded bytes (JPEG, PNG, ...) as stored, e.g. for debug dumps. */
+    byte[] encoded() throws BadSampleException;
+
     static ImageSource file(Path path) {
         return new FileImage(path);
     }
@@ -39,12 +42,26 @@ public sealed interface ImageSource {
 
         @Override
         public RgbImage decode(DecodeOptions options) throws BadSampleException {
-            if (!Files.isRegularFile(path)) throw new BadSampleException(SkipReason.MISSING_IMAGE, path + ": no such image file");
+            requireFile();
             try {
                 return ImageDecoder.decode(path, options);
             } catch (ImageDecodeException e) {
                 throw new BadSampleException(SkipReason.UNREADABLE_IMAGE, e.getMessage(), e);
             }
+        }
+
+        @Override
+        public byte[] encoded() throws BadSampleException {
+            requireFile();
+            try {
+                return Files.readAllBytes(path);
+            } catch (java.io.IOException e) {
+                throw new BadSampleException(SkipReason.UNREADABLE_IMAGE, path + ": " + e.getMessage(), e);
+            }
+        }
+
+        private void requireFile() throws BadSampleException {
+            if (!Files.isRegularFile(path)) throw new BadSampleException(SkipReason.MISSING_IMAGE, path + ": no such image file");
         }
     }
 
@@ -57,18 +74,21 @@ public sealed interface ImageSource {
 
         @Override
         public RgbImage decode(DecodeOptions options) throws BadSampleException {
-            byte[] bytes;
             try {
-                bytes = Base64.getMimeDecoder().decode(Base64ImageFile.readValue(file, offset, length));
+                return ImageDecoder.decode(encoded(), name, options);
+            } catch (ImageDecodeException e) {
+                throw new BadSampleException(SkipReason.UNREADABLE_IMAGE, e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public byte[] encoded() throws BadSampleException {
+            try {
+                return Base64.getMimeDecoder().decode(Base64ImageFile.readValue(file, offset, length));
             } catch (java.io.IOException e) {
                 throw new BadSampleException(SkipReason.UNREADABLE_IMAGE, name + ": " + e.getMessage(), e);
             } catch (IllegalArgumentException e) {
                 throw new BadSampleException(SkipReason.UNREADABLE_IMAGE, name + ": bad base64: " + e.getMessage(), e);
-            }
-            try {
-                return ImageDecoder.decode(bytes, name, options);
-            } catch (ImageDecodeException e) {
-                throw new BadSampleException(SkipReason.UNREADABLE_IMAGE, e.getMessage(), e);
             }
         }
     }

@@ -2,6 +2,7 @@ package org.visualchat.mmca.model;
 
 import org.visualchat.autograd.NoGrad;
 import org.visualchat.autograd.Variable;
+import org.visualchat.llama.generate.Sampler;
 import org.visualchat.llama.model.KvCache;
 import org.visualchat.llama.model.LlamaBackbone;
 import org.visualchat.llama.model.LlamaModel;
@@ -12,9 +13,15 @@ import org.visualchat.nn.Checkpointing;
 import org.visualchat.nn.Module;
 import org.visualchat.tensor.DType;
 import org.visualchat.tensor.Tensor;
+import org.visualchat.tensor.io.TensorSource;
 import org.visualchat.vision.encoder.VisionEncoder;
 
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import java.util.function.IntConsumer;
 
 /**
@@ -70,6 +77,28 @@ public final class VisualChatModel extends Module {
 
     public LanguageEmbedding langEmbed() { return langEmbed; }
 
+    /**
+     * Loads the trained parameters ({@code lang_embed.weight}, {@code projection.*}, LoRA factors) from
+     * a checkpoint under the original's names: our {@code epoch-N/model.safetensors}, or the original's
+     * {@code pytorch_model.bin} (full state dict; its frozen {@code vis_encoder.*} / {@code lang_decoder.*}
+     * tensors are the base weights and are left alone — note the original fuses LoRA into them before
+     * saving, which this does not undo). Every trainable parameter must be present with its shape.
+     */
+    public void loadTrained(Path file) throws IOException {
+        try (TensorSource source = TensorSource.open(file)) {
+            List<String> problems = new ArrayList<>();
+            Map<String, Variable> trainable = trainableParameters();
+            trainable.forEach((name, p) -> {
+                if (!source.contains(name)) problems.add(name + " missing");
+                else if (!Arrays.equals(source.info(name).shape(), p.shape())) {
+                    problems.add(name + " has shape " + Arrays.toString(source.info(name).shape()) + ", the model " + Arrays.toString(p.shape()));
+                }
+            });
+            if (!problems.isEmpty()) throw new IllegalArgumentException(file + " does not fit this model: " + String.join("; ", problems));
+            trainable.forEach((name, p) -> p.setValue(source.tensor(name).to(p.value().dtype())));
+        }
+    }
+
     /** Encoder (no graph while frozen) then projection (on the tape): pixels [N, 3, S, S] → [N, P', H]. */
     public Variable projectImages(Tensor pixels) {
         return pixels == null ? null : projection.forward(encoder.encode(pixels));
@@ -106,14 +135,19 @@ public final class VisualChatModel extends Module {
         return ShiftedLoss.crossEntropy(logits(spliced, gradientCheckpointing), spliced.labels());
     }
 
-    /**
-     * Greedy generation for one conversation (the original: batch 1, {@code max_new_tokens}): the
-     * prompt ids with one {@code <image>} per image of {@code pixels}, prefilled once into a KV cache,
-     * then one decode step per token with MMCA over the cached codes (new tokens are text, code 1).
-     * Stops at EOS (not returned) or after {@code maxNewTokens}; each token is also passed to
-     * {@code onToken} as soon as it is chosen.
-     */
+    /** Greedy {@link #generate(int[], Tensor, int, Sampler, IntConsumer)}. */
     public int[] generate(int[] promptIds, Tensor pixels, int maxNewTokens, IntConsumer onToken) {
+        return generate(promptIds, pixels, maxNewTokens, null, onToken);
+    }
+
+    /**
+     * Generation for one conversation (the original: batch 1, {@code max_new_tokens}): the prompt ids
+     * with one {@code <image>} per image of {@code pixels}, prefilled once into a KV cache, then one
+     * decode step per token with MMCA over the cached codes (new tokens are text, code 1). Tokens are
+     * drawn by {@code sampler} (null: greedy). Stops at EOS (not returned) or after
+     * {@code maxNewTokens}; each token is also passed to {@code onToken} as soon as it is chosen.
+     */
+    public int[] generate(int[] promptIds, Tensor pixels, int maxNewTokens, Sampler sampler, IntConsumer onToken) {
         try (NoGrad ignored = NoGrad.enter()) {
             int images = pixels == null ? 0 : pixels.dim(0);
             int[] ones = new int[promptIds.length];
@@ -127,7 +161,8 @@ public final class VisualChatModel extends Module {
             int[] out = new int[maxNewTokens];
             int n = 0;
             while (n < maxNewTokens) {
-                int next = argmax(logits.toFloatArray());
+                float[] scores = logits.toFloatArray();
+                int next = sampler == null ? Sampler.argmax(scores) : sampler.sample(scores, Arrays.copyOf(out, n));
                 if (next == options.eosId()) break;
                 out[n++] = next;
                 onToken.accept(next);
@@ -145,11 +180,5 @@ public final class VisualChatModel extends Module {
     private AttentionPolicy policy(int[] codes, int length) {
         if (options.attention() == MmcaMode.CAUSAL) return null;                 // no padding in a batch-1 prompt
         return MmcaAttention.of(options.attention(), new int[][] {Arrays.copyOf(codes, length)});
-    }
-
-    private static int argmax(float[] logits) {
-        int best = 0;
-        for (int i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
-        return best;
     }
 }

@@ -204,4 +204,20 @@ class MmcaAttentionTest {
         e = assertThrows(IllegalArgumentException.class, () -> MmcaMode.parse("fancy"));
         assertTrue(e.getMessage().contains("'fancy'"), e.getMessage());
     }
+
+    @Test
+    void viewsAndHalfPrecisionCachesReadLikeTheirDenseCopies() {
+        // A KV-cache-like window: [B, Hkv, T, D] narrowed out of [B, Hkv, capacity, D], stored BF16, and a
+        // transposed q view; the policy must see exactly what their contiguous F32 copies hold.
+        int[][] codes = {{1, 2, 2, 1, 1}, {1, 1, 2, 1, 0}};
+        Tensor cacheK = Tensor.randn(61, 1f, 2, 2, 9, 4).to(org.visualchat.tensor.DType.BF16), cacheV = Tensor.randn(62, 1f, 2, 2, 9, 4).to(org.visualchat.tensor.DType.BF16);
+        Tensor k = cacheK.narrow(2, 0, 5), v = cacheV.narrow(2, 0, 5);
+        Tensor q = Tensor.randn(63, 1f, 2, 2, 4, 4).transpose(1, 2);           // [B, 4 heads, 2 queries, D] as a view
+        for (MmcaMode mode : MmcaMode.values()) {
+            float[] viewed = MmcaAttention.of(mode, codes).attend(Variable.of(q), Variable.of(k), Variable.of(v)).value().toFloatArray();
+            float[] dense = MmcaAttention.of(mode, codes).attend(Variable.of(q.contiguous()), Variable.of(k.to(org.visualchat.tensor.DType.F32).contiguous()),
+                    Variable.of(v.to(org.visualchat.tensor.DType.F32).contiguous())).value().toFloatArray();
+            assertTrue(Arrays.equals(dense, viewed), mode.toString());
+        }
+    }
 }

@@ -9,6 +9,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code visualchat data}: renders samples and reports the checks' skip totals; bad options fail in one line. */
@@ -38,6 +39,14 @@ class DataCommandTest {
         assertTrue(out.contains("<s>### Question:\nWhy?\n\n### Answer:\nB.</s>"), out);
         assertTrue(out.contains("checked 2 samples: 1 usable"), out);
         assertTrue(out.contains("skipped 1 samples: MISSING_IMAGE=1"), out);
+        Path dump = root.resolve("debug");
+        run(0, "data", "--data-path", root.toString(), "--datasets", "jsonl:chat.jsonl", "--tokenizer", model.toString(),
+                "--show", "2", "--check", "0", "--dump", dump.toString());
+        int withImages = Files.exists(dump.resolve("gpu_rank0_debug0_image1.jpg")) ? 0 : 1;   // grouping order decides
+        assertTrue(Files.readString(dump.resolve("gpu_rank0_debug" + withImages + "_text.txt")).contains("### Image 2:\n<image>"));
+        assertArrayEquals(Files.readAllBytes(root.resolve("img/b.png")),
+                Files.readAllBytes(dump.resolve("gpu_rank0_debug" + withImages + "_image1.jpg")));
+        assertTrue(Files.exists(dump.resolve("gpu_rank0_debug" + (1 - withImages) + "_text.txt")));
         String bad = run(1, "data", "--data-path", root.toString(), "--datasets", "nope", "--tokenizer", model.toString());
         assertTrue(bad.startsWith("visualchat data: unknown dataset name \"nope\""), bad);
     }

@@ -108,7 +108,7 @@ class DataLoaderTest {
         DataLoader full = loader(data, options, new SkipLog());
         List<Batch> reference = new ArrayList<>();
         for (int i = 0; i < 12; i++) reference.add(full.next());   // spans three epochs (4 batches + end marker each)
-        for (int stop = 0; stop < 12; stop++) {
+        for (int stop : new int[] {0, 1, 4, 5, 9, 11}) {   // mid-epoch, at an epoch's end marker, in later epochs
             DataLoader first = loader(data, options, new SkipLog());
             for (int i = 0; i < stop; i++) first.next();
             LoaderState saved = LoaderState.fromMap((Map<?, ?>) Json.parse(Json.write(first.state().toMap())));

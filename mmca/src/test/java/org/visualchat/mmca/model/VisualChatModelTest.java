@@ -1,6 +1,7 @@
 package org.visualchat.mmca.model;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.visualchat.autograd.NoGrad;
 import org.visualchat.autograd.Variable;
 import org.visualchat.autograd.Joins;
@@ -8,6 +9,10 @@ import org.visualchat.llama.model.LlamaModel;
 import org.visualchat.mmca.attention.MmcaAttention;
 import org.visualchat.mmca.attention.MmcaMode;
 import org.visualchat.tensor.Tensor;
+import org.visualchat.tensor.io.SafetensorsWriter;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -19,6 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.visualchat.mmca.model.TinyModels.IMAGE;
 
@@ -105,5 +111,24 @@ class VisualChatModelTest {
             assertArrayEquals(expected, cached, options.toString());
             assertEquals(cached.length, streamed.size());
         }
+    }
+
+    @Test
+    void trainedParametersLoadFromAStateDictWithTheOriginalsNames(@TempDir Path dir) throws Exception {
+        VisualChatModel trained = TinyModels.model(VisualChatOptions.defaults(), 4);
+        trained.langEmbed().weight().setValue(Tensor.randn(8, 1f, TinyModels.VOCAB, TinyModels.HIDDEN));
+        Map<String, Tensor> full = new LinkedHashMap<>();
+        trained.namedParameters().forEach((n, p) -> full.put(n, p.value()));          // like the original's full state dict
+        Path file = dir.resolve("pytorch_model.safetensors");
+        SafetensorsWriter.write(file, full);
+        VisualChatModel fresh = TinyModels.model(VisualChatOptions.defaults(), 5);
+        fresh.loadTrained(file);
+        for (String name : trained.trainableParameters().keySet()) {
+            assertArrayEquals(trained.namedParameters().get(name).value().toFloatArray(), fresh.namedParameters().get(name).value().toFloatArray(), name);
+        }
+        full.remove("projection.0.bias");
+        SafetensorsWriter.write(file, full);
+        var e = assertThrows(IllegalArgumentException.class, () -> fresh.loadTrained(file));
+        assertTrue(e.getMessage().contains("projection.0.bias missing"), e.getMessage());
     }
 }

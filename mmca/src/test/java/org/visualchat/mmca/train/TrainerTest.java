@@ -76,4 +76,16 @@ class TrainerTest {
         }
         assertEquals(full.evalLosses().getLast(), rest.evalLosses().getLast(), 1e-5);
     }
+
+    @Test
+    void bf16TrainsHalfPrecisionParametersWithF32Masters(@TempDir Path out) throws Exception {
+        VisualChatModel model = TinyModels.model(VisualChatOptions.defaults(), 31);
+        ToyData data = new ToyData(4, 300);
+        double before = model.loss(data.batch(new int[] {0, 1, 2, 3}), false).value().get();
+        new Trainer(model, config(out, Map.of("num_train_epochs", 10, "learning_rate", 3e-2, "precision", "bf16", "data_train_split_ratio", 1.0)),
+                quiet(), false).train(data);
+        for (Variable p : model.trainableParameters().values()) assertEquals(org.visualchat.tensor.DType.BF16, p.value().dtype());
+        double after = model.loss(data.batch(new int[] {0, 1, 2, 3}), false).value().get();
+        assertTrue(after < 0.7 * before, "loss " + before + " -> " + after);
+    }
 }

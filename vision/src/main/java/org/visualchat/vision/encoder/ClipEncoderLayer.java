@@ -2,7 +2,6 @@ package org.visualchat.vision.encoder;
 
 import org.visualchat.autograd.Arith;
 import org.visualchat.autograd.Variable;
-import org.visualchat.nn.AttentionPolicy;
 import org.visualchat.nn.LayerNorm;
 import org.visualchat.nn.Mlp;
 import org.visualchat.nn.Module;
@@ -35,7 +34,7 @@ public final class ClipEncoderLayer extends Module {
 
     /** x [B, S, hidden] → [B, S, hidden]. */
     public Variable forward(Variable x) {
-        Variable h = Arith.add(x, selfAttn.forward(layerNorm1.forward(x), null, AttentionPolicy.full()));
+        Variable h = Arith.add(x, selfAttn.forward(layerNorm1.forward(x), null, PrescaledAttention.POLICY));
         return Arith.add(h, mlp.forward(layerNorm2.forward(h)));
     }
 }

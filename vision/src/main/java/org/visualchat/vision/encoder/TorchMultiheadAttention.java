@@ -3,7 +3,6 @@ package org.visualchat.vision.encoder;
 import org.visualchat.autograd.Products;
 import org.visualchat.autograd.Variable;
 import org.visualchat.autograd.Views;
-import org.visualchat.nn.AttentionPolicy;
 import org.visualchat.nn.Linear;
 import org.visualchat.nn.Module;
 import org.visualchat.tensor.Tensor;
@@ -36,7 +35,7 @@ public final class TorchMultiheadAttention extends Module {
         Variable q = heads(project(query, 0));
         Variable k = heads(project(key, 1));
         Variable v = heads(project(value, 2));
-        Variable out = AttentionPolicy.full().attend(q, k, v);                       // [B, H, L, hd]
+        Variable out = PrescaledAttention.attend(q, k, v);                       // [B, H, L, hd]
         int b = out.dim(0), l = out.dim(2);
         return outProj.forward(Views.reshape(Views.transpose(out, 1, 2), b, l, dim));
     }
