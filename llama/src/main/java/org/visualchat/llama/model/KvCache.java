@@ -68,9 +68,16 @@ public final class KvCache {
 
     /** Stores k, v [B, Hkv, S, D] of {@code layer} at positions [length, length + S). */
     void write(int layer, Tensor k, Tensor v) {
-        int s = k.dim(2);
-        k.copyTo(keys[layer].narrow(2, length, s));
-        v.copyTo(values[layer].narrow(2, length, s));
+        copyRows(k, keys[layer]);
+        copyRows(v, values[layer]);
+    }
+
+    /** Per (sequence, head) the S new rows are one contiguous block in the cache: one block copy each. */
+    private void copyRows(Tensor src, Tensor cache) {
+        int s = src.dim(2);
+        for (int b = 0; b < src.dim(0); b++) {
+            for (int h = 0; h < src.dim(1); h++) src.select(0, b).select(0, h).copyTo(cache.select(0, b).select(0, h).narrow(0, length, s));
+        }
     }
 
     /** After all layers have written: the S new positions become part of the context. */
