@@ -6,8 +6,8 @@ import picocli.CommandLine.Command;
 /** Entry point of the {@code visualchat} command line; each subcommand is its own class. */
 @Command(name = "visualchat", mixinStandardHelpOptions = true, version = "VisualChat-J 0.1.0",
         description = "Multi-image, multi-round visual chat on the JVM (DeepSpeed-VisualChat reimplementation).",
-        subcommands = {DemoCommand.class, GenerateCommand.class, TrainCommand.class, DataCommand.class, BenchCommand.class,
-                LaunchCommand.class, PlanCommand.class, ConsolidateCommand.class})
+        subcommands = {DemoCommand.class, ChatCommand.class, EvalCommand.class, GenerateCommand.class, TrainCommand.class,
+                DataCommand.class, BenchCommand.class, LaunchCommand.class, PlanCommand.class, ConsolidateCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

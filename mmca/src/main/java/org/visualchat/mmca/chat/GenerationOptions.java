@@ -1,0 +1,39 @@
+package org.visualchat.mmca.chat;
+
+import java.util.Locale;
+
+/**
+ * How answers are decoded. {@code temperature == 0} is greedy (argmax, deterministic); otherwise tokens are
+ * sampled from softmax(logits / temperature) restricted to the smallest set whose probability reaches
+ * {@code topP} (nucleus sampling), with a seeded generator so a run can be repeated. Generation stops at EOS
+ * or after {@code maxNewTokens}. The reference generates 256 new tokens per round (eval/batch_generation.py).
+ */
+public record GenerationOptions(int maxNewTokens, double temperature, double topP, long seed) {
+    public static final GenerationOptions GREEDY = new GenerationOptions(256, 0, 1, 123);
+
+    public GenerationOptions {
+        if (maxNewTokens < 1) throw new IllegalArgumentException("max_new_tokens must be >= 1, got " + maxNewTokens);
+        if (!(temperature >= 0) || Double.isInfinite(temperature)) throw new IllegalArgumentException("temperature must be >= 0, got " + temperature);
+        if (!(topP > 0 && topP <= 1)) throw new IllegalArgumentException("top_p must be in (0, 1], got " + topP);
+    }
+
+    /** A copy with one option changed, by its REPL name ({@code max_new_tokens}, {@code temperature}, {@code top_p}, {@code seed}). */
+    public GenerationOptions with(String name, String value) {
+        try {
+            return switch (name.toLowerCase(Locale.ROOT)) {
+                case "max_new_tokens", "max" -> new GenerationOptions(Integer.parseInt(value), temperature, topP, seed);
+                case "temperature", "temp" -> new GenerationOptions(maxNewTokens, Double.parseDouble(value), topP, seed);
+                case "top_p" -> new GenerationOptions(maxNewTokens, temperature, Double.parseDouble(value), seed);
+                case "seed" -> new GenerationOptions(maxNewTokens, temperature, topP, Long.parseLong(value));
+                default -> throw new IllegalArgumentException("unknown option '" + name + "' (max_new_tokens, temperature, top_p, seed)");
+            };
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + ": not a number: '" + value + "'");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "max_new_tokens=" + maxNewTokens + " temperature=" + temperature + " top_p=" + topP + " seed=" + seed;
+    }
+}

@@ -1,0 +1,73 @@
+package org.visualchat.mmca.demo;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Consumer;
+import org.visualchat.llama.tokenizer.LlamaTokenizer;
+import org.visualchat.mmca.chat.ChatModel;
+import org.visualchat.mmca.chat.ChatTurn;
+import org.visualchat.mmca.chat.GenerationOptions;
+import org.visualchat.mmca.model.VisualChatModel;
+import org.visualchat.mmca.prompt.ConversationEncoder;
+import org.visualchat.mmca.prompt.MarkerNumbering;
+import org.visualchat.mmca.prompt.Turn;
+import org.visualchat.tensor.Tensor;
+import org.visualchat.vision.image.ClipPreprocessor;
+import org.visualchat.vision.image.RgbImage;
+
+/**
+ * A {@link VisualChatModel} behind the chat interface. The prompt is built as in training and as the
+ * reference's chat loop does (§3.4): the finished rounds rendered as training samples (each round with its
+ * BOS, answer and EOS), then this round's instruction with its BOS and no answer; every image of the
+ * conversation is encoded, in order. Answers are decoded greedily (the model's {@code generate}); the
+ * text is streamed as each token arrives.
+ */
+public final class DemoChatModel implements ChatModel {
+    private final VisualChatModel model;
+    private final ConversationEncoder encoder;
+    private final ClipPreprocessor preprocessor;
+
+    public DemoChatModel(VisualChatModel model, ConversationEncoder encoder, ClipPreprocessor preprocessor) {
+        this.model = model;
+        this.encoder = encoder;
+        this.preprocessor = preprocessor;
+    }
+
+    public VisualChatModel model() { return model; }
+
+    @Override
+    public String answer(List<ChatTurn> history, List<RgbImage> images, String question, int newImages,
+                         GenerationOptions options, Consumer<String> stream) {
+        if (options.temperature() != 0) {
+            throw new IllegalArgumentException("VisualChatModel.generate decodes greedily; sampling is not available (/set temperature 0)");
+        }
+        int[] prompt = prompt(encoder, history, question, newImages, images.size() - newImages);
+        LlamaTokenizer tokenizer = encoder.tokenizer();
+        List<Integer> generated = new ArrayList<>();
+        StringBuilder shown = new StringBuilder();
+        Tensor pixels = preprocessor.preprocessBatch(images);
+        model.generate(prompt, pixels, options.maxNewTokens(), id -> {
+            generated.add(id);
+            String text = tokenizer.decode(generated.stream().mapToInt(Integer::intValue).toArray());
+            // A piece can change how earlier bytes decode only at the very end; emit what is settled.
+            if (text.startsWith(shown.toString()) && text.length() > shown.length()) {
+                stream.accept(text.substring(shown.length()));
+                shown.setLength(0);
+                shown.append(text);
+            }
+        });
+        return tokenizer.decode(generated.stream().mapToInt(Integer::intValue).toArray());
+    }
+
+    /** History rendered as training samples, then this round's instruction (BOS, no answer, no EOS). */
+    static int[] prompt(ConversationEncoder encoder, List<ChatTurn> history, String question, int newImages, int imagesBefore) {
+        int[] past = history.isEmpty() ? new int[0]
+                : encoder.encode(history.stream().map(t -> new Turn(t.question(), t.answer(), t.newImages())).toList(),
+                        MarkerNumbering.TEXT_LEVEL).inputIds();
+        int[] round = encoder.encodePrompt(question, newImages, history.isEmpty(), imagesBefore);
+        int[] all = Arrays.copyOf(past, past.length + round.length);
+        System.arraycopy(round, 0, all, past.length, round.length);
+        return all;
+    }
+}

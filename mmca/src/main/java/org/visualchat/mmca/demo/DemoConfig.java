@@ -1,0 +1,72 @@
+package org.visualchat.mmca.demo;
+
+import java.io.IOException;
+import java.lang.reflect.RecordComponent;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Sizes of the demo: world, models and training. {@link #full()} is what {@code visualchat demo} runs, sized
+ * from measured CPU cost per step to about 22 CPU-minutes (≈ 15 minutes on 2 cores; not yet timed end to end);
+ * {@link #reduced()} is {@code --small} and the slow accuracy test's, about a quarter of that.
+ * The record's text is hashed into the cache folder name, so a changed size never reuses a stale stage.
+ */
+public record DemoConfig(long seed, int trainDialogues, int heldOutDialogues,
+                         int vitHidden, int vitLayers, int vitSteps, int vitBatch,
+                         int lmHidden, int lmLayers, int lmHeads, int lmSteps, int lmBatch,
+                         int mmcaSteps, int mmcaBatch, double lmLr, double mmcaLr, int maxAnswerTokens) {
+    public static final int IMAGE_SIZE = 32;
+    public static final int PATCH = IMAGE_SIZE / VisualWords.GRID;
+
+    public static DemoConfig full() {
+        return new DemoConfig(2309_14327L, 6000, 150, 64, 2, 300, 32, 64, 3, 4, 1600, 8, 200, 8, 3e-3, 3e-3, 48);
+    }
+
+    public static DemoConfig reduced() {
+        return new DemoConfig(7L, 1500, 40, 48, 2, 150, 32, 64, 2, 4, 600, 8, 120, 8, 4e-3, 4e-3, 48);
+    }
+
+    /**
+     * Two optimisation steps per stage and a handful of conversations: trains nothing worth asking, but runs
+     * every stage, the cache, chat and eval end to end in seconds (the fast end-to-end test).
+     */
+    public static DemoConfig smoke() {
+        return new DemoConfig(11L, 60, 3, 32, 1, 2, 8, 32, 1, 4, 2, 4, 2, 4, 1e-3, 1e-3, 12);
+    }
+
+    /** The fields by name, for {@code config.json} next to the trained weights. */
+    public Map<String, Object> toJson() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        try {
+            for (RecordComponent c : DemoConfig.class.getRecordComponents()) out.put(c.getName(), c.getAccessor().invoke(this));
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+        return out;
+    }
+
+    /** Reads {@link #toJson}'s output back; a missing or mistyped field names the file. */
+    public static DemoConfig fromJson(Map<?, ?> json, Path file) throws IOException {
+        RecordComponent[] components = DemoConfig.class.getRecordComponents();
+        Object[] values = new Object[components.length];
+        Class<?>[] types = new Class<?>[components.length];
+        for (int i = 0; i < components.length; i++) {
+            types[i] = components[i].getType();
+            if (!(json.get(components[i].getName()) instanceof Number n)) {
+                throw new IOException(file + ": field '" + components[i].getName() + "' is missing or not a number");
+            }
+            values[i] = types[i] == long.class ? (Object) n.longValue() : types[i] == int.class ? (Object) n.intValue() : (Object) n.doubleValue();
+        }
+        try {
+            return DemoConfig.class.getDeclaredConstructor(types).newInstance(values);
+        } catch (ReflectiveOperationException e) {
+            throw new IOException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A short stable name for the cache folder. */
+    public String cacheKey() {
+        return Integer.toHexString(toString().hashCode());
+    }
+}

@@ -1,0 +1,94 @@
+package org.visualchat.mmca.demo;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.visualchat.llama.tokenizer.LlamaTokenizer;
+import org.visualchat.llama.tokenizer.VisualChatTokens;
+import org.visualchat.mmca.files.AtomicWrite;
+import org.visualchat.tensor.io.Json;
+
+/**
+ * The demo's own tokenizer, written as a Hugging Face {@code tokenizer.json} (BPE, LLaMA's
+ * {@code Prepend("▁")} + {@code Replace(" ", "▁")} normaliser) and loaded through the same
+ * {@link LlamaTokenizer} the real models use, with the same added tokens ({@link VisualChatTokens}).
+ *
+ * <p>The synthetic world has a closed vocabulary, so every word of its corpus becomes one token: the base
+ * pieces are {@code <unk> <s> </s>}, every printable ASCII character, {@code ▁} and {@code \n} (so any
+ * ASCII text still encodes, letter by letter), and each word gets a chain of merges that builds it one
+ * character at a time from the left ({@code ▁ r → ▁r}, {@code ▁r e → ▁re}, {@code ▁re d → ▁red}). Chains of
+ * words that start with {@code ▁} are ranked before the others: only the first piece of a word can start
+ * with {@code ▁}, so its chain always runs to the end and a corpus word is never split.
+ */
+public final class DemoTokenizer {
+    /** A word: an optional leading ▁ and a run of anything but ▁ and newline (the normalised form of the text). */
+    private static final Pattern WORD = Pattern.compile("\u2581?[^\u2581\n]+");
+
+    private DemoTokenizer() {}
+
+    /** Writes {@code dir/tokenizer.json} for {@code corpus} and loads it with the VisualChat tokens added. */
+    public static LlamaTokenizer build(Path dir, Collection<String> corpus) throws IOException {
+        AtomicWrite.writeString(dir.resolve("tokenizer.json"), json(corpus));
+        return load(dir);
+    }
+
+    /** Loads a tokenizer written by {@link #build}. */
+    public static LlamaTokenizer load(Path dir) throws IOException {
+        return VisualChatTokens.addTo(LlamaTokenizer.load(dir.resolve("tokenizer.json")));
+    }
+
+    static String json(Collection<String> corpus) {
+        Map<String, Integer> vocab = new LinkedHashMap<>();
+        for (String special : List.of("<unk>", "<s>", "</s>", "\u2581", "\n")) vocab.put(special, vocab.size());
+        for (char c = 32; c < 127; c++) if (c != ' ') vocab.putIfAbsent(String.valueOf(c), vocab.size());
+        Set<String> words = new LinkedHashSet<>();
+        for (String text : corpus) {
+            Matcher m = WORD.matcher("\u2581" + text.replace(' ', '\u2581'));
+            while (m.find()) words.add(m.group());
+        }
+        List<List<String>> spaced = new ArrayList<>(), bare = new ArrayList<>();
+        Set<String> seenMerges = new LinkedHashSet<>();
+        for (String word : words) {
+            for (int end = 2; end <= word.length(); end++) {
+                String left = word.substring(0, end - 1), right = word.substring(end - 1, end);
+                if (!vocab.containsKey(right)) vocab.put(right, vocab.size());   // a non-ASCII character
+                if (!seenMerges.add(left + " " + right)) continue;
+                vocab.putIfAbsent(left + right, vocab.size());
+                (word.startsWith("\u2581") ? spaced : bare).add(List.of(left, right));
+            }
+        }
+        List<List<String>> merges = new ArrayList<>(spaced);
+        merges.addAll(bare);
+        Map<String, Object> model = new LinkedHashMap<>();
+        model.put("type", "BPE");
+        model.put("unk_token", "<unk>");
+        model.put("fuse_unk", true);
+        model.put("byte_fallback", false);
+        model.put("vocab", vocab);
+        model.put("merges", merges);
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("version", "1.0");
+        root.put("added_tokens", List.of(added(0, "<unk>"), added(1, "<s>"), added(2, "</s>")));
+        root.put("normalizer", Map.of("type", "Sequence", "normalizers", List.of(
+                Map.of("type", "Prepend", "prepend", "\u2581"),
+                Map.of("type", "Replace", "pattern", Map.of("String", " "), "content", "\u2581"))));
+        root.put("model", model);
+        return Json.writePretty(root);
+    }
+
+    private static Map<String, Object> added(int id, String content) {
+        Map<String, Object> t = new LinkedHashMap<>();
+        t.put("id", id);
+        t.put("content", content);
+        t.put("special", true);
+        return t;
+    }
+}

@@ -1,0 +1,74 @@
+package org.visualchat.mmca.demo;
+
+import org.visualchat.mmca.train.ProgressBar;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.visualchat.mmca.chat.ChatModel;
+import org.visualchat.mmca.chat.ChatSession;
+import org.visualchat.mmca.chat.GenerationOptions;
+import org.visualchat.mmca.demo.world.Answers;
+import org.visualchat.mmca.demo.world.Dialogue;
+import org.visualchat.mmca.demo.world.QuestionType;
+import org.visualchat.mmca.demo.world.Round;
+import org.visualchat.vision.image.RgbImage;
+
+/**
+ * Exact-answer accuracy on held-out dialogues, asked through a real {@link ChatSession} as a user would:
+ * images attached in their rounds, greedy decoding, and the model's own earlier answers (not the gold ones)
+ * in the history, as in a real chat; a recall question is therefore graded against the model's own earlier
+ * answer.
+ */
+final class HeldOutEvaluation {
+    private HeldOutEvaluation() {}
+
+    /**
+     * The right answer to round {@code r}: the scene's truth, except for a recall question, whose right answer
+     * is what the model itself said in the recalled round (a correct recall of a wrong answer is a correct recall).
+     */
+    static String expected(Dialogue d, int r, List<String> given) {
+        Round round = d.rounds().get(r);
+        if (round.type() != QuestionType.RECALL) return round.answer();
+        for (int earlier = 0; earlier < r; earlier++) {
+            if (round.question().equals(QuestionType.recallQuestion(earlier + 1))) return given.get(earlier);
+        }
+        throw new IllegalStateException("recall question without its round: " + round.question());
+    }
+
+    /**
+     * A question counts as multi-image when the conversation has shown two or more images by its round: the
+     * model must find the right one among several (comparisons, "image 2" among three, recall across them).
+     */
+    static DemoScores run(Function<Dialogue, ChatModel> modelFor, List<Dialogue> dialogues, int maxAnswerTokens, ProgressBar bar) {
+        Map<QuestionType, int[]> byType = new EnumMap<>(QuestionType.class);
+        for (QuestionType t : QuestionType.values()) byType.put(t, new int[2]);
+        int[] multi = new int[2];
+        GenerationOptions options = new GenerationOptions(maxAnswerTokens, 0, 1, 0);
+        int done = 0;
+        for (Dialogue d : dialogues) {
+            ChatSession session = new ChatSession(modelFor.apply(d));
+            List<RgbImage> images = d.images(DemoData.RENDERER);
+            List<String> given = new ArrayList<>();
+            for (int r = 0; r < d.rounds().size(); r++) {
+                Round round = d.rounds().get(r);
+                for (int image : round.attached()) session.attach(images.get(image - 1), "image " + image);
+                String answer = session.ask(round.question(), options, piece -> {});
+                given.add(answer);
+                boolean right = Answers.correct(expected(d, r, given), answer);
+                int[] c = byType.get(round.type());
+                c[1]++;
+                if (right) c[0]++;
+                if (d.imagesShownBy(r) >= 2) {
+                    multi[1]++;
+                    if (right) multi[0]++;
+                }
+            }
+            bar.update(++done, "");
+        }
+        bar.finish();
+        return new DemoScores(byType, multi);
+    }
+}

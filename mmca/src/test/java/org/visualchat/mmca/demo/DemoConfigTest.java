@@ -1,0 +1,37 @@
+package org.visualchat.mmca.demo;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.visualchat.tensor.io.Json;
+
+class DemoConfigTest {
+    @Test
+    void jsonRoundTripsThroughText() throws IOException {
+        for (DemoConfig c : new DemoConfig[] {DemoConfig.full(), DemoConfig.reduced()}) {
+            assertEquals(c, DemoConfig.fromJson((Map<?, ?>) Json.parse(Json.writePretty(c.toJson())), Path.of("config.json")));
+        }
+        assertNotEquals(DemoConfig.full().cacheKey(), DemoConfig.reduced().cacheKey());
+    }
+
+    @Test
+    void aFolderHoldsOneSizeOnly(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
+        DemoModel.claim(dir, DemoConfig.smoke());
+        DemoModel.claim(dir, DemoConfig.smoke());
+        assertEquals(DemoConfig.smoke(), DemoModel.config(dir));
+        IOException e = assertThrows(IOException.class, () -> DemoModel.claim(dir, DemoConfig.reduced()));
+        assertTrue(e.getMessage().contains("holds a demo model of other sizes"), e.getMessage());
+    }
+
+    @Test
+    void aMissingFieldNamesTheFile() {
+        Map<String, Object> json = new HashMap<>(DemoConfig.full().toJson());
+        json.remove("lmLayers");
+        IOException e = assertThrows(IOException.class, () -> DemoConfig.fromJson(json, Path.of("m/config.json")));
+        assertEquals("m/config.json: field 'lmLayers' is missing or not a number", e.getMessage());
+    }
+}

@@ -1,0 +1,32 @@
+package org.visualchat.tests;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.visualchat.mmca.attention.MmcaMode;
+import org.visualchat.mmca.demo.DemoConfig;
+import org.visualchat.mmca.demo.DemoPipeline;
+import org.visualchat.mmca.demo.DemoScores;
+
+/** The demo at its reduced size ({@code visualchat demo --small}) learns: held-out accuracy well above chance. */
+@Tag("slow")
+@Disabled("measured at chance so far: the reduced LLaMA does not learn the reasoning even from captions (mmca/docs/demo.md, Results)")
+class DemoAccuracyTest {
+    @Test
+    void reducedDemoLearnsWellAboveChance(@TempDir Path dir) throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        Map<MmcaMode, DemoScores> results = new DemoPipeline(DemoConfig.reduced(), dir, new PrintStream(bytes, true, StandardCharsets.UTF_8), false).run();
+        String log = bytes.toString(StandardCharsets.UTF_8);
+        // Chance (each type's most frequent training answer) is 0-50 % per type; the first reduced run measured
+        // 34 % overall for every variant and for the LM reading perfect captions.
+        assertTrue(results.get(MmcaMode.STRICT).accuracy() > 0.5, log);
+    }
+}
