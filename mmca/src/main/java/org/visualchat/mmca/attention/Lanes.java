@@ -1,8 +1,8 @@
 package org.visualchat.mmca.attention;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
+import org.visualchat.tensor.kernels.LaneSum;
 
 /** The three vector loops attention rows need: dot product, y += a·x, y *= a (over head-dim rows). */
 final class Lanes {
@@ -16,7 +16,7 @@ final class Lanes {
         for (int bound = F.loopBound(n); i < bound; i += F.length()) {
             acc = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = LaneSum.sum(acc);
         for (; i < n; i++) sum += a[aOff + i] * b[bOff + i];
         return sum;
     }

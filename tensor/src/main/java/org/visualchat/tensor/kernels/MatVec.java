@@ -2,7 +2,6 @@ package org.visualchat.tensor.kernels;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorOperators;
 import org.visualchat.tensor.DType;
 import org.visualchat.tensor.Storage;
 import org.visualchat.tensor.WorkerPool;
@@ -129,7 +128,7 @@ public final class MatVec {
             a0 = Dequantize.f32(s, at + 4L * i).fma(FloatVector.fromArray(F, x, i), a0);
             i += LANES;
         }
-        return a0.add(a1).reduceLanes(VectorOperators.ADD) + tail(DType.F32, s, at, x, i, k);
+        return LaneSum.sum(a0.add(a1)) + tail(DType.F32, s, at, x, i, k);
     }
 
     private static float dotBf16(MemorySegment s, long at, float[] x, int k) {
@@ -143,7 +142,7 @@ public final class MatVec {
             a0 = Dequantize.bf16(s, at + 2L * i).fma(FloatVector.fromArray(F, x, i), a0);
             i += LANES;
         }
-        return a0.add(a1).reduceLanes(VectorOperators.ADD) + tail(DType.BF16, s, at, x, i, k);
+        return LaneSum.sum(a0.add(a1)) + tail(DType.BF16, s, at, x, i, k);
     }
 
     private static float dotF16(MemorySegment s, long at, float[] x, int k) {
@@ -157,7 +156,7 @@ public final class MatVec {
             a0 = Dequantize.f16(s, at + 2L * i).fma(FloatVector.fromArray(F, x, i), a0);
             i += LANES;
         }
-        return a0.add(a1).reduceLanes(VectorOperators.ADD) + tail(DType.F16, s, at, x, i, k);
+        return LaneSum.sum(a0.add(a1)) + tail(DType.F16, s, at, x, i, k);
     }
 
     /** The last k mod LANES products, one by one. */
@@ -178,7 +177,7 @@ public final class MatVec {
             a1 = q8Block(s, at + 34, x, b * BLOCK + BLOCK).fma(FloatVector.broadcast(F, Dequantize.scale(s, at + 34)), a1);
         }
         if (b < blocks) a0 = q8Block(s, at, x, b * BLOCK).fma(FloatVector.broadcast(F, Dequantize.scale(s, at)), a0);
-        return a0.add(a1).reduceLanes(VectorOperators.ADD);
+        return LaneSum.sum(a0.add(a1));
     }
 
     private static FloatVector q8Block(MemorySegment s, long p, float[] x, int xi) {
@@ -195,7 +194,7 @@ public final class MatVec {
             a1 = q4Block(s, at + 18, x, b * BLOCK + BLOCK).fma(FloatVector.broadcast(F, Dequantize.scale(s, at + 18)), a1);
         }
         if (b < blocks) a0 = q4Block(s, at, x, b * BLOCK).fma(FloatVector.broadcast(F, Dequantize.scale(s, at)), a0);
-        return a0.add(a1).reduceLanes(VectorOperators.ADD);
+        return LaneSum.sum(a0.add(a1));
     }
 
     private static FloatVector q4Block(MemorySegment s, long p, float[] x, int xi) {

@@ -1,12 +1,12 @@
 package org.visualchat.tensor.ops;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import org.visualchat.tensor.DType;
 import org.visualchat.tensor.Shapes;
 import org.visualchat.tensor.Storage;
 import org.visualchat.tensor.Tensor;
 import org.visualchat.tensor.WorkerPool;
+import org.visualchat.tensor.kernels.LaneSum;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
@@ -72,6 +72,6 @@ final class Accumulate {
     static float rowSum(MemorySegment s, long off, int n) {
         FloatVector acc = FloatVector.zero(VecMath.S);
         for (int i = 0; i < n; i += L) acc = acc.add(load(s, off, i, n));     // the tail loads zeros
-        return acc.reduceLanes(VectorOperators.ADD);
+        return LaneSum.sum(acc);
     }
 }

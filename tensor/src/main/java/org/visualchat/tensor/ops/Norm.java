@@ -1,8 +1,8 @@
 package org.visualchat.tensor.ops;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import org.visualchat.tensor.Tensor;
+import org.visualchat.tensor.kernels.LaneSum;
 
 import java.lang.foreign.MemorySegment;
 
@@ -65,7 +65,7 @@ public final class Norm {
             FloatVector d = VecMath.tail(load(s, off, i, n).sub(mean), i, n, 0f);
             acc = d.fma(d, acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return LaneSum.sum(acc);
     }
 
     /** out = (x − mean)·scale·w + b, with w/b omitted when null. */

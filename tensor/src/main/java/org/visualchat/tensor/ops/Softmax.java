@@ -4,6 +4,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import org.visualchat.tensor.Shapes;
 import org.visualchat.tensor.Tensor;
+import org.visualchat.tensor.kernels.LaneSum;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
@@ -86,6 +87,6 @@ public final class Softmax {
             acc = acc.add(e);
             if (dst != null) VecMath.store(e, dst, doff, i, n);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return LaneSum.sum(acc);
     }
 }
