@@ -30,7 +30,7 @@ final class Pointwise {
 
     static FloatVector apply(Map op, FloatVector x, float p) {
         return switch (op) {
-            case EXP -> x.lanewise(VectorOperators.EXP);
+            case EXP -> VecMath.exp(x);
             case LOG -> x.lanewise(VectorOperators.LOG);
             case SQRT -> x.sqrt();
             case RSQRT -> VecMath.reciprocal(x.sqrt());
@@ -65,7 +65,7 @@ final class Pointwise {
 
     /** 1 / (1 + e^−x) */
     private static FloatVector sigmoid(FloatVector x) {
-        return VecMath.reciprocal(x.neg().lanewise(VectorOperators.EXP).add(1f));
+        return VecMath.reciprocal(VecMath.exp(x.neg()).add(1f));
     }
 
     static void mapRow(Map op, float p, MemorySegment xs, long xo, MemorySegment os, long oo, int n) {

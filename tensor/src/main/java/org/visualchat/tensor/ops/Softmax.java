@@ -1,7 +1,6 @@
 package org.visualchat.tensor.ops;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import org.visualchat.tensor.Shapes;
 import org.visualchat.tensor.Tensor;
 import org.visualchat.tensor.kernels.LaneSum;
@@ -83,7 +82,7 @@ public final class Softmax {
     private static float expShift(MemorySegment src, long so, float max, MemorySegment dst, long doff, int n) {
         FloatVector acc = FloatVector.zero(VecMath.S);
         for (int i = 0; i < n; i += L) {
-            FloatVector e = VecMath.tail(load(src, so, i, n).sub(max).lanewise(VectorOperators.EXP), i, n, 0f);
+            FloatVector e = VecMath.tail(VecMath.exp(load(src, so, i, n).sub(max)), i, n, 0f);
             acc = acc.add(e);
             if (dst != null) VecMath.store(e, dst, doff, i, n);
         }

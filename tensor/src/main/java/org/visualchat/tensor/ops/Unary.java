@@ -6,8 +6,9 @@ import static org.visualchat.tensor.ops.Pointwise.Map;
 
 /**
  * Element-wise functions of one tensor. Inputs may have any strides and any float dtype; the result
- * is a new contiguous F32 tensor of the same shape. Transcendentals use the Vector API's lane-wise
- * EXP/LOG/TANH (SVML on x86, about 1 ulp); erf is this project's own fit (see {@link #erf}).
+ * is a new contiguous F32 tensor of the same shape. exp is this project's own (Cephes expf from lane-wise
+ * arithmetic only, so interpreted and C2-compiled code agree bit for bit); LOG/TANH are the Vector
+ * API's lane-wise functions (SVML on x86, about 1 ulp); erf is this project's own fit (see {@link #erf}).
  */
 public final class Unary {
     private Unary() {}

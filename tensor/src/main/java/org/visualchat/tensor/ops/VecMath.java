@@ -1,6 +1,7 @@
 package org.visualchat.tensor.ops;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -55,6 +56,38 @@ final class VecMath {
         return x.broadcast(1f).div(x);
     }
 
+    // ---------------------------------------------------------------- exp
+
+    private static final float LOG2E = 1.44269504088896341f;
+    private static final float LN2_HI = 0.693359375f;          // 8 significant bits: k·LN2_HI is exact
+    private static final float LN2_LO = -2.12194440e-4f;       // ln 2 − LN2_HI
+    private static final float EXP_OVERFLOW = 88.72283905206835f;   // ln(MAX_VALUE): above, e^x is ∞
+    private static final float EXP_UNDERFLOW = -103.97208f;          // below ln(MIN_VALUE / 2), e^x rounds to 0
+
+    /**
+     * e^x from lane-wise arithmetic only. The Vector API's EXP is an SVML call once C2 compiles it and
+     * {@code Math.exp} per lane before, which round differently in the last bit; a training step then
+     * depended on when the JIT ran, and resumed runs drifted from uninterrupted ones. Cephes' expf:
+     * k = round(x·log₂e), r = x − k·ln 2 in two exact-ish steps (Cody–Waite), e^r by a degree-7
+     * minimax polynomial (≈1 ulp), then ·2^k applied as two powers of two so that k down to −150
+     * (subnormal results) and up to 128 need no special case.
+     */
+    static FloatVector exp(FloatVector x) {
+        FloatVector t = x.mul(LOG2E);
+        FloatVector kf = t.add(t.broadcast(0.5f).blend(t.broadcast(-0.5f), t.compare(VectorOperators.LT, 0f)))
+                .max(-151f).min(129f).convert(VectorOperators.F2I, 0).convert(VectorOperators.I2F, 0).reinterpretAsFloats();
+        FloatVector r = kf.fma(kf.broadcast(-LN2_LO), kf.fma(kf.broadcast(-LN2_HI), x));
+        FloatVector p = r.fma(1.9875691500E-4f, 1.3981999507E-3f).fma(r, r.broadcast(8.3334519073E-3f))
+                .fma(r, r.broadcast(4.1665795894E-2f)).fma(r, r.broadcast(1.6666665459E-1f)).fma(r, r.broadcast(5.0000001201E-1f));
+        FloatVector e = p.mul(r.mul(r)).add(r).add(1f);
+        IntVector k = (IntVector) kf.convert(VectorOperators.F2I, 0);
+        IntVector k1 = k.lanewise(VectorOperators.ASHR, 1), k2 = k.sub(k1);
+        e = e.mul(k1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
+                .mul(k2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+        e = e.blend(x.broadcast(Float.POSITIVE_INFINITY), x.compare(VectorOperators.GT, EXP_OVERFLOW));
+        return e.blend(x.broadcast(0f), x.compare(VectorOperators.LT, EXP_UNDERFLOW));
+    }
+
     // ---------------------------------------------------------------- erf / erfc
     //
     // Two pieces, fitted for this project (weighted Chebyshev least squares in double, coefficients
@@ -92,7 +125,7 @@ final class VecMath {
                 .fma(t, t.broadcast(Q3)).fma(t, t.broadcast(Q2)).fma(t, t.broadcast(Q1)).fma(t, t.broadcast(Q0));
         // exp(−hi − lo) = exp(−hi)·(1 − lo) since |lo| ≤ ulp(hi)/2; hi is capped at 120 (erfc(11) is
         // below the smallest float) so that infinite a gives 0 rather than ∞·0.
-        FloatVector e = hi.min(120f).neg().lanewise(VectorOperators.EXP).mul(lo.neg().add(1f));
+        FloatVector e = exp(hi.min(120f).neg()).mul(lo.neg().add(1f));
         return e.mul(q);
     }
 

@@ -25,6 +25,8 @@ class UnaryTest {
     }
 
     @Test void exp() { check("exp", Unary::exp, Math::exp, -20, 20, 2e-7, 0); }
+    // The whole float range: results down to subnormals (absolute error under one subnormal step) and up to MAX_VALUE.
+    @Test void expOverTheFloatRange() { check("exp, full range", Unary::exp, Math::exp, -104, 88.72f, 2e-7, 1.5e-45); }
     @Test void log() { check("log", Unary::log, Math::log, 1e-3f, 100, 2e-7, 1e-7); }
     @Test void sqrt() { check("sqrt", Unary::sqrt, Math::sqrt, 0, 100, 1e-7, 0); }
     @Test void rsqrt() { check("rsqrt", Unary::rsqrt, x -> 1 / Math.sqrt(x), 1e-3f, 100, 2e-7, 0); }
