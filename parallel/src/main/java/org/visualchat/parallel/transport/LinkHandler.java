@@ -201,6 +201,12 @@ final class LinkHandler extends ChannelInboundHandlerAdapter {
             }
             return;
         }
+        if (link.isClosedByPeer()) {
+            // The peer said goodbye and closed its socket; a reset now is that teardown (e.g. our heartbeat
+            // reached it after its last read), not a failure. Failing here aborted healthy groups.
+            ctx.close();
+            return;
+        }
         // The group fails and this channel closes once the ABORT telling the peer why has been written.
         boolean corrupt = cause instanceof DecoderException;
         String what = corrupt ? "corrupt frame from rank " : "connection error with rank ";
