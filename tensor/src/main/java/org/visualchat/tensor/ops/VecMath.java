@@ -74,18 +74,22 @@ final class VecMath {
      */
     static FloatVector exp(FloatVector x) {
         FloatVector t = x.mul(LOG2E);
-        FloatVector kf = t.add(t.broadcast(0.5f).blend(t.broadcast(-0.5f), t.compare(VectorOperators.LT, 0f)))
-                .max(-151f).min(129f).convert(VectorOperators.F2I, 0).convert(VectorOperators.I2F, 0).reinterpretAsFloats();
+        IntVector k = (IntVector) t.add(t.broadcast(0.5f).blend(t.broadcast(-0.5f), t.compare(VectorOperators.LT, 0f)))
+                .max(-151f).min(129f).convert(VectorOperators.F2I, 0);                 // round half away from 0
+        FloatVector kf = (FloatVector) k.convert(VectorOperators.I2F, 0);
         FloatVector r = kf.fma(kf.broadcast(-LN2_LO), kf.fma(kf.broadcast(-LN2_HI), x));
         FloatVector p = r.fma(1.9875691500E-4f, 1.3981999507E-3f).fma(r, r.broadcast(8.3334519073E-3f))
                 .fma(r, r.broadcast(4.1665795894E-2f)).fma(r, r.broadcast(1.6666665459E-1f)).fma(r, r.broadcast(5.0000001201E-1f));
         FloatVector e = p.mul(r.mul(r)).add(r).add(1f);
-        IntVector k = (IntVector) kf.convert(VectorOperators.F2I, 0);
-        IntVector k1 = k.lanewise(VectorOperators.ASHR, 1), k2 = k.sub(k1);
-        e = e.mul(k1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
-                .mul(k2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+        IntVector k1 = k.lanewise(VectorOperators.ASHR, 1);
+        e = e.mul(powerOfTwo(k1)).mul(powerOfTwo(k.sub(k1)));
         e = e.blend(x.broadcast(Float.POSITIVE_INFINITY), x.compare(VectorOperators.GT, EXP_OVERFLOW));
         return e.blend(x.broadcast(0f), x.compare(VectorOperators.LT, EXP_UNDERFLOW));
+    }
+
+    /** 2^k for k in [−126, 127]: the biased exponent placed in the float's exponent field. */
+    private static FloatVector powerOfTwo(IntVector k) {
+        return k.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
     }
 
     // ---------------------------------------------------------------- erf / erfc
