@@ -116,6 +116,31 @@ public final class LlamaModel extends Module {
         return logits.reshape(logits.dim(0), logits.dim(2));
     }
 
+    /**
+     * One decode step of B independent sequences: embeddings [B, 1, d], row i the next token of the sequence
+     * whose keys/values are in {@code caches[i]} (a batch-1 cache of any length) under {@code policies[i]}
+     * (null = causal). Returns logits F32 [B, vocab]. Every weight product is one matrix product over the B
+     * rows, so the weights stream from memory once per step for all sequences; with B = 1 it is
+     * {@link #inferLast}. Each sequence gets what it would get decoded alone, up to float rounding (a GEMM
+     * sums in another order than a matrix-vector product).
+     */
+    public Tensor inferEach(Tensor inputEmbeds, KvCache[] caches, AttentionPolicy[] policies) {
+        checkEmbeds(inputEmbeds.shape());
+        int b = inputEmbeds.dim(0);
+        if (inputEmbeds.dim(1) != 1 || caches.length != b || policies.length != b) {
+            throw new IllegalArgumentException("inferEach takes one new position per sequence, [B, 1, d] with B caches and B policies; got "
+                    + Shapes.toString(inputEmbeds.shape()) + ", " + caches.length + " caches, " + policies.length + " policies");
+        }
+        if (b == 1) return inferLast(inputEmbeds, caches[0], policies[0]);
+        for (KvCache c : caches) c.reserve(1, 1);
+        try (NoGrad ignored = NoGrad.enter()) {
+            Tensor x = inputEmbeds.to(DType.F32);
+            for (int i = 0; i < model.layerCount(); i++) model.layer(i).inferEach(x, caches, i, policies);
+            for (KvCache c : caches) c.advance(1);
+            return MatMul.linear(model.norm().apply(x), lmHead.weight()).reshape(b, config.vocabSize());
+        }
+    }
+
     private Tensor run(Tensor inputEmbeds, KvCache cache, AttentionPolicy policy, boolean lastOnly) {
         checkEmbeds(inputEmbeds.shape());
         int b = inputEmbeds.dim(0), s = inputEmbeds.dim(1);

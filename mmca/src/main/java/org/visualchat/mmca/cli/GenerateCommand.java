@@ -31,7 +31,7 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--prompt", required = true, description = "Prompt text.")
     String prompt;
 
-    @Option(names = "--tokenizer", description = "tokenizer.model or tokenizer.json (default: found next to the model).")
+    @Option(names = "--tokenizer", description = "tokenizer.model or tokenizer.json (default: found next to the model; for a .gguf file without one, the tokenizer in its metadata).")
     Path tokenizer;
 
     @Option(names = "--max-new-tokens", description = "Default: ${DEFAULT-VALUE}.")
@@ -91,12 +91,14 @@ public final class GenerateCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** --tokenizer, else a tokenizer file beside the model, else a GGUF model's own (llama.cpp embeds one). */
     private Path tokenizerPath() throws IOException {
         if (tokenizer != null) return tokenizer;
         Path dir = Files.isDirectory(model) ? model : model.toAbsolutePath().getParent();
         for (String name : new String[] {"tokenizer.model", "tokenizer.json"}) {
             if (Files.isRegularFile(dir.resolve(name))) return dir.resolve(name);
         }
+        if (Files.isRegularFile(model) && model.getFileName().toString().endsWith(".gguf")) return model;
         throw new IOException("no tokenizer.model or tokenizer.json in " + dir + "; pass --tokenizer");
     }
 }

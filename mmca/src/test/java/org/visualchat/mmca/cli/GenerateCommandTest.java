@@ -58,6 +58,12 @@ class GenerateCommandTest {
         LlamaCheckpoints.writeGguf(gguf, config, weights, DType.F32);
         String[] fromGguf = run(0, "generate", "--model", gguf.toString(), "--prompt", "The licence", "--max-new-tokens", "6", "--ignore-eos");
         assertEquals(hf[0], fromGguf[0], "the same weights in GGUF layout continue the same way");
+
+        // A GGUF file alone (no tokenizer.model beside it) brings its own tokenizer, as llama.cpp's files do.
+        Path alone = Files.createDirectories(dir.resolve("alone")).resolve("model.gguf");
+        LlamaCheckpoints.writeGguf(alone, config, weights, DType.F32, tok.ggufMetadata());
+        String[] embedded = run(0, "generate", "--model", alone.toString(), "--prompt", "The licence", "--max-new-tokens", "6", "--ignore-eos");
+        assertEquals(hf[0], embedded[0], "the embedded tokenizer encodes and decodes as tokenizer.model does");
     }
 
     @Test
