@@ -49,8 +49,8 @@ public final class CollectivesBenchCommand implements Callable<Integer> {
             description = "Bytes each rank sends in the raw-socket ring yardstick (default: ${DEFAULT-VALUE}).")
     long blastBytes;
 
-    /** The ring yardstick of the message size being measured, GB/s per rank. */
-    private double ringGBps;
+    /** The ring yardstick of the message size being measured. */
+    private LoopbackBlast.Rate ring;
 
     @Override
     public Integer call() throws Exception {
@@ -61,7 +61,7 @@ public final class CollectivesBenchCommand implements Callable<Integer> {
         for (int n : worldSizes) {
             List<String> args = List.of("bench", "collectives", "--worker", "--min-bytes", Long.toString(minBytes), "--max-bytes",
                     Long.toString(maxBytes), "--factor", Integer.toString(factor), "--ops", String.join(",", ops), "--blast-bytes", Long.toString(blastBytes));
-            List<String> cmd = Launcher.javaCommand(List.of("-XX:+UseParallelGC", "-Xmx1g"), Main.class.getName(), args);
+            List<String> cmd = Launcher.javaCommand(List.of("-XX:+UseParallelGC", "-Xmx1g", "-XX:-UseDynamicNumberOfCompilerThreads"), Main.class.getName(), args);
             try (Launcher.Job job = Launcher.start(n, cmd, Map.of("VC_DIST_TIMEOUT_MS", "120000"), null)) {
                 status = Math.max(status, job.supervise(Duration.ofSeconds(10), System.err));
             }
@@ -74,11 +74,13 @@ public final class CollectivesBenchCommand implements Callable<Integer> {
             int n = pg.size();
             MemorySegment a = arena.allocate(maxBytes, 64), b = arena.allocate(maxBytes, 64);
             if (pg.rank() == 0) {
-                System.out.printf("%n%d ranks (F32); ring = raw sockets, every rank sending to the next at once%n%-15s %12s %10s"
-                        + " %10s %10s %10s %10s%n", n, "op", "bytes", "time us", "algbw GB/s", "busbw GB/s", "ring GB/s", "busbw/ring");
+                System.out.printf("%n%d ranks (F32); ring = raw sockets, every rank sending to the next at once;"
+                        + " cpu/ring = CPU time per byte sent, all ranks, ring's over the collective's%n%-15s %12s %10s"
+                        + " %10s %10s %10s %10s %9s%n", n, "op", "bytes", "time us", "algbw GB/s", "busbw GB/s", "ring GB/s",
+                        "busbw/ring", "cpu/ring");
             }
             for (long bytes = minBytes; bytes <= maxBytes; bytes *= factor) {
-                ringGBps = LoopbackBlast.ring(pg, blastBytes);
+                ring = LoopbackBlast.ring(pg, blastBytes);
                 long count = bytes / 4 / n * n;
                 int iters = (int) Math.max(3, Math.min(50, (256L << 20) / bytes));
                 Split split = Split.balanced(count, n);
@@ -99,15 +101,16 @@ public final class CollectivesBenchCommand implements Callable<Integer> {
         if (!ops.contains(op)) return;
         for (int i = 0; i < Math.max(3, iters / 4); i++) call.run();
         pg.barrier();
-        long t0 = System.nanoTime();
+        long t0 = System.nanoTime(), cpu0 = LoopbackBlast.cpuNanos();
         for (int i = 0; i < iters; i++) call.run();
         pg.barrier();
         // Rank 0's time including the closing barrier: the slowest rank bounds it, as in nccl-tests' max over ranks.
         double seconds = (System.nanoTime() - t0) / 1e9 / iters;
-        double algbw = bytes / seconds / 1e9, busbw = algbw * busFactor;
+        // busbw is the rate at which each rank sends (bytes·busFactor per call).
+        LoopbackBlast.Rate r = LoopbackBlast.rate(pg, bytes * busFactor * iters, seconds * iters, LoopbackBlast.cpuNanos() - cpu0);
         if (pg.rank() == 0) {
-            System.out.printf("%-15s %12d %10.1f %10.3f %10.3f %10.3f %10.2f%n", op, bytes, seconds * 1e6, algbw, busbw,
-                    ringGBps, busbw / ringGBps);
+            System.out.printf("%-15s %12d %10.1f %10.3f %10.3f %10.3f %10.2f %9.2f%n", op, bytes, seconds * 1e6, bytes / seconds / 1e9,
+                    r.gbps(), ring.gbps(), r.gbps() / ring.gbps(), ring.cpuNsPerByte() / r.cpuNsPerByte());
         }
     }
 
