@@ -23,6 +23,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntConsumer;
+import java.util.function.UnaryOperator;
 
 /**
  * DeepSpeed-VisualChat's {@code DeepSpeedViLModel} (reference §1): frozen vision encoder → trainable
@@ -47,6 +48,7 @@ public final class VisualChatModel extends Module {
     private final LlamaModel decoder;
     private final LanguageEmbedding langEmbed;
     private final VisualProjection projection;
+    private UnitRunner units = UnitRunner.DIRECT;
     private final VisualChatOptions options;
     private final ImageSplicer splicer;
 
@@ -99,9 +101,24 @@ public final class VisualChatModel extends Module {
         }
     }
 
+    /**
+     * How {@link #projectImages} runs the projection: directly, or as a ZeRO-3 unit whose parameters are
+     * gathered around the call ({@code ZeroEngine::forward}).
+     */
+    @FunctionalInterface
+    public interface UnitRunner {
+        Variable run(Module unit, Variable input, UnaryOperator<Variable> body);
+
+        UnitRunner DIRECT = (unit, input, body) -> body.apply(input);
+    }
+
+    public void runUnitsWith(UnitRunner runner) {
+        this.units = runner;
+    }
+
     /** Encoder (no graph while frozen) then projection (on the tape): pixels [N, 3, S, S] → [N, P', H]. */
     public Variable projectImages(Tensor pixels) {
-        return pixels == null ? null : projection.forward(encoder.encode(pixels));
+        return pixels == null ? null : units.run(projection, encoder.encode(pixels), projection::forward);
     }
 
     /** Embeddings, codes and labels of a batch after splicing, padded to {@code padMultiple}. */
