@@ -49,6 +49,8 @@ public final class VisualChatModel extends Module {
     private final LanguageEmbedding langEmbed;
     private final VisualProjection projection;
     private UnitRunner units = UnitRunner.DIRECT;
+    /** Stands for "no images" as the input of the {@code lang_embed} unit (compared by identity). */
+    private static final Tensor NO_IMAGES = Tensor.zeros(1);
     private final VisualChatOptions options;
     private final ImageSplicer splicer;
 
@@ -102,8 +104,8 @@ public final class VisualChatModel extends Module {
     }
 
     /**
-     * How {@link #projectImages} runs the projection: directly, or as a ZeRO-3 unit whose parameters are
-     * gathered around the call ({@code ZeroEngine::forward}).
+     * How {@link #projectImages} runs the projection and {@link #splice} the embedding lookup: directly, or as
+     * ZeRO-3 units whose parameters are gathered around each call ({@code ZeroEngine::forward}).
      */
     @FunctionalInterface
     public interface UnitRunner {
@@ -121,10 +123,20 @@ public final class VisualChatModel extends Module {
         return pixels == null ? null : units.run(projection, encoder.encode(pixels), projection::forward);
     }
 
-    /** Embeddings, codes and labels of a batch after splicing, padded to {@code padMultiple}. */
+    /**
+     * Embeddings, codes and labels of a batch after splicing, padded to {@code padMultiple}. The token lookup
+     * and splicing run as the {@code lang_embed} unit (its input: the projected images, or a placeholder when the
+     * batch has none), so under ZeRO-3 the embedding table is gathered for it like the projection.
+     */
     public SplicedBatch splice(ModelInput input, int padMultiple) {
-        return splicer.splice(input.ids(), input.codes(), input.labels(), input.imageCounts(),
-                projectImages(input.pixels()), langEmbed.weight(), padMultiple);
+        Variable images = projectImages(input.pixels());
+        SplicedBatch[] spliced = new SplicedBatch[1];
+        Variable embeddings = units.run(langEmbed, images != null ? images : Variable.of(NO_IMAGES), in -> {
+            spliced[0] = splicer.splice(input.ids(), input.codes(), input.labels(), input.imageCounts(),
+                    in.value() == NO_IMAGES ? null : in, langEmbed.weight(), padMultiple);
+            return spliced[0].embeddings();
+        });
+        return new SplicedBatch(embeddings, spliced[0].codes(), spliced[0].labels());
     }
 
     /** Logits [B, L, V] of a spliced batch at positions 0..L−1 (reference §1.1 step 6). */

@@ -26,8 +26,8 @@ import java.util.Map;
 /**
  * Data-parallel training under ZeRO stage 0–3 ({@code parallel/docs/zero.md}): the same AdamW groups and schedule
  * as {@link LocalUpdater}, but gradients averaged over the ranks (so each rank's loss is the mean over its own
- * micro-batch, as DeepSpeed's), optimizer state (stage ≥ 1), gradients (≥ 2) and the projection's
- * parameters (3: the projection is the one ZeRO-3 unit, gathered around its forward and backward) sharded.
+ * micro-batch, as DeepSpeed's), optimizer state (stage ≥ 1), gradients (≥ 2) and parameters (3: the projection and
+ * {@code lang_embed} are the ZeRO-3 units, each gathered around its forward and backward) sharded.
  * The frozen LLaMA and vision weights stay whole on every rank (memory-mapped).
  *
  * <p>Checkpoints: stages 1–3 write sharded checkpoints under {@code output_dir/zero/} ({@link ZeroCheckpoint}),
@@ -48,7 +48,7 @@ final class ZeroUpdater implements Updater {
         this.model = model;
         ZeroConfig zc = config.zero();
         List<ParamGroup> groups = ParamGroup.reference(model.trainableParameters(), config.learningRate(), config.embedLearningRate(), config.weightDecay());
-        this.zero = new ZeroEngine(pg, model, groups, AdamW::new, zc, List.of(model.projection()));
+        this.zero = new ZeroEngine(pg, model, groups, AdamW::new, zc, List.of(model.projection(), model.langEmbed()));
         this.scheduler = new Scheduler(zero.optimizer(), schedule);
         if (zc.stage() == 3) model.runUnitsWith(zero::forward);
     }
@@ -113,7 +113,7 @@ final class ZeroUpdater implements Updater {
 
     @Override
     public void saveTrainable(Path file) throws IOException {
-        if (zero.config().stage() == 3) {                 // the projection is released between forwards: gather the masters
+        if (zero.config().stage() == 3) {                 // the units are released between forwards: gather the masters
             var whole = zero.fullTrainableParameters();
             if (pg.rank() == 0) SafetensorsWriter.write(file, whole);
         } else if (pg.rank() == 0) {
