@@ -1,7 +1,6 @@
 package org.visualchat.llama.generate;
 
-import org.visualchat.llama.model.KvCache;
-import org.visualchat.llama.model.LlamaModel;
+import org.visualchat.llama.model.CausalLm;
 import org.visualchat.llama.tokenizer.LlamaTokenizer;
 import org.visualchat.nn.AttentionPolicy;
 import org.visualchat.tensor.Tensor;
@@ -14,7 +13,7 @@ import java.util.Arrays;
  * becomes printable.
  *
  * <pre>{@code
- * var generator = new Generator(model, tokenizer);
+ * var generator = new Generator(model, tokenizer);   // a LlamaModel (CPU) or any other CausalLm
  * Generator.Result r = generator.generate(tokenizer.encode("Once upon a time", true, false),
  *         GenerationConfig.greedy(64), System.out::print);
  * }</pre>
@@ -34,10 +33,10 @@ public final class Generator {
      */
     public record Result(int[] tokens, String text, StopReason reason, int promptTokens, long prefillNanos, long decodeNanos) {}
 
-    private final LlamaModel model;
+    private final CausalLm model;
     private final LlamaTokenizer tokenizer;
 
-    public Generator(LlamaModel model, LlamaTokenizer tokenizer) {
+    public Generator(CausalLm model, LlamaTokenizer tokenizer) {
         this.model = model;
         this.tokenizer = tokenizer;
     }
@@ -58,13 +57,20 @@ public final class Generator {
      */
     public Result generate(Tensor promptEmbeds, int[] history, int prefixId, AttentionPolicy policy, GenerationConfig config, TextListener listener) {
         int promptLength = promptEmbeds.dim(1);
-        KvCache cache = model.newCache(1, promptLength + config.maxNewTokens(), config.cacheType());
+        try (CausalLm.Session session = model.start(promptLength + config.maxNewTokens(), config.cacheType())) {
+            return generate(session, promptEmbeds, history, prefixId, policy, config, listener);
+        }
+    }
+
+    private Result generate(CausalLm.Session session, Tensor promptEmbeds, int[] history, int prefixId, AttentionPolicy policy,
+                            GenerationConfig config, TextListener listener) {
+        int promptLength = promptEmbeds.dim(1);
         Sampler sampler = new Sampler(config.sampling());
         IncrementalDecoder decoder = new IncrementalDecoder(tokenizer, prefixId);
         int[] seen = Arrays.copyOf(history, history.length + config.maxNewTokens());
         int seenCount = history.length, generated = 0, emitted = 0;
         long start = System.nanoTime();
-        Tensor logits = model.inferLast(promptEmbeds, cache, policy);
+        Tensor logits = session.inferLast(promptEmbeds, policy);
         Timing timing = new Timing(promptLength, System.nanoTime() - start);
         while (true) {
             int id = sampler.sample(logits.toFloatArray(), Arrays.copyOf(seen, seenCount));
@@ -81,7 +87,7 @@ public final class Generator {
                 listener.onText(text.substring(emitted, printable));
                 emitted = printable;
             }
-            logits = model.inferLast(model.embedTokens(Tensor.ofInts(new int[] {id}, 1, 1)), cache, policy);
+            logits = session.inferToken(id, policy);
         }
     }
 

@@ -33,7 +33,7 @@ import java.util.stream.IntStream;
  * permuting rows at load (which would copy every q/k matrix); attention outputs are identical
  * (formats.md §1.3), but q_proj/k_proj rows of an INTERLEAVED model are in Meta order.
  */
-public final class LlamaModel extends Module {
+public final class LlamaModel extends Module implements CausalLm {
     private final LlamaConfig config;
     private final Rope.Layout ropeLayout;
     private final LlamaBackbone model;
@@ -58,6 +58,7 @@ public final class LlamaModel extends Module {
         return new Projection(Variable.parameter(weights.tensor(name, out, in)));
     }
 
+    @Override
     public LlamaConfig config() { return config; }
 
     public Rope.Layout ropeLayout() { return ropeLayout; }
@@ -97,8 +98,26 @@ public final class LlamaModel extends Module {
     }
 
     /** Token embeddings without the tape: ids [B, S] → F32 [B, S, d]. */
+    @Override
     public Tensor embedTokens(Tensor ids) {
         return model.embedTokens().lookup(ids);
+    }
+
+    /** A CPU decoding session over a fresh {@link KvCache} of batch 1. */
+    @Override
+    public Session start(int capacity, DType cacheType) {
+        KvCache cache = newCache(1, capacity, cacheType);
+        return new Session() {
+            @Override
+            public Tensor inferLast(Tensor embeds, AttentionPolicy policy) {
+                return LlamaModel.this.inferLast(embeds, cache, policy);
+            }
+
+            @Override
+            public Tensor inferToken(int id, AttentionPolicy policy) {
+                return inferLast(embedTokens(Tensor.ofInts(new int[] {id}, 1, 1)), policy);
+            }
+        };
     }
 
     /**
