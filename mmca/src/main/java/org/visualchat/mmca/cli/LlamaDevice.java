@@ -28,7 +28,7 @@ final class LlamaDevice implements AutoCloseable {
             throw new IllegalArgumentException("--device must be cpu, opencl or opencl:N, got '" + setting + "'");
         }
         OpenClLlama gpu = OpenClLlama.open(model, setting, maxContext);
-        err.println("device: " + gpu.deviceDescription() + "; weights uploaded: " + gpu.transfers().bytesUploaded() / (1 << 20) + " MiB");
+        err.printf("device: %s; %.1f MiB uploaded (weights, once)%n", gpu.deviceDescription(), gpu.transfers().bytesUploaded() / 1048576.0);
         return new LlamaDevice(gpu, gpu);
     }
 
