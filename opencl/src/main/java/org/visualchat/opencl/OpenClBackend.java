@@ -463,10 +463,21 @@ public final class OpenClBackend implements AutoCloseable {
      * place (the cache is never narrowed by a copy). mask, if any, broadcasts to [B, H, S, length].
      */
     public DeviceTensor attention(DeviceTensor q, DeviceTensor k, DeviceTensor v, int length, DeviceTensor mask) {
+        requireCachedLength(k, length);
+        return attention(q, k, v, length, mask, null);
+    }
+
+    /** MMCA attention over a KV cache: the first {@code length} positions of k, v [B, Hkv, capacity, D], read in place. */
+    public DeviceTensor mmcaAttention(DeviceTensor q, DeviceTensor k, DeviceTensor v, int length, DeviceTensor imageMask, DeviceTensor textMask) {
+        if (imageMask == null || textMask == null) throw new IllegalArgumentException("mmcaAttention needs both the image and the text mask");
+        requireCachedLength(k, length);
+        return attention(q, k, v, length, imageMask, textMask);
+    }
+
+    private static void requireCachedLength(DeviceTensor k, int length) {
         if (k.rank() != 4 || length < 1 || length > k.dim(2)) {
             throw new IllegalArgumentException("cached attention over " + length + " positions needs k [B, Hkv, capacity >= " + length + ", D], got " + k);
         }
-        return attention(q, k, v, length, mask, null);
     }
 
     private DeviceTensor attention(DeviceTensor q, DeviceTensor k, DeviceTensor v, DeviceTensor maskA, DeviceTensor maskB) {

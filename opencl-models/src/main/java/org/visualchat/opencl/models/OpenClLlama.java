@@ -3,12 +3,16 @@ package org.visualchat.opencl.models;
 import org.visualchat.llama.model.CausalLm;
 import org.visualchat.llama.model.LlamaConfig;
 import org.visualchat.llama.model.LlamaModel;
+import org.visualchat.nn.Attention;
 import org.visualchat.nn.AttentionPolicy;
+import org.visualchat.nn.MaskedAttentionPolicy;
 import org.visualchat.opencl.DeviceTensor;
 import org.visualchat.opencl.OpenClBackend;
 import org.visualchat.opencl.TransferStats;
 import org.visualchat.tensor.DType;
 import org.visualchat.tensor.Tensor;
+
+import java.util.Arrays;
 
 /**
  * LLaMA inference on an OpenCL device: the same forward as {@link LlamaModel#infer} (HF
@@ -24,8 +28,9 @@ import org.visualchat.tensor.Tensor;
  * }</pre>
  *
  * Prompts are run in chunks of at most {@link #PREFILL_CHUNK} positions, which bounds the activation
- * memory. The KV cache on the device is F32 whatever cache dtype is asked for. Attention policies
- * (MMCA) are not supported here yet: a session given one throws.
+ * memory. The KV cache on the device is F32 whatever cache dtype is asked for. Attention is causal
+ * (policy null) or given by a {@link MaskedAttentionPolicy} (MMCA: its two branch masks, uploaded once
+ * per step, feed the two-branch softmax kernel); any other policy is refused.
  */
 public final class OpenClLlama implements CausalLm, AutoCloseable {
     static final int PREFILL_CHUNK = 64;
@@ -70,7 +75,7 @@ public final class OpenClLlama implements CausalLm, AutoCloseable {
         long p = Math.min(PREFILL_CHUNK, maxContext), t = maxContext;
         long d = c.hiddenSize(), kv = c.kvDim(), f = c.intermediateSize();
         long layer = p * (13 * d + 5 * kv + 4 * f) + 2L * c.heads() * p * t + 32 * 16;
-        long step = p * d + p * t + d + c.vocabSize() + 8 * 16;
+        long step = p * d + 2 * p * t + d + c.vocabSize() + 8 * 16;   // input, up to two masks, final norm, logits
         long rope = (2L * maxContext + 64) * c.headDim() + 32;
         long floats = weightFootprint[0] + LlamaDeviceWeights.kvFloats(c, maxContext) + 2 * 16L * c.layers() + rope + step + layer + 4096;
         long bytes = weightFootprint[1] + 64;
@@ -128,17 +133,26 @@ public final class OpenClLlama implements CausalLm, AutoCloseable {
             }
         }
 
+        /**
+         * Runs the prompt in chunks of {@link #PREFILL_CHUNK} positions. With a policy, its masks are
+         * taken once for the whole call and each chunk gets its rows, cut at the keys cached so far
+         * (exact unless a row without a visible key would fall back to keys beyond the chunk: see
+         * {@link #chunkMasks}).
+         */
         @Override
         public Tensor inferLast(Tensor embeds, AttentionPolicy policy) {
-            requireCausal(policy);
             if (embeds.rank() != 3 || embeds.dim(0) != 1 || embeds.dim(2) != config.hiddenSize() || embeds.dim(1) < 1) {
                 throw new IllegalArgumentException("input embeddings must be [1, seq >= 1, " + config.hiddenSize() + "], got " + embeds);
             }
+            int s = embeds.dim(1);
+            requireRoom(s);
+            Tensor[] full = policyMasks(policy, s, length + s);
             Tensor logits = null;
-            for (int start = 0; start < embeds.dim(1); start += PREFILL_CHUNK) {
-                Tensor chunk = embeds.narrow(1, start, Math.min(PREFILL_CHUNK, embeds.dim(1) - start)).to(DType.F32);
+            for (int start = 0; start < s; start += PREFILL_CHUNK) {
+                int c = Math.min(PREFILL_CHUNK, s - start);
+                Tensor part = embeds.narrow(1, start, c).to(DType.F32);
                 try (OpenClBackend.Scope ignored = gpu.scope()) {
-                    logits = step(gpu.upload(chunk));
+                    logits = step(gpu.upload(part), chunkMasks(full, start, c, length + c));
                 }
             }
             return logits;
@@ -146,21 +160,26 @@ public final class OpenClLlama implements CausalLm, AutoCloseable {
 
         @Override
         public Tensor inferToken(int id, AttentionPolicy policy) {
-            requireCausal(policy);
+            requireRoom(1);
+            Tensor[] masks = policyMasks(policy, 1, length + 1);
             try (OpenClBackend.Scope ignored = gpu.scope()) {
-                return step(gpu.embedding(weights.embedTokens(), Tensor.ofInts(new int[] {id}, 1, 1)));
+                return step(gpu.embedding(weights.embedTokens(), Tensor.ofInts(new int[] {id}, 1, 1)), chunkMasks(masks, 0, 1, length + 1));
             }
         }
 
-        /** Runs x [1, S, d] at positions [length, length + S) through every layer; last position's logits. */
-        private Tensor step(DeviceTensor x) {
-            int s = x.dim(1);
+        private void requireRoom(int s) {
             if (length + s > capacity) throw new IllegalArgumentException("KV cache full: " + length + " positions stored + " + s + " new > capacity " + capacity);
+        }
+
+        /** Runs x [1, S, d] at positions [length, length + S) through every layer; last position's logits. */
+        private Tensor step(DeviceTensor x, Tensor[] hostMasks) {
+            int s = x.dim(1);
+            DeviceTensor[] masks = new DeviceTensor[hostMasks.length];
+            for (int i = 0; i < masks.length; i++) masks[i] = gpu.upload(hostMasks[i]);   // once per step, for every layer
             OpenClBackend.Positions positions = gpu.positions(LlamaModel.positions(length, s));
-            DeviceTensor mask = s == 1 ? null : gpu.upload(causalMask(length, s));
             for (int l = 0; l < keys.length; l++) {
                 try (OpenClBackend.Scope ignored = gpu.scope()) {
-                    gpu.writeSlice(x, 0, 0, layer(weights.layers()[l], x, positions, mask, l));
+                    gpu.writeSlice(x, 0, 0, layer(weights.layers()[l], x, positions, masks, l));
                 }
             }
             length += s;
@@ -169,7 +188,7 @@ public final class OpenClLlama implements CausalLm, AutoCloseable {
         }
 
         /** One decoder block (HF LlamaDecoderLayer): x + attn(norm(x)), then + mlp(norm(·)); appends k, v. */
-        private DeviceTensor layer(LlamaDeviceWeights.Layer w, DeviceTensor x, OpenClBackend.Positions positions, DeviceTensor mask, int l) {
+        private DeviceTensor layer(LlamaDeviceWeights.Layer w, DeviceTensor x, OpenClBackend.Positions positions, DeviceTensor[] masks, int l) {
             int s = x.dim(1), t = length + s;
             float eps = config.rmsNormEps(), theta = config.ropeTheta();
             DeviceTensor h = gpu.rmsNorm(x, w.inputNorm(), eps);
@@ -177,7 +196,8 @@ public final class OpenClLlama implements CausalLm, AutoCloseable {
             DeviceTensor k = gpu.rope(heads(gpu.linear(h, w.k()), config.kvHeads()), positions, theta, model.ropeLayout());
             gpu.writeSlice(keys[l], 2, length, k);
             gpu.writeSlice(values[l], 2, length, heads(gpu.linear(h, w.v()), config.kvHeads()));
-            DeviceTensor a = gpu.attention(q, keys[l], values[l], t, mask);                       // [1, H, S, D]
+            DeviceTensor a = masks.length == 2 ? gpu.mmcaAttention(q, keys[l], values[l], t, masks[0], masks[1])   // [1, H, S, D]
+                    : gpu.attention(q, keys[l], values[l], t, masks.length == 0 ? null : masks[0]);
             DeviceTensor merged = s == 1 ? a.reshape(1, 1, config.hiddenSize()) : gpu.transpose(a, 1, 2).reshape(1, s, config.hiddenSize());
             DeviceTensor x2 = gpu.add(x, gpu.linear(merged, w.o()));
             DeviceTensor h2 = gpu.rmsNorm(x2, w.postNorm(), eps);
@@ -199,19 +219,51 @@ public final class OpenClLlama implements CausalLm, AutoCloseable {
         }
     }
 
-    /** Additive mask [S, start + S]: query i (at position start + i) sees keys 0..start + i. */
-    static Tensor causalMask(int start, int s) {
-        int t = start + s;
-        float[] m = new float[s * t];
-        for (int i = 0; i < s; i++) {
-            for (int j = start + i + 1; j < t; j++) m[i * t + j] = Float.NEGATIVE_INFINITY;
+    /** The policy's branch masks [1, 1, S, T] for the whole call, checked; null for causal attention. */
+    private static Tensor[] policyMasks(AttentionPolicy policy, int s, int t) {
+        if (policy == null) return null;
+        if (!(policy instanceof MaskedAttentionPolicy masked)) {
+            throw new UnsupportedOperationException("the OpenCL backend runs causal attention and MaskedAttentionPolicy (MMCA) only, not "
+                    + policy.getClass().getName() + "; run with --device cpu");
         }
-        return Tensor.of(m, s, t);
+        Tensor[] branches = masked.branchMasks(s, t);
+        if (branches.length < 1 || branches.length > 2) throw new IllegalArgumentException("an attention policy gave " + branches.length + " branch masks; the OpenCL kernels take 1 or 2");
+        for (int i = 0; i < branches.length; i++) {
+            if (!Arrays.equals(branches[i].shape(), new int[] {1, 1, s, t})) {
+                throw new IllegalArgumentException("branch mask " + i + " is " + Arrays.toString(branches[i].shape()) + ", expected [1, 1, " + s + ", " + t + "]");
+            }
+        }
+        return branches;
     }
 
-    private static void requireCausal(AttentionPolicy policy) {
-        if (policy != null) {
-            throw new UnsupportedOperationException("attention policies (MMCA masks) are not implemented on the OpenCL backend yet; run with --device cpu");
+    /**
+     * The masks of the chunk of {@code c} queries starting at row {@code start} of the call, over the
+     * {@code keys} positions cached once the chunk is written: causal (none for one query) without a
+     * policy, else the rows of the call's masks cut at {@code keys}. The cut drops only keys after the
+     * chunk's queries; that is exact when they are hidden (−∞) or when the row sees a key (mask 0) among
+     * the kept ones. A row whose every kept key is a fallback (REFERENCE MMCA's uniform average, which
+     * reads future keys) would average over fewer keys than the reference: refused, not approximated.
+     */
+    static Tensor[] chunkMasks(Tensor[] full, int start, int c, int keys) {
+        if (full == null) return c == 1 ? new Tensor[0] : new Tensor[] {Attention.causalMask(c, keys)};
+        Tensor[] out = new Tensor[full.length];
+        for (int n = 0; n < full.length; n++) {
+            Tensor rows = full[n].narrow(2, start, c);
+            int t = rows.dim(3);
+            float[] m = rows.contiguous().toFloatArray();
+            for (int i = 0; i < c; i++) {
+                float kept = Float.NEGATIVE_INFINITY, dropped = Float.NEGATIVE_INFINITY;
+                for (int j = 0; j < t; j++) {
+                    if (j < keys) kept = Math.max(kept, m[i * t + j]);
+                    else dropped = Math.max(dropped, m[i * t + j]);
+                }
+                if (dropped > Float.NEGATIVE_INFINITY && kept < 0) {
+                    throw new UnsupportedOperationException("query " + (start + i) + " has no visible key and falls back to keys after it (REFERENCE MMCA); "
+                            + "that needs the whole prompt in one pass: run it with --device cpu or --attention strict");
+                }
+            }
+            out[n] = rows.narrow(3, 0, keys);
         }
+        return out;
     }
 }
