@@ -61,11 +61,14 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--no-bos", description = "Do not start the prompt with <s>.")
     boolean noBos;
 
-    @Option(names = "--kv-cache", description = "KV cache dtype: F32 or BF16 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--kv-cache", description = "KV cache dtype: F32 or BF16 (default: ${DEFAULT-VALUE}; always F32 on OpenCL).")
     DType kvCache = DType.F32;
 
+    @Option(names = "--device", description = "cpu, opencl (first OpenCL device) or opencl:N (default: ${DEFAULT-VALUE}).")
+    String device = "cpu";
+
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws Exception {
         PrintStream err = System.err;
         GenerationConfig config = new GenerationConfig(maxNewTokens, stops, !ignoreEos,
                 new SamplingConfig(temperature, topK, topP, repetitionPenalty, seed), kvCache);
@@ -79,10 +82,14 @@ public final class GenerateCommand implements Callable<Integer> {
             }
             PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
             out.print(prompt);
-            Generator.Result r = new Generator(loaded.model(), tok).generate(tok.encode(prompt, !noBos, false), config, text -> {
-                out.print(text);
-                out.flush();
-            });
+            int[] ids = tok.encode(prompt, !noBos, false);
+            Generator.Result r;
+            try (LlamaDevice lm = LlamaDevice.open(device, loaded.model(), ids.length + maxNewTokens, err)) {
+                r = new Generator(lm.model(), tok).generate(ids, config, text -> {
+                    out.print(text);
+                    out.flush();
+                });
+            }
             out.println();
             err.printf("%d prompt tokens in %.2f s (%.1f tok/s); %d new tokens in %.2f s (%.2f tok/s); stopped: %s%n",
                     r.promptTokens(), r.prefillNanos() / 1e9, r.promptTokens() / (r.prefillNanos() / 1e9),
