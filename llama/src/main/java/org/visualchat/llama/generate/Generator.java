@@ -1,7 +1,6 @@
 package org.visualchat.llama.generate;
 
-import org.visualchat.llama.model.KvCache;
-import org.visualchat.llama.model.LlamaModel;
+import org.visualchat.llama.model.CausalLm;
 import org.visualchat.llama.tokenizer.LlamaTokenizer;
 import org.visualchat.nn.AttentionPolicy;
 import org.visualchat.tensor.Tensor;
@@ -18,7 +17,7 @@ import java.util.List;
  * sequence), each with its own cache, attention policy, sampling and stopping rules.
  *
  * <pre>{@code
- * var generator = new Generator(model, tokenizer);
+ * var generator = new Generator(model, tokenizer);   // a LlamaModel (CPU) or any other CausalLm
  * Generator.Result r = generator.generate(tokenizer.encode("Once upon a time", true, false),
  *         GenerationConfig.greedy(64), System.out::print);
  * }</pre>
@@ -54,10 +53,10 @@ public final class Generator {
         }
     }
 
-    private final LlamaModel model;
+    private final CausalLm model;
     private final LlamaTokenizer tokenizer;
 
-    public Generator(LlamaModel model, LlamaTokenizer tokenizer) {
+    public Generator(CausalLm model, LlamaTokenizer tokenizer) {
         this.model = model;
         this.tokenizer = tokenizer;
     }
@@ -82,39 +81,43 @@ public final class Generator {
     /**
      * Generates every request, decoding them together: each prompt is prefilled alone (prompts differ in
      * length), then every step runs the still-active sequences as one batch through
-     * {@link LlamaModel#inferEach}. Results are in request order; each sequence's listener hears only its
+     * {@link CausalLm#inferEach}. Results are in request order; each sequence's listener hears only its
      * own text. A sequence gets what it would get alone up to float rounding (see inferEach).
      */
     public List<Result> generateAll(List<Request> requests) {
         List<Sequence> sequences = new ArrayList<>(requests.size());
-        for (Request r : requests) sequences.add(new Sequence(r));
-        long decodeStart = System.nanoTime();
-        List<Sequence> active = new ArrayList<>();
-        for (Sequence s : sequences) if (s.accept(s.prefillLogits, decodeStart)) active.add(s);
-        while (!active.isEmpty()) {
-            int n = active.size();
-            int[] ids = new int[n];
-            KvCache[] caches = new KvCache[n];
-            AttentionPolicy[] policies = new AttentionPolicy[n];
-            for (int i = 0; i < n; i++) {
-                ids[i] = active.get(i).last;
-                caches[i] = active.get(i).cache;
-                policies[i] = active.get(i).request.policy();
+        try {
+            for (Request r : requests) sequences.add(new Sequence(r));
+            long decodeStart = System.nanoTime();
+            List<Sequence> active = new ArrayList<>();
+            for (Sequence s : sequences) if (s.accept(s.prefillLogits, decodeStart)) active.add(s);
+            while (!active.isEmpty()) {
+                int n = active.size();
+                int[] ids = new int[n];
+                CausalLm.Session[] sessions = new CausalLm.Session[n];
+                AttentionPolicy[] policies = new AttentionPolicy[n];
+                for (int i = 0; i < n; i++) {
+                    ids[i] = active.get(i).last;
+                    sessions[i] = active.get(i).session;
+                    policies[i] = active.get(i).request.policy();
+                }
+                Tensor logits = model.inferEach(ids, sessions, policies);
+                List<Sequence> still = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    if (active.get(i).accept(logits.narrow(0, i, 1).toFloatArray(), decodeStart)) still.add(active.get(i));
+                }
+                active = still;
             }
-            Tensor logits = model.inferEach(model.embedTokens(Tensor.ofInts(ids, n, 1)), caches, policies);
-            List<Sequence> still = new ArrayList<>(n);
-            for (int i = 0; i < n; i++) {
-                if (active.get(i).accept(logits.narrow(0, i, 1).toFloatArray(), decodeStart)) still.add(active.get(i));
-            }
-            active = still;
+            return sequences.stream().map(s -> s.result).toList();
+        } finally {
+            for (Sequence s : sequences) s.session.close();
         }
-        return sequences.stream().map(s -> s.result).toList();
     }
 
-    /** One sequence's state: its cache, sampler, text so far, and its result once it stops. */
+    /** One sequence's state: its decoding session, sampler, text so far, and its result once it stops. */
     private final class Sequence {
         final Request request;
-        final KvCache cache;
+        final CausalLm.Session session;
         final Sampler sampler;
         final IncrementalDecoder decoder;
         final float[] prefillLogits;
@@ -126,13 +129,13 @@ public final class Generator {
         Sequence(Request request) {
             this.request = request;
             GenerationConfig config = request.config();
-            this.cache = model.newCache(1, request.promptEmbeds().dim(1) + config.maxNewTokens(), config.cacheType());
+            this.session = model.start(request.promptEmbeds().dim(1) + config.maxNewTokens(), config.cacheType());
             this.sampler = new Sampler(config.sampling());
             this.decoder = new IncrementalDecoder(tokenizer, request.prefixId());
             this.seen = Arrays.copyOf(request.history(), request.history().length + config.maxNewTokens());
             this.seenCount = request.history().length;
             long start = System.nanoTime();
-            this.prefillLogits = model.inferLast(request.promptEmbeds(), cache, request.policy()).toFloatArray();
+            this.prefillLogits = session.inferLast(request.promptEmbeds(), request.policy()).toFloatArray();
             this.prefillNanos = System.nanoTime() - start;
         }
 

@@ -33,7 +33,7 @@ import java.util.stream.IntStream;
  * permuting rows at load (which would copy every q/k matrix); attention outputs are identical
  * (formats.md §1.3), but q_proj/k_proj rows of an INTERLEAVED model are in Meta order.
  */
-public final class LlamaModel extends Module {
+public final class LlamaModel extends Module implements CausalLm {
     private final LlamaConfig config;
     private final Rope.Layout ropeLayout;
     private final LlamaBackbone model;
@@ -58,6 +58,7 @@ public final class LlamaModel extends Module {
         return new Projection(Variable.parameter(weights.tensor(name, out, in)));
     }
 
+    @Override
     public LlamaConfig config() { return config; }
 
     public Rope.Layout ropeLayout() { return ropeLayout; }
@@ -97,8 +98,46 @@ public final class LlamaModel extends Module {
     }
 
     /** Token embeddings without the tape: ids [B, S] → F32 [B, S, d]. */
+    @Override
     public Tensor embedTokens(Tensor ids) {
         return model.embedTokens().lookup(ids);
+    }
+
+    /** A CPU decoding session over a fresh {@link KvCache} of batch 1. */
+    @Override
+    public Session start(int capacity, DType cacheType) {
+        return new CpuSession(newCache(1, capacity, cacheType));
+    }
+
+    private final class CpuSession implements Session {
+        final KvCache cache;
+
+        CpuSession(KvCache cache) { this.cache = cache; }
+
+        LlamaModel owner() { return LlamaModel.this; }
+
+        @Override
+        public Tensor inferLast(Tensor embeds, AttentionPolicy policy) {
+            return LlamaModel.this.inferLast(embeds, cache, policy);
+        }
+
+        @Override
+        public Tensor inferToken(int id, AttentionPolicy policy) {
+            return inferLast(embedTokens(Tensor.ofInts(new int[] {id}, 1, 1)), policy);
+        }
+    }
+
+    /** Sessions of this model decode as one batch through {@link #inferEach(Tensor, KvCache[], AttentionPolicy[])}. */
+    @Override
+    public Tensor inferEach(int[] ids, Session[] sessions, AttentionPolicy[] policies) {
+        KvCache[] caches = new KvCache[sessions.length];
+        for (int i = 0; i < sessions.length; i++) {
+            if (!(sessions[i] instanceof CpuSession s) || s.owner() != this) {
+                throw new IllegalArgumentException("session " + i + " was not started by this model");
+            }
+            caches[i] = s.cache;
+        }
+        return inferEach(embedTokens(Tensor.ofInts(ids, ids.length, 1)), caches, policies);
     }
 
     /**

@@ -61,11 +61,14 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--no-bos", description = "Do not start the prompt with <s>.")
     boolean noBos;
 
-    @Option(names = "--kv-cache", description = "KV cache dtype: F32 or BF16 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--kv-cache", description = "KV cache dtype: F32 or BF16 (default: ${DEFAULT-VALUE}; always F32 on OpenCL).")
     DType kvCache = DType.F32;
 
+    @Option(names = "--device", description = "cpu, opencl (first OpenCL device) or opencl:N (default: ${DEFAULT-VALUE}).")
+    String device = "cpu";
+
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws Exception {
         PrintStream err = System.err;
         GenerationConfig config = new GenerationConfig(maxNewTokens, stops, !ignoreEos,
                 new SamplingConfig(temperature, topK, topP, repetitionPenalty, seed), kvCache);
@@ -78,23 +81,28 @@ public final class GenerateCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("the tokenizer has " + tok.vocabSize() + " ids but the model's vocabulary is " + modelVocab);
             }
             PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-            Generator generator = new Generator(loaded.model(), tok);
-            if (prompts.size() == 1) {
-                out.print(prompts.getFirst());
-                Generator.Result r = generator.generate(tok.encode(prompts.getFirst(), !noBos, false), config, text -> {
-                    out.print(text);
-                    out.flush();
-                });
-                out.println();
-                report(err, r);
-            } else {
-                // Several prompts: one batched decode step per token for all of them (Generator.generateAll).
-                List<Generator.Request> requests = new ArrayList<>();
-                for (String p : prompts) requests.add(generator.request(tok.encode(p, !noBos, false), config, text -> {}));
-                List<Generator.Result> results = generator.generateAll(requests);
-                for (int i = 0; i < prompts.size(); i++) {
-                    out.println(prompts.get(i) + results.get(i).text());
-                    report(err, results.get(i));
+            List<int[]> ids = new ArrayList<>();
+            for (String p : prompts) ids.add(tok.encode(p, !noBos, false));
+            int longest = ids.stream().mapToInt(i -> i.length).max().orElseThrow();
+            try (LlamaDevice lm = LlamaDevice.open(device, loaded.model(), longest + maxNewTokens, err)) {
+                Generator generator = new Generator(lm.model(), tok);
+                if (prompts.size() == 1) {
+                    out.print(prompts.getFirst());
+                    Generator.Result r = generator.generate(ids.getFirst(), config, text -> {
+                        out.print(text);
+                        out.flush();
+                    });
+                    out.println();
+                    report(err, r);
+                } else {
+                    // Several prompts: one batched decode step per token for all of them (Generator.generateAll).
+                    List<Generator.Request> requests = new ArrayList<>();
+                    for (int[] prompt : ids) requests.add(generator.request(prompt, config, text -> {}));
+                    List<Generator.Result> results = generator.generateAll(requests);
+                    for (int i = 0; i < prompts.size(); i++) {
+                        out.println(prompts.get(i) + results.get(i).text());
+                        report(err, results.get(i));
+                    }
                 }
             }
         }

@@ -22,6 +22,7 @@ import org.visualchat.mmca.train.Trainer;
 import org.visualchat.nn.Lora;
 import org.visualchat.nn.Module;
 import org.visualchat.nn.NamePattern;
+import org.visualchat.parallel.ProcessGroup;
 import org.visualchat.vision.encoder.VisionEncoder;
 import org.visualchat.vision.encoder.VisionEncoders;
 import org.visualchat.vision.image.ClipPreprocessor;
@@ -107,6 +108,11 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--data_train_split_ratio") Double split;
     @Option(names = "--save_steps", description = "Also checkpoint every N updates (0: at epoch ends only).") Integer saveSteps;
     @Option(names = "--output_dir") String outputDir;
+    // Data parallelism: applies when launched with several ranks (visualchat launch --nproc N -- train ..., or torchrun-style variables).
+    @Option(names = "--zero_stage", description = "ZeRO stage 0-3 under data parallelism (default 0: plain all-reduce).") Integer zeroStage;
+    @Option(names = "--overlap_comm", arity = "0..1", fallbackValue = "true", description = "Reduce gradient buckets while backward runs.") Boolean overlapComm;
+    @Option(names = "--reduce_bucket_size", description = "Elements per gradient bucket (default 5e8).") Long reduceBucketSize;
+    @Option(names = "--zero_prefetch_units", description = "ZeRO-3: units gathered ahead (default 1).") Integer prefetchUnits;
 
     @Override
     public Integer call() throws Exception {
@@ -150,7 +156,18 @@ public final class TrainCommand implements Callable<Integer> {
         System.err.printf(Locale.ROOT, "training %,d parameters (%s) of %,d; %d samples%n", model.parameterCount(true),
                 String.join(", ", model.trainableParameters().keySet().stream().map(n -> n.substring(0, n.indexOf('.'))).distinct().toList()),
                 model.parameterCount(false), data.size());
-        Trainer.Summary s = new Trainer(model, c, System.err, System.console() != null).train(data);
+        Trainer trainer = new Trainer(model, c, System.err, System.console() != null);
+        if (System.getenv("WORLD_SIZE") == null) {
+            if (c.zero().stage() > 0) System.err.println("note: --zero_stage applies to data-parallel runs (visualchat launch --nproc N -- train ...); training on one process");
+            return report(trainer.train(data), skips);
+        }
+        try (ProcessGroup pg = ProcessGroup.fromEnv()) {
+            System.err.printf(Locale.ROOT, "rank %d of %d, ZeRO stage %d%s%n", pg.rank(), pg.size(), c.zero().stage(), c.zero().overlapComm() ? ", overlap_comm" : "");
+            return report(trainer.dataParallel(pg).train(data), skips);
+        }
+    }
+
+    private static int report(Trainer.Summary s, SkipLog skips) {
         System.err.printf(Locale.ROOT, "done: %d updates, last loss %.4f, %.0f tokens/s, %d batches skipped%n%s%n",
                 s.steps(), s.lastLoss(), s.tokensPerSecond(), s.skippedBatches(), skips.summary());
         return 0;

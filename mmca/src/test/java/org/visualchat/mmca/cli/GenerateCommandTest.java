@@ -72,6 +72,25 @@ class GenerateCommandTest {
         assertEquals(hf[0] + other[0], both[0]);
     }
 
+    /**
+     * {@code --device}: a bad value and an absent OpenCL device are clear errors (the latter lists the
+     * devices present, or says no OpenCL driver was found). Generation on OpenCL itself is tested in
+     * opencl-models, whose tests run under the G1 collector the backend needs.
+     */
+    @Test
+    void deviceErrorsNameTheValueAndTheDevicesPresent() throws Exception {
+        LlamaTokenizer tok = LlamaTokenizer.load(TOKENIZER);
+        LlamaConfig config = LlamaConfig.of(32, 48, 1, 4, 2, tok.vocabSize());
+        Map<String, Tensor> weights = new LinkedHashMap<>();
+        LlamaModel.random(config, 1, DType.F32).namedParameters().forEach((n, p) -> weights.put(n, p.value()));
+        LlamaCheckpoints.writeHf(dir, config, weights, Long.MAX_VALUE);
+        Files.copy(TOKENIZER, dir.resolve("tokenizer.model"));
+        String[] bad = run(1, "generate", "--model", dir.toString(), "--prompt", "x", "--device", "tpu");
+        assertTrue(bad[1].contains("--device must be cpu, opencl or opencl:N, got 'tpu'"), bad[1]);
+        String[] absent = run(1, "generate", "--model", dir.toString(), "--prompt", "x", "--device", "opencl:9");
+        assertTrue(absent[1].contains("device 'opencl:9' asks for OpenCL device 9, but "), absent[1]);
+    }
+
     @Test
     void errorsAreOneLine() throws Exception {
         String[] missing = run(1, "generate", "--model", dir.resolve("none").toString(), "--prompt", "x", "--tokenizer", TOKENIZER.toString());

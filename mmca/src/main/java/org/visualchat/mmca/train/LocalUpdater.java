@@ -1,0 +1,81 @@
+package org.visualchat.mmca.train;
+
+import org.visualchat.autograd.Variable;
+import org.visualchat.mmca.model.VisualChatModel;
+import org.visualchat.nn.checkpoint.StateDict;
+import org.visualchat.nn.checkpoint.TrainingCheckpoint;
+import org.visualchat.nn.checkpoint.TrainingState;
+import org.visualchat.nn.optim.AdamW;
+import org.visualchat.nn.optim.GradClip;
+import org.visualchat.nn.optim.LrSchedule;
+import org.visualchat.nn.optim.ParamGroup;
+import org.visualchat.nn.optim.Scheduler;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * One process: AdamW over the reference's parameter groups, the schedule stepped per update, global-norm
+ * clipping, and {@code checkpoint.safetensors} (trainable parameters + optimizer + schedule + position).
+ */
+final class LocalUpdater implements Updater {
+    private final VisualChatModel model;
+    private final TrainConfig config;
+    private final AdamW optimizer;
+    private final Scheduler scheduler;
+
+    LocalUpdater(VisualChatModel model, TrainConfig config, LrSchedule schedule) {
+        this.model = model;
+        this.config = config;
+        this.optimizer = new AdamW(ParamGroup.reference(model.trainableParameters(), config.learningRate(), config.embedLearningRate(), config.weightDecay()));
+        this.scheduler = new Scheduler(optimizer, schedule);
+    }
+
+    @Override public int rank() { return 0; }
+
+    @Override public int world() { return 1; }
+
+    @Override
+    public void backward(Variable loss, boolean lastMicroStep) {
+        loss.backward();
+    }
+
+    @Override
+    public double step() {
+        double norm = GradClip.clipGlobalNorm(model.trainableParameters().values(), config.gradientClipping());
+        optimizer.step();
+        scheduler.step();
+        optimizer.zeroGrad();
+        return norm;
+    }
+
+    @Override public double lr() { return optimizer.groups().get(0).lr(); }
+
+    @Override public double mean(double value) { return value; }
+
+    @Override public double sum(double value) { return value; }
+
+    @Override
+    public TrainingState resume(Path outputDir) throws IOException {
+        if (Files.exists(outputDir.resolve(ZeroUpdater.SHARDED).resolve("latest"))) {
+            throw new IllegalArgumentException(outputDir + " holds a sharded ZeRO checkpoint (" + ZeroUpdater.SHARDED
+                    + "/): resume it data-parallel (visualchat launch --nproc N -- train ..., any N), or merge it with visualchat consolidate");
+        }
+        Path file = outputDir.resolve(Trainer.CHECKPOINT);
+        return Files.isRegularFile(file) ? TrainingCheckpoint.load(file, model, optimizer, scheduler) : null;
+    }
+
+    @Override
+    public void checkpoint(Path outputDir, TrainingState state) throws IOException {
+        TrainingCheckpoint.save(outputDir.resolve(Trainer.CHECKPOINT), model, optimizer, scheduler, state, true);
+    }
+
+    @Override
+    public void saveTrainable(Path file) throws IOException {
+        StateDict.save(model, file, true);
+    }
+
+    @Override
+    public void close() {}
+}
