@@ -6,7 +6,6 @@ import org.visualchat.autograd.Variable;
 import org.visualchat.autograd.Views;
 import org.visualchat.nn.AttentionPolicy;
 import org.visualchat.nn.Module;
-import org.visualchat.tensor.DType;
 import org.visualchat.tensor.Tensor;
 import org.visualchat.tensor.ops.MatMul;
 import org.visualchat.tensor.ops.Rope;
@@ -69,19 +68,19 @@ public final class LlamaAttention extends Module {
 
     /**
      * Decode step of B independent sequences, h [B, 1, d] F32, row i the next position of the sequence
-     * cached in {@code caches[i]} (each with its own length and attention policy): the projections are one
-     * matrix product over the B rows (the weights are streamed once for all of them, not once per sequence),
-     * attention runs per sequence over its own cache.
+     * cached in {@code caches[i]} (each with its own length and attention policy): each projection streams its
+     * weights once for all B rows ({@link FusedMatVec}, the same dot products as one row alone), attention runs
+     * per sequence over its own cache.
      */
     Tensor inferEach(Tensor h, KvCache[] caches, int layer, AttentionPolicy[] policies) {
-        int b = h.dim(0);
-        Tensor qf = MatMul.linear(h, q.weight()), kf = MatMul.linear(h, k.weight()), vf = MatMul.linear(h, v.weight());
-        Tensor out = Tensor.zeros(DType.F32, b, 1, config.hiddenSize());
+        int b = h.dim(0), d = config.hiddenSize(), kv = config.kvDim();
+        float[][][] qkv = FusedMatVec.multiply(FusedMatVec.rows(h), q.weight(), k.weight(), v.weight());
+        float[][] mixed = new float[b][];
         for (int i = 0; i < b; i++) {
-            attendCached(qf.narrow(0, i, 1), kf.narrow(0, i, 1), vf.narrow(0, i, 1),
-                    LlamaModel.positions(caches[i].length(), 1), caches[i], layer, policies[i]).copyTo(out.narrow(0, i, 1));
+            mixed[i] = attendCached(Tensor.of(qkv[0][i], 1, 1, d), Tensor.of(qkv[1][i], 1, 1, kv), Tensor.of(qkv[2][i], 1, 1, kv),
+                    LlamaModel.positions(caches[i].length(), 1), caches[i], layer, policies[i]).toFloatArray();
         }
-        return MatMul.linear(out, o.weight());
+        return FusedMatVec.tensor(FusedMatVec.multiply(mixed, o.weight())[0], b, 1, d);
     }
 
     /**

@@ -27,16 +27,22 @@ public final class LlamaMlp extends Module {
         return down.forward(Arith.mul(Activations.silu(gate.forward(x)), up.forward(x)));
     }
 
-    /** Inference path: one row goes through the fused gate/up matvec, several rows through the GEMM. */
+    /**
+     * Inference path: a few rows (a decode step, of one sequence or several) go through the fused row-streaming
+     * products, more rows (a prefill) through the GEMM.
+     */
     Tensor infer(Tensor x) {
+        return infer(x, x.numel() / x.dim(-1) <= FusedMatVec.MAX_ROWS);
+    }
+
+    /** As {@link #infer(Tensor)}, the kernel chosen by the caller (a batched decode step always streams rows). */
+    Tensor infer(Tensor x, boolean rowStreaming) {
         int[] shape = x.shape();
-        Tensor hidden;
-        if (x.numel() == x.dim(-1)) {
-            shape[shape.length - 1] = gate.outFeatures();
-            hidden = Tensor.of(FusedMatVec.swiGlu(x.toFloatArray(), gate.weight(), up.weight()), shape);
-        } else {
-            hidden = Elementwise.mul(Unary.silu(MatMul.linear(x, gate.weight())), MatMul.linear(x, up.weight()));
+        if (rowStreaming) {
+            float[][] hidden = FusedMatVec.swiGlu(FusedMatVec.rows(x), gate.weight(), up.weight());
+            return FusedMatVec.tensor(FusedMatVec.multiply(hidden, down.weight())[0], shape);
         }
+        Tensor hidden = Elementwise.mul(Unary.silu(MatMul.linear(x, gate.weight())), MatMul.linear(x, up.weight()));
         return MatMul.linear(hidden, down.weight());
     }
 }

@@ -158,10 +158,9 @@ public final class LlamaModel extends Module implements CausalLm {
     /**
      * One decode step of B independent sequences: embeddings [B, 1, d], row i the next token of the sequence
      * whose keys/values are in {@code caches[i]} (a batch-1 cache of any length) under {@code policies[i]}
-     * (null = causal). Returns logits F32 [B, vocab]. Every weight product is one matrix product over the B
-     * rows, so the weights stream from memory once per step for all sequences; with B = 1 it is
-     * {@link #inferLast}. Each sequence gets what it would get decoded alone, up to float rounding (a GEMM
-     * sums in another order than a matrix-vector product).
+     * (null = causal). Returns logits F32 [B, vocab]. Every weight row streams from memory once per step for
+     * all B sequences and is dotted with each of them by the same kernel a single decode step uses, so each
+     * sequence gets exactly what it gets decoded alone; with B = 1 it is {@link #inferLast}.
      */
     public Tensor inferEach(Tensor inputEmbeds, KvCache[] caches, AttentionPolicy[] policies) {
         checkEmbeds(inputEmbeds.shape());
@@ -176,7 +175,7 @@ public final class LlamaModel extends Module implements CausalLm {
             Tensor x = inputEmbeds.to(DType.F32);
             for (int i = 0; i < model.layerCount(); i++) model.layer(i).inferEach(x, caches, i, policies);
             for (KvCache c : caches) c.advance(1);
-            return MatMul.linear(model.norm().apply(x), lmHead.weight()).reshape(b, config.vocabSize());
+            return FusedMatVec.tensor(FusedMatVec.multiply(FusedMatVec.rows(model.norm().apply(x)), lmHead.weight())[0], b, config.vocabSize());
         }
     }
 

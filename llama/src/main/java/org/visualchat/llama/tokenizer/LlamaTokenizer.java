@@ -3,8 +3,10 @@ package org.visualchat.llama.tokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
+import java.util.stream.Stream;
 import org.visualchat.tensor.io.GgufMetadata;
 import org.visualchat.tensor.io.GgufValue;
 
@@ -52,14 +54,22 @@ public final class LlamaTokenizer {
     /**
      * Loads {@code tokenizer.model}, {@code tokenizer.json} or the tokenizer embedded in a {@code .gguf} model's
      * metadata (by file name extension), or, for a directory, the {@code tokenizer.model} inside it, else its
-     * {@code tokenizer.json}.
+     * {@code tokenizer.json}, else the tokenizer of its only {@code .gguf} file.
      *
      * @throws TokenizerFormatException naming the file and field when the file is malformed or unsupported
      */
     public static LlamaTokenizer load(Path path) throws IOException {
         if (Files.isDirectory(path)) {
-            Path model = path.resolve("tokenizer.model");
-            return Files.exists(model) ? load(model) : load(path.resolve("tokenizer.json"));
+            for (String name : new String[] {"tokenizer.model", "tokenizer.json"}) {
+                if (Files.exists(path.resolve(name))) return load(path.resolve(name));
+            }
+            // A llama.cpp model folder (one .gguf, as LlamaLoader accepts) carries its tokenizer inside.
+            List<Path> ggufs;
+            try (Stream<Path> files = Files.list(path)) {
+                ggufs = files.filter(p -> p.getFileName().toString().endsWith(".gguf")).toList();
+            }
+            if (ggufs.size() == 1) return load(ggufs.getFirst());
+            throw new TokenizerFormatException(path + ": no tokenizer.model, tokenizer.json or single .gguf file in this directory");
         }
         if (!Files.isRegularFile(path)) throw new TokenizerFormatException(path + ": no such tokenizer file");
         String name = path.getFileName().toString();

@@ -36,8 +36,10 @@ class GgufTokenizerTest {
     void equalsTheModelFileItWasConvertedFrom(String name) throws IOException {
         Path modelFile = Goldens.model(name);
         LlamaTokenizer expected = LlamaTokenizer.load(modelFile);
-        LlamaTokenizer fromGguf = LlamaTokenizer.load(writeGguf(ModelProto.parseFrom(Files.readAllBytes(modelFile)),
-                dir.resolve(name + ".gguf")));
+        // In a folder of its own, as llama.cpp models come: the directory form finds the file.
+        Path folder = Files.createDirectories(dir.resolve(name));
+        writeGguf(ModelProto.parseFrom(Files.readAllBytes(modelFile)), folder.resolve(name + ".gguf"));
+        LlamaTokenizer fromGguf = LlamaTokenizer.load(folder);
         assertEquals(expected.vocabSize(), fromGguf.vocabSize());
         assertEquals(expected.bosId(), fromGguf.bosId());
         assertEquals(expected.eosId(), fromGguf.eosId());

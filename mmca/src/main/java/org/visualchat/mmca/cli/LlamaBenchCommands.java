@@ -7,6 +7,7 @@ import org.visualchat.mmca.bench.LlamaWorkload;
 import org.visualchat.mmca.bench.Probes;
 import org.visualchat.mmca.bench.Stopwatch;
 import org.visualchat.mmca.bench.Threads;
+import org.visualchat.nn.AttentionPolicy;
 import org.visualchat.tensor.DType;
 import org.visualchat.tensor.Tensor;
 import picocli.CommandLine.Command;
@@ -78,10 +79,14 @@ final class LlamaBenchCommands {
         @Option(names = "--context", description = "Cached positions each measured step attends to (default: ${DEFAULT-VALUE}).")
         int context = 16;
 
+        @Option(names = "--sequences", description = "Also decode this many sequences per step together (LlamaModel.inferEach) and compare with one; 1 = off (default: ${DEFAULT-VALUE}).")
+        int sequences = 1;
+
         @Override
         public void run() {
             model.config(); // a bad --shape fails before anything is measured
             for (int threads : common.threads) Threads.check(threads);
+            if (sequences < 1) throw new IllegalArgumentException("--sequences must be >= 1, got " + sequences);
             common.printConditions();
             try (Arena arena = Arena.ofShared()) {
                 MemorySegment stream = Probes.streamBuffer(arena);
@@ -111,8 +116,37 @@ final class LlamaBenchCommands {
                 System.out.printf("decode %-4s threads=%d  %6.2f tok/s  (%3.0f%% of the bandwidth bound %.2f tok/s = %.1f GB/s / %.0f MB per token)%n",
                         w.type, threads, t, 100 * t / bound, bound, bw, megabytes);
             }
+            if (sequences > 1) measureSequences(w, step);
             // The probe's buffer is ours but not the model's: say so next to the figures it inflates.
             System.out.printf("%s (anonymous includes the bandwidth probe's %.0f MiB buffer)%n", w.memoryReport(), stream.byteSize() / 1048576.0);
+        }
+
+        /**
+         * One step of {@link #sequences} sequences at once (each its own cache, one matrix product per weight)
+         * against the single-sequence step, interleaved in each round so the ratio shares the machine's state.
+         */
+        private void measureSequences(LlamaWorkload w, Runnable single) {
+            LlamaModel m = w.model();
+            KvCache[] caches = new KvCache[sequences];
+            for (int i = 0; i < sequences; i++) {
+                caches[i] = m.newCache(1, context + 1, DType.F32);
+                m.infer(w.tokens(context), caches[i], null);
+            }
+            Tensor next = w.tokens(sequences).reshape(sequences, 1, w.config.hiddenSize());
+            Runnable batched = () -> {
+                for (KvCache c : caches) c.truncate(context);
+                m.inferEach(next, caches, new AttentionPolicy[sequences]);
+            };
+            for (int threads : common.threads) {
+                double[] one = new double[common.rounds], together = new double[common.rounds];
+                for (int r = 0; r < common.rounds; r++) {
+                    one[r] = 1 / Stopwatch.medianSeconds(() -> Threads.call(threads, single), common.seconds);
+                    together[r] = sequences / Stopwatch.medianSeconds(() -> Threads.call(threads, batched), common.seconds);
+                }
+                double a = Stopwatch.median(one), b = Stopwatch.median(together);
+                System.out.printf("decode %-4s threads=%d  %d sequences together: %6.2f tok/s in all vs %6.2f tok/s for one (%.2fx)%n",
+                        w.type, threads, sequences, b, a, b / a);
+            }
         }
     }
 

@@ -64,6 +64,12 @@ class GenerateCommandTest {
         LlamaCheckpoints.writeGguf(alone, config, weights, DType.F32, tok.ggufMetadata());
         String[] embedded = run(0, "generate", "--model", alone.toString(), "--prompt", "The licence", "--max-new-tokens", "6", "--ignore-eos");
         assertEquals(hf[0], embedded[0], "the embedded tokenizer encodes and decodes as tokenizer.model does");
+
+        // Several prompts decode together, each continuing as it does alone.
+        String[] other = run(0, "generate", "--model", dir.toString(), "--prompt", "Permission is", "--max-new-tokens", "6", "--ignore-eos");
+        String[] both = run(0, "generate", "--model", dir.toString(), "--prompt", "The licence", "--prompt", "Permission is",
+                "--max-new-tokens", "6", "--ignore-eos");
+        assertEquals(hf[0] + other[0], both[0]);
     }
 
     /**

@@ -14,6 +14,10 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.visualchat.llama.load.LlamaCheckpoints;
+import org.visualchat.llama.load.LlamaLoader;
+import org.visualchat.llama.load.LoadedModel;
+import org.visualchat.llama.tokenizer.LlamaTokenizer;
 import org.visualchat.mmca.eval.EvalCsv;
 import org.visualchat.mmca.eval.EvalRow;
 import org.visualchat.tensor.DType;
@@ -82,6 +86,42 @@ class TrainedChatTest {
             assertTrue(transcript.contains("### Question:\n" + row.question() + "\n\n### Answer:\n" + row.answer() + "\n\n"),
                     row + " is not what chat answered:\n" + transcript);
         }
+    }
+
+    /**
+     * The same LLaMA converted to a lone GGUF file (llama.cpp layout: Meta q/k order, tokenizer in the metadata)
+     * serves the trained run as well: the same answers as from the HF folder.
+     */
+    @Test
+    void aGgufLlamaWithItsEmbeddedTokenizerServesTheSameRun() throws Exception {
+        Path gguf = Files.createDirectories(dir.resolve("gguf")).resolve("tiny-llama.gguf");
+        try (LoadedModel hf = LlamaLoader.load(dir.resolve("tiny-llama"), line -> {})) {
+            Map<String, Tensor> weights = new LinkedHashMap<>();
+            hf.model().namedParameters().forEach((n, p) -> weights.put(n, p.value()));
+            LlamaCheckpoints.writeGguf(gguf, hf.model().config(), weights, DType.F32,
+                    LlamaTokenizer.load(dir.resolve("tiny-llama")).ggufMetadata());
+        }
+        String script = String.join("\n", "/image " + image(0), "What is this?", "/quit", "");
+        String fromHf = chat(script, "--max-new-tokens", "6");
+        InputStream in = System.in;
+        System.setIn(new ByteArrayInputStream(script.getBytes(StandardCharsets.UTF_8)));
+        String fromGguf;
+        try {
+            fromGguf = CliRun.run(0, "chat", "--model", out.toString(), "--lm_model_name_or_path", gguf.toString(),
+                    "--vision_model_name_or_path", dir.resolve("tiny-clip").toString(), "--max-new-tokens", "6");
+        } finally {
+            System.setIn(in);
+        }
+        assertTrue(fromGguf.contains("config from tiny-llama.gguf metadata"), fromGguf);
+        List<String> answers = answers(fromHf);
+        assertTrue(answers.size() == 1 && !answers.getFirst().isBlank(), fromHf);
+        assertEquals(answers, answers(fromGguf));
+    }
+
+    /** The answers the REPL printed. */
+    private static List<String> answers(String session) {
+        String marker = "assistant: ";
+        return session.lines().filter(l -> l.contains(marker)).map(l -> l.substring(l.indexOf(marker) + marker.length())).toList();
     }
 
     /** Sampling options reach llama's sampler, seeded: the same seed gives the same answers. */
