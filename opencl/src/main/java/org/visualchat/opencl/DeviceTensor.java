@@ -49,6 +49,22 @@ public final class DeviceTensor {
         return new DeviceTensor(owner, dtype, s, offset, serial);
     }
 
+    /**
+     * Rows [start, start + length) of the first dim, no copy (contiguous, so a prefix of the last
+     * token's hidden state or one image of a batch is just an offset). Same liveness as this tensor.
+     */
+    public DeviceTensor slice(int start, int length) {
+        if (rank() == 0 || start < 0 || length < 0 || start + length > shape[0]) {
+            throw new IllegalArgumentException("cannot slice rows [" + start + ", " + (start + length) + ") of " + this);
+        }
+        long rowElements = shape[0] == 0 ? 0 : numel() / shape[0];
+        long skip = (long) start * rowElements;
+        int[] s = shape.clone();
+        s[0] = length;
+        long at = dtype == DType.F32 || dtype == DType.I32 ? skip : dtype.byteSize(skip);
+        return new DeviceTensor(owner, dtype, s, Math.toIntExact(offset + at), serial);
+    }
+
     OpenClBackend owner() { return owner; }
     /** Start in the tensor's arena: elements for the float and int arenas, bytes for the byte arena. */
     int offset() { return offset; }

@@ -114,6 +114,15 @@ public final class OpenClBackend implements AutoCloseable {
         return memory.upload(t);
     }
 
+    /**
+     * An F32 device tensor whose contents are undefined until written (e.g. a KV cache filled by
+     * {@link #writeSlice} before it is read); no transfer.
+     */
+    public DeviceTensor allocate(int... shape) {
+        for (int d : shape) if (d < 0) throw new IllegalArgumentException("negative dim in " + Arrays.toString(shape));
+        return newF32(shape);
+    }
+
     /** Copies an F32 device tensor back to the host. */
     public Tensor download(DeviceTensor t) {
         requireF32(t, "download");
@@ -349,21 +358,59 @@ public final class OpenClBackend implements AutoCloseable {
      * position p turns by p·θ^(−2i/D) (cos/sin from a device table, see {@link RopeTables}).
      */
     public DeviceTensor rope(DeviceTensor x, Tensor positions, float theta, Rope.Layout layout) {
-        requireF32(x, "rope");
-        if (x.rank() != 4 || x.dim(3) % 2 != 0) throw new IllegalArgumentException("rope needs x [B, H, S, D] with even D, got " + x);
-        int b = x.dim(0), h = x.dim(1), s = x.dim(2), d = x.dim(3);
-        boolean shared = positions.rank() == 1 && positions.dim(0) == s;
-        boolean perBatch = positions.rank() == 2 && positions.dim(0) == b && positions.dim(1) == s;
-        if (positions.dtype().isFloating() || !(shared || perBatch)) {
-            throw new IllegalArgumentException("rope positions must be I32/I64 [" + s + "] or [" + b + ", " + s + "], got " + positions);
+        return rope(x, positions(positions), theta, layout);
+    }
+
+    /**
+     * Positions uploaded once for several {@link #rope} calls (every layer's q and k of one step), with
+     * their maximum checked on the host so the kernel never reads past the cos/sin table.
+     */
+    public static final class Positions {
+        private final DeviceTensor ids;
+        private final long max;
+
+        private Positions(DeviceTensor ids, long max) {
+            this.ids = ids;
+            this.max = max;
+        }
+
+        public DeviceTensor ids() { return ids; }
+
+        public long max() { return max; }
+    }
+
+    /** Uploads rope positions (I32/I64 [S] shared by the batch, or [B, S]), checked non-negative. */
+    public Positions positions(Tensor positions) {
+        if (positions.dtype().isFloating() || positions.rank() < 1 || positions.rank() > 2) {
+            throw new IllegalArgumentException("rope positions must be I32/I64 [S] or [B, S], got " + positions);
         }
         long max = 0;
         for (long p : positions.toLongArray()) {
             if (p < 0) throw new IllegalArgumentException("rope position " + p + " is negative");
             max = Math.max(max, p);
         }
-        RopeTables.Table table = ropeTables.get(this, theta, d, max);
-        DeviceTensor pos = upload(positions);
+        return new Positions(upload(positions), max);
+    }
+
+    /**
+     * Builds the cos/sin table for positions up to {@code maxPosition} now, so that rope calls inside
+     * later scopes find it resident (a table first built inside a scope dies with it and is uploaded again).
+     */
+    public void reserveRope(float theta, int headDim, long maxPosition) {
+        ropeTables.get(this, theta, headDim, maxPosition);
+    }
+
+    /** As {@link #rope(DeviceTensor, Tensor, float, Rope.Layout)} with positions already on the device. */
+    public DeviceTensor rope(DeviceTensor x, Positions positions, float theta, Rope.Layout layout) {
+        requireF32(x, "rope");
+        requireLive(positions.ids(), "rope");
+        if (x.rank() != 4 || x.dim(3) % 2 != 0) throw new IllegalArgumentException("rope needs x [B, H, S, D] with even D, got " + x);
+        int b = x.dim(0), h = x.dim(1), s = x.dim(2), d = x.dim(3);
+        DeviceTensor pos = positions.ids();
+        boolean shared = pos.rank() == 1 && pos.dim(0) == s;
+        boolean perBatch = pos.rank() == 2 && pos.dim(0) == b && pos.dim(1) == s;
+        if (!(shared || perBatch)) throw new IllegalArgumentException("rope positions must be [" + s + "] or [" + b + ", " + s + "], got " + pos);
+        RopeTables.Table table = ropeTables.get(this, theta, d, positions.max());
         DeviceTensor y = newF32(x.shape());
         if (y.numel() > 0) {
             launcher.rope(layout == Rope.Layout.HALF ? ROPE_HALF : ROPE_INTERLEAVED, x.offset(), y.offset(), b, h, s, d,
@@ -410,21 +457,49 @@ public final class OpenClBackend implements AutoCloseable {
         return attention(q, k, v, imageMask, textMask);
     }
 
+    /**
+     * Attention over a KV cache: as {@link #attention(DeviceTensor, DeviceTensor, DeviceTensor, DeviceTensor)}
+     * with keys and values the first {@code length} positions of k, v [B, Hkv, capacity, D], read in
+     * place (the cache is never narrowed by a copy). mask, if any, broadcasts to [B, H, S, length].
+     */
+    public DeviceTensor attention(DeviceTensor q, DeviceTensor k, DeviceTensor v, int length, DeviceTensor mask) {
+        requireCachedLength(k, length);
+        return attention(q, k, v, length, mask, null);
+    }
+
+    /** MMCA attention over a KV cache: the first {@code length} positions of k, v [B, Hkv, capacity, D], read in place. */
+    public DeviceTensor mmcaAttention(DeviceTensor q, DeviceTensor k, DeviceTensor v, int length, DeviceTensor imageMask, DeviceTensor textMask) {
+        if (imageMask == null || textMask == null) throw new IllegalArgumentException("mmcaAttention needs both the image and the text mask");
+        requireCachedLength(k, length);
+        return attention(q, k, v, length, imageMask, textMask);
+    }
+
+    private static void requireCachedLength(DeviceTensor k, int length) {
+        if (k.rank() != 4 || length < 1 || length > k.dim(2)) {
+            throw new IllegalArgumentException("cached attention over " + length + " positions needs k [B, Hkv, capacity >= " + length + ", D], got " + k);
+        }
+    }
+
     private DeviceTensor attention(DeviceTensor q, DeviceTensor k, DeviceTensor v, DeviceTensor maskA, DeviceTensor maskB) {
-        for (DeviceTensor t : new DeviceTensor[] {q, k, v}) requireF32(t, "attention");
+        return attention(q, k, v, k.rank() == 4 ? k.dim(2) : 0, maskA, maskB);
+    }
+
+    /** Keys/values are positions [0, t) of k, v, whose third dim (the per-head row count) may be larger. */
+    private DeviceTensor attention(DeviceTensor q, DeviceTensor k, DeviceTensor v, int t, DeviceTensor maskA, DeviceTensor maskB) {
+        for (DeviceTensor x : new DeviceTensor[] {q, k, v}) requireF32(x, "attention");
         if (q.rank() != 4 || k.rank() != 4 || !Arrays.equals(k.shape(), v.shape()) || q.dim(0) != k.dim(0) || q.dim(3) != k.dim(3)
                 || k.dim(1) == 0 || q.dim(1) % k.dim(1) != 0) {
             throw new IllegalArgumentException("attention needs q [B, H, S, D], k = v [B, Hkv, T, D], H a multiple of Hkv; got " + q + ", " + k + ", " + v);
         }
-        int b = q.dim(0), h = q.dim(1), s = q.dim(2), d = q.dim(3), hkv = k.dim(1), t = k.dim(2), group = h / hkv;
+        int b = q.dim(0), h = q.dim(1), s = q.dim(2), d = q.dim(3), hkv = k.dim(1), rows = k.dim(2), group = h / hkv;
         DeviceTensor scores = newF32(b, h, s, t);
         launcher.matmul(new DeviceLauncher.Operand(q.offset(), d, 1, h * s * d, s * d, 1),
-                new DeviceLauncher.Operand(k.offset(), 1, d, hkv * t * d, t * d, group),
+                new DeviceLauncher.Operand(k.offset(), 1, d, hkv * rows * d, rows * d, group),
                 scores.offset(), s, t, d, b, h, (float) (1 / Math.sqrt(d)));
         DeviceTensor p = softmax(scores, 1f, maskA, maskB);
         DeviceTensor out = newF32(b, h, s, d);
         launcher.matmul(new DeviceLauncher.Operand(p.offset(), t, 1, h * s * t, s * t, 1),
-                new DeviceLauncher.Operand(v.offset(), d, 1, hkv * t * d, t * d, group),
+                new DeviceLauncher.Operand(v.offset(), d, 1, hkv * rows * d, rows * d, group),
                 out.offset(), s, d, t, b, h, 1f);
         return out;
     }

@@ -3,6 +3,7 @@ package org.visualchat.opencl;
 import org.junit.jupiter.api.Test;
 import org.visualchat.tensor.Tensor;
 
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.visualchat.opencl.OpenClTesting.assertClose;
 
 /**
@@ -25,6 +26,23 @@ class AttentionParityTest extends DeviceTestBase {
         Tensor q = Tensor.uniform(4, -1, 1, 1, 6, 1, 33 - 1), k = Tensor.uniform(5, -1, 1, 1, 3, 41, 32), v = Tensor.uniform(6, -1, 1, 1, 3, 41, 32);
         assertClose(CpuReference.attention(q, k, v, null, null),
                 gpu.download(gpu.attention(gpu.upload(q), gpu.upload(k), gpu.upload(v), null)), 1e-5, 1e-5, "decode attention");
+    }
+
+    /**
+     * Attention over the first T positions of a longer cache [B, Hkv, capacity, D], read in place: the
+     * same as over the cache narrowed to T (a chunk of 3 queries at positions 9..11 with its causal mask).
+     */
+    @Test
+    void cachedAttentionReadsOnlyTheFirstPositionsInPlace() {
+        int t = 12, capacity = 20, s = 3;
+        Tensor q = Tensor.uniform(10, -1, 1, 2, 4, s, 16);
+        Tensor k = Tensor.uniform(11, -1, 1, 2, 2, capacity, 16), v = Tensor.uniform(12, -1, 1, 2, 2, capacity, 16);
+        Tensor mask = Tensor.zeros(s, t);
+        for (int i = 0; i < s; i++) for (int j = t - s + i + 1; j < t; j++) mask.set(Float.NEGATIVE_INFINITY, i, j);
+        Tensor expected = CpuReference.attention(q, k.narrow(2, 0, t).contiguous(), v.narrow(2, 0, t).contiguous(), mask, null);
+        DeviceTensor dk = gpu.upload(k), dv = gpu.upload(v);
+        assertClose(expected, gpu.download(gpu.attention(gpu.upload(q), dk, dv, t, gpu.upload(mask))), 1e-5, 1e-5, "cached attention");
+        assertThrows(IllegalArgumentException.class, () -> gpu.attention(gpu.upload(q), dk, dv, capacity + 1, null));
     }
 
     @Test

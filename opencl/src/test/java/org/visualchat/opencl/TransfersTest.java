@@ -3,6 +3,7 @@ package org.visualchat.opencl;
 import org.junit.jupiter.api.Test;
 import org.visualchat.tensor.DType;
 import org.visualchat.tensor.Tensor;
+import org.visualchat.tensor.ops.Rope;
 
 import static org.junit.jupiter.api.Assertions.*;
 import static org.visualchat.opencl.OpenClTesting.assertClose;
@@ -49,6 +50,37 @@ class TransfersTest extends DeviceTestBase {
         row.copyTo(expected.narrow(3, 3, 1));
         assertClose(expected, gpu.download(dCache), 0, 0, "writeSlice along the last dim");
         assertThrows(IllegalArgumentException.class, () -> gpu.writeSlice(dCache, 2, 8, gpu.upload(step)));
+    }
+
+    @Test
+    void sliceIsAnOffsetViewForFloatAndRawTensors() {
+        Tensor x = Tensor.uniform(7, -1, 1, 4, 3, 5);
+        DeviceTensor dx = gpu.upload(x);
+        assertClose(x.narrow(0, 1, 2).contiguous(), gpu.download(dx.slice(1, 2)), 0, 0, "F32 slice");
+        assertThrows(IllegalArgumentException.class, () -> dx.slice(3, 2));
+
+        DeviceTensor w = gpu.upload(Tensor.uniform(8, -1, 1, 4, 64).to(DType.Q8_0)), in = gpu.upload(Tensor.uniform(9, -1, 1, 2, 64));
+        Tensor all = gpu.download(gpu.linear(in, w));
+        assertClose(all.narrow(1, 1, 2).contiguous(), gpu.download(gpu.linear(in, w.slice(1, 2))), 0, 0, "rows 1..2 of a Q8_0 weight");
+    }
+
+    @Test
+    void reservedRopeTablesAndSharedPositionsMoveOnlyThePositions() {
+        gpu.reserveRope(10000f, 8, 100);
+        Tensor h = Tensor.uniform(10, -1, 1, 1, 2, 3, 8);
+        DeviceTensor dh = gpu.upload(h);
+        Tensor pos = Tensor.ofInts(new int[] {97, 98, 99}, 3);
+        for (int r = 0; r < 2; r++) {
+            try (OpenClBackend.Scope ignored = gpu.scope()) {
+                TransferStats before = gpu.transfers();
+                OpenClBackend.Positions p = gpu.positions(pos);
+                DeviceTensor half = gpu.rope(dh, p, 10000f, Rope.Layout.HALF), inter = gpu.rope(dh, p, 10000f, Rope.Layout.INTERLEAVED);
+                assertEquals(12, gpu.transfers().bytesUploaded() - before.bytesUploaded(), "the three positions, once; the table is resident");
+                assertClose(Rope.rope(h, pos, 10000f, Rope.Layout.HALF), gpu.download(half), 1e-6, 0, "rope HALF, shared positions");
+                assertClose(Rope.rope(h, pos, 10000f, Rope.Layout.INTERLEAVED), gpu.download(inter), 1e-6, 0, "rope INTERLEAVED, shared positions");
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> gpu.positions(Tensor.ofInts(new int[] {-1}, 1)));
     }
 
     @Test

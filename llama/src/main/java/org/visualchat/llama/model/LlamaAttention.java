@@ -6,6 +6,7 @@ import org.visualchat.autograd.Variable;
 import org.visualchat.autograd.Views;
 import org.visualchat.nn.AttentionPolicy;
 import org.visualchat.nn.Module;
+import org.visualchat.tensor.DType;
 import org.visualchat.tensor.Tensor;
 import org.visualchat.tensor.ops.MatMul;
 import org.visualchat.tensor.ops.Rope;
@@ -51,7 +52,7 @@ public final class LlamaAttention extends Module {
      * k, v into the cache and attends over all cached positions. {@code policy} null = causal fast path.
      */
     Tensor infer(Tensor h, Tensor positions, KvCache cache, int layer, AttentionPolicy policy) {
-        int b = h.dim(0), s = h.dim(1), hd = config.headDim();
+        int b = h.dim(0), s = h.dim(1);
         Tensor qf, kf, vf;
         if (b * s == 1) {
             float[][] qkv = FusedMatVec.multiply(h.toFloatArray(), q.weight(), k.weight(), v.weight());
@@ -63,6 +64,32 @@ public final class LlamaAttention extends Module {
             kf = MatMul.linear(h, k.weight());
             vf = MatMul.linear(h, v.weight());
         }
+        return MatMul.linear(attendCached(qf, kf, vf, positions, cache, layer, policy), o.weight());
+    }
+
+    /**
+     * Decode step of B independent sequences, h [B, 1, d] F32, row i the next position of the sequence
+     * cached in {@code caches[i]} (each with its own length and attention policy): the projections are one
+     * matrix product over the B rows (the weights are streamed once for all of them, not once per sequence),
+     * attention runs per sequence over its own cache.
+     */
+    Tensor inferEach(Tensor h, KvCache[] caches, int layer, AttentionPolicy[] policies) {
+        int b = h.dim(0);
+        Tensor qf = MatMul.linear(h, q.weight()), kf = MatMul.linear(h, k.weight()), vf = MatMul.linear(h, v.weight());
+        Tensor out = Tensor.zeros(DType.F32, b, 1, config.hiddenSize());
+        for (int i = 0; i < b; i++) {
+            attendCached(qf.narrow(0, i, 1), kf.narrow(0, i, 1), vf.narrow(0, i, 1),
+                    LlamaModel.positions(caches[i].length(), 1), caches[i], layer, policies[i]).copyTo(out.narrow(0, i, 1));
+        }
+        return MatMul.linear(out, o.weight());
+    }
+
+    /**
+     * q, k, v projections [B, S, ·] → RoPE, k/v appended to the cache, attention over all cached positions
+     * → [B, S, d], before the output projection.
+     */
+    private Tensor attendCached(Tensor qf, Tensor kf, Tensor vf, Tensor positions, KvCache cache, int layer, AttentionPolicy policy) {
+        int b = qf.dim(0), s = qf.dim(1), hd = config.headDim();
         Tensor qh = Rope.rope(qf.reshape(b, s, config.heads(), hd).transpose(1, 2), positions, config.ropeTheta(), ropeLayout);
         Tensor kh = Rope.rope(kf.reshape(b, s, config.kvHeads(), hd).transpose(1, 2), positions, config.ropeTheta(), ropeLayout);
         cache.write(layer, kh, vf.reshape(b, s, config.kvHeads(), hd).transpose(1, 2));
@@ -76,6 +103,6 @@ public final class LlamaAttention extends Module {
                 out = policy.attend(Variable.of(qh), Variable.of(keys), Variable.of(values)).value();
             }
         }
-        return MatMul.linear(out.transpose(1, 2).reshape(b, s, config.hiddenSize()), o.weight());
+        return out.transpose(1, 2).reshape(b, s, config.hiddenSize());
     }
 }

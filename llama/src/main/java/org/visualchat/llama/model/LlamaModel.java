@@ -33,7 +33,7 @@ import java.util.stream.IntStream;
  * permuting rows at load (which would copy every q/k matrix); attention outputs are identical
  * (formats.md §1.3), but q_proj/k_proj rows of an INTERLEAVED model are in Meta order.
  */
-public final class LlamaModel extends Module {
+public final class LlamaModel extends Module implements CausalLm {
     private final LlamaConfig config;
     private final Rope.Layout ropeLayout;
     private final LlamaBackbone model;
@@ -58,6 +58,7 @@ public final class LlamaModel extends Module {
         return new Projection(Variable.parameter(weights.tensor(name, out, in)));
     }
 
+    @Override
     public LlamaConfig config() { return config; }
 
     public Rope.Layout ropeLayout() { return ropeLayout; }
@@ -97,8 +98,46 @@ public final class LlamaModel extends Module {
     }
 
     /** Token embeddings without the tape: ids [B, S] → F32 [B, S, d]. */
+    @Override
     public Tensor embedTokens(Tensor ids) {
         return model.embedTokens().lookup(ids);
+    }
+
+    /** A CPU decoding session over a fresh {@link KvCache} of batch 1. */
+    @Override
+    public Session start(int capacity, DType cacheType) {
+        return new CpuSession(newCache(1, capacity, cacheType));
+    }
+
+    private final class CpuSession implements Session {
+        final KvCache cache;
+
+        CpuSession(KvCache cache) { this.cache = cache; }
+
+        LlamaModel owner() { return LlamaModel.this; }
+
+        @Override
+        public Tensor inferLast(Tensor embeds, AttentionPolicy policy) {
+            return LlamaModel.this.inferLast(embeds, cache, policy);
+        }
+
+        @Override
+        public Tensor inferToken(int id, AttentionPolicy policy) {
+            return inferLast(embedTokens(Tensor.ofInts(new int[] {id}, 1, 1)), policy);
+        }
+    }
+
+    /** Sessions of this model decode as one batch through {@link #inferEach(Tensor, KvCache[], AttentionPolicy[])}. */
+    @Override
+    public Tensor inferEach(int[] ids, Session[] sessions, AttentionPolicy[] policies) {
+        KvCache[] caches = new KvCache[sessions.length];
+        for (int i = 0; i < sessions.length; i++) {
+            if (!(sessions[i] instanceof CpuSession s) || s.owner() != this) {
+                throw new IllegalArgumentException("session " + i + " was not started by this model");
+            }
+            caches[i] = s.cache;
+        }
+        return inferEach(embedTokens(Tensor.ofInts(ids, ids.length, 1)), caches, policies);
     }
 
     /**
@@ -114,6 +153,31 @@ public final class LlamaModel extends Module {
     public Tensor inferLast(Tensor inputEmbeds, KvCache cache, AttentionPolicy policy) {
         Tensor logits = run(inputEmbeds, cache, policy, true);
         return logits.reshape(logits.dim(0), logits.dim(2));
+    }
+
+    /**
+     * One decode step of B independent sequences: embeddings [B, 1, d], row i the next token of the sequence
+     * whose keys/values are in {@code caches[i]} (a batch-1 cache of any length) under {@code policies[i]}
+     * (null = causal). Returns logits F32 [B, vocab]. Every weight product is one matrix product over the B
+     * rows, so the weights stream from memory once per step for all sequences; with B = 1 it is
+     * {@link #inferLast}. Each sequence gets what it would get decoded alone, up to float rounding (a GEMM
+     * sums in another order than a matrix-vector product).
+     */
+    public Tensor inferEach(Tensor inputEmbeds, KvCache[] caches, AttentionPolicy[] policies) {
+        checkEmbeds(inputEmbeds.shape());
+        int b = inputEmbeds.dim(0);
+        if (inputEmbeds.dim(1) != 1 || caches.length != b || policies.length != b) {
+            throw new IllegalArgumentException("inferEach takes one new position per sequence, [B, 1, d] with B caches and B policies; got "
+                    + Shapes.toString(inputEmbeds.shape()) + ", " + caches.length + " caches, " + policies.length + " policies");
+        }
+        if (b == 1) return inferLast(inputEmbeds, caches[0], policies[0]);
+        for (KvCache c : caches) c.reserve(1, 1);
+        try (NoGrad ignored = NoGrad.enter()) {
+            Tensor x = inputEmbeds.to(DType.F32);
+            for (int i = 0; i < model.layerCount(); i++) model.layer(i).inferEach(x, caches, i, policies);
+            for (KvCache c : caches) c.advance(1);
+            return MatMul.linear(model.norm().apply(x), lmHead.weight()).reshape(b, config.vocabSize());
+        }
     }
 
     private Tensor run(Tensor inputEmbeds, KvCache cache, AttentionPolicy policy, boolean lastOnly) {

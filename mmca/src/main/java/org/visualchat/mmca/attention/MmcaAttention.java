@@ -1,15 +1,16 @@
 package org.visualchat.mmca.attention;
 
 import org.visualchat.autograd.Variable;
-import org.visualchat.nn.AttentionPolicy;
+import org.visualchat.nn.MaskedAttentionPolicy;
 import org.visualchat.tensor.Tensor;
 
 import java.util.Arrays;
 
 /**
- * Multi-Modal Causal Attention as an {@link AttentionPolicy} (reference §2, paper §3): two softmaxes,
- * one over image keys and one over text keys, summed. Which key is visible is computed from the
- * per-token codes (0 pad, 1 text, 2 image) inside the kernel, block by block, never as an L×L mask.
+ * Multi-Modal Causal Attention as an {@link org.visualchat.nn.AttentionPolicy} (reference §2, paper §3): two
+ * softmaxes, one over image keys and one over text keys, summed. Which key is visible is computed from
+ * the per-token codes (0 pad, 1 text, 2 image) inside the kernel, block by block, never as an L×L mask;
+ * {@link #branchMasks} states the same rule as additive masks for backends with their own kernels.
  *
  * <p>The codes cover every key the attention sees: with a KV cache, the cached positions first and
  * the new queries last (query i of S sits at absolute position T − S + i). Differentiable in q, k and
@@ -21,7 +22,7 @@ import java.util.Arrays;
  * Variable y = attention.forward(x, positions, mmca);           // nn.MultiHeadAttention
  * }</pre>
  */
-public final class MmcaAttention implements AttentionPolicy {
+public final class MmcaAttention implements MaskedAttentionPolicy {
     private final MmcaMode mode;
     private final int[][] codes;
 
@@ -53,6 +54,35 @@ public final class MmcaAttention implements AttentionPolicy {
     }
 
     public MmcaMode mode() { return mode; }
+
+    /**
+     * The same visibility as the kernel, as additive masks [B, 1, S, T] per branch ({@link KeyVisibility}):
+     * visible 0, hidden −∞, and in {@link MmcaMode#REFERENCE} the fallback keys μ = finfo(fp32).min, so a
+     * branch with no visible key averages them uniformly as the reference does. CAUSAL has one branch.
+     */
+    @Override
+    public Tensor[] branchMasks(int queries, int keys) {
+        if (keys < queries) throw new IllegalArgumentException("MMCA needs at least as many keys (" + keys + ") as queries (" + queries + ")");
+        KeyVisibility.Branch[] branches = KeyVisibility.branches(mode);
+        float fallback = mode == MmcaMode.REFERENCE ? -Float.MAX_VALUE : Float.NEGATIVE_INFINITY;
+        Tensor[] masks = new Tensor[branches.length];
+        for (int n = 0; n < branches.length; n++) {
+            float[] m = new float[codes.length * queries * keys];
+            for (int b = 0; b < codes.length; b++) {
+                if (codes[b].length != keys) throw new IllegalArgumentException("attention codes of sample " + b + " have length " + codes[b].length + " but attention sees " + keys + " keys");
+                for (int i = 0; i < queries; i++) {
+                    int query = keys - queries + i;
+                    boolean selfOnly = KeyVisibility.imageSelfOnly(mode, codes[b][query], queries, keys);
+                    for (int j = 0; j < keys; j++) {
+                        int kind = KeyVisibility.classify(codes[b], query, j, branches[n], selfOnly);
+                        m[(b * queries + i) * keys + j] = kind == KeyVisibility.VISIBLE ? 0f : kind == KeyVisibility.FALLBACK ? fallback : Float.NEGATIVE_INFINITY;
+                    }
+                }
+            }
+            masks[n] = Tensor.of(m, codes.length, 1, queries, keys);
+        }
+        return masks;
+    }
 
     @Override
     public Variable attend(Variable q, Variable k, Variable v) {

@@ -21,15 +21,29 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * {@code visualchat bench gemm|matvec|decode|prefill|vit|collectives|zero}: kernel, model and collective throughput on this
+ * {@code visualchat bench gemm|matvec|decode|prefill|vit|collectives|train|zero}: kernel, model and collective throughput on this
  * machine, each figure next to what the machine (or numpy) does in the same run — on a shared host only such ratios
  * mean anything.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure kernel, model and collective throughput.",
         subcommands = {BenchCommand.Gemm.class, BenchCommand.MatVec.class,
                 LlamaBenchCommands.Decode.class, LlamaBenchCommands.Prefill.class, VitBenchCommand.class,
-                CollectivesBenchCommand.class, ZeroBenchCommand.class})
+                CollectivesBenchCommand.class, TrainBenchCommand.class, ZeroBenchCommand.class})
 public final class BenchCommand {
+
+    /** One comment line: JVM, cores, pool size, vector width and the load average (figures mean little without it). */
+    static void printMachine() {
+        String load = "?";
+        try {
+            load = Files.readString(Path.of("/proc/loadavg")).trim();
+        } catch (IOException | RuntimeException ignored) {
+            // not Linux: the load average is informative only
+        }
+        System.out.printf("# %s %s (%s), %d cores, pool %d threads, %d-bit vectors, load average %s%n",
+                System.getProperty("java.vm.vendor"), System.getProperty("java.vm.name"), System.getProperty("java.runtime.version"),
+                Runtime.getRuntime().availableProcessors(), WorkerPool.get().threads(),
+                jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize(), load);
+    }
 
     /** Options both benchmarks share. Field initialisers are the defaults, also when built without picocli. */
     static final class Common {
@@ -43,16 +57,7 @@ public final class BenchCommand {
         int rounds = 3;
 
         void printConditions() {
-            String load = "?";
-            try {
-                load = Files.readString(Path.of("/proc/loadavg")).trim();
-            } catch (IOException | RuntimeException ignored) {
-                // not Linux: the load average is informative only
-            }
-            System.out.printf("# %s %s (%s), %d cores, pool %d threads, %d-bit vectors, load average %s%n",
-                    System.getProperty("java.vm.vendor"), System.getProperty("java.vm.name"), System.getProperty("java.runtime.version"),
-                    Runtime.getRuntime().availableProcessors(), WorkerPool.get().threads(),
-                    jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize(), load);
+            printMachine();
             System.out.printf("# medians of %d interleaved rounds of %.2f s each%n", rounds, seconds);
         }
     }

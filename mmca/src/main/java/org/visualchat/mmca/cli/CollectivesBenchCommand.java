@@ -1,15 +1,9 @@
 package org.visualchat.mmca.cli;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -24,8 +18,10 @@ import picocli.CommandLine.Option;
 /**
  * Bus bandwidth of all-reduce, all-gather and reduce-scatter on loopback, with nccl-tests' definitions
  * (distributed.md §3.4): algbw = S/t; busbw = algbw·2(n−1)/n for all-reduce (S = count·size) and
- * algbw·(n−1)/n for all-gather / reduce-scatter (S = total bytes). Reported against the loopback TCP
- * bandwidth of a plain socket blast measured in the same run.
+ * algbw·(n−1)/n for all-gather / reduce-scatter (S = total bytes). busbw is the rate at which each rank
+ * sends, so it is reported against {@link LoopbackBlast#ring}: the same processes sending to rank+1 and
+ * receiving from rank−1 over plain sockets at once, measured right before each message size. The one-way
+ * single-socket rate is printed once for reference.
  */
 @Command(name = "collectives", mixinStandardHelpOptions = true,
         description = "Bus bandwidth of the Netty collectives vs raw loopback TCP (nccl-tests definitions).")
@@ -42,22 +38,30 @@ public final class CollectivesBenchCommand implements Callable<Integer> {
     @Option(names = "--factor", defaultValue = "4", description = "Size step factor (default: ${DEFAULT-VALUE}).")
     int factor;
 
+    @Option(names = "--ops", split = ",", defaultValue = "all_reduce,all_gather,reduce_scatter",
+            description = "Collectives to measure (default: ${DEFAULT-VALUE}).")
+    List<String> ops;
+
     @Option(names = "--worker", hidden = true, description = "Internal: run as one rank (set by the launcher).")
     boolean worker;
 
-    @Option(names = "--tcp-gbps", hidden = true, defaultValue = "0", description = "Internal: the measured loopback TCP bandwidth.")
-    double tcpGBps;
+    @Option(names = "--blast-bytes", defaultValue = "134217728",
+            description = "Bytes each rank sends in the raw-socket ring yardstick (default: ${DEFAULT-VALUE}).")
+    long blastBytes;
+
+    /** The ring yardstick of the message size being measured. */
+    private LoopbackBlast.Rate ring;
 
     @Override
     public Integer call() throws Exception {
         if (worker) return runRank();
-        double tcp = loopbackTcpGBps(1L << 30);
-        System.out.printf("loopback TCP (one socket, 1 MiB writes, 1 GiB): %.3f GB/s%n", tcp);
+        System.out.printf("loopback TCP, one socket one way (1 MiB writes, 1 GiB): %.3f GB/s; load average %s%n",
+                LoopbackBlast.oneWay(1L << 30), loadAverage());
         int status = 0;
         for (int n : worldSizes) {
             List<String> args = List.of("bench", "collectives", "--worker", "--min-bytes", Long.toString(minBytes), "--max-bytes",
-                    Long.toString(maxBytes), "--factor", Integer.toString(factor), "--tcp-gbps", Double.toString(tcp));
-            List<String> cmd = Launcher.javaCommand(List.of("-XX:+UseParallelGC", "-Xmx1g"), Main.class.getName(), args);
+                    Long.toString(maxBytes), "--factor", Integer.toString(factor), "--ops", String.join(",", ops), "--blast-bytes", Long.toString(blastBytes));
+            List<String> cmd = Launcher.javaCommand(List.of("-XX:+UseParallelGC", "-Xmx1g", "-XX:-UseDynamicNumberOfCompilerThreads"), Main.class.getName(), args);
             try (Launcher.Job job = Launcher.start(n, cmd, Map.of("VC_DIST_TIMEOUT_MS", "120000"), null)) {
                 status = Math.max(status, job.supervise(Duration.ofSeconds(10), System.err));
             }
@@ -65,15 +69,18 @@ public final class CollectivesBenchCommand implements Callable<Integer> {
         return status;
     }
 
-    private int runRank() {
+    private int runRank() throws IOException, InterruptedException {
         try (ProcessGroup pg = ProcessGroup.fromEnv(); Arena arena = Arena.ofConfined()) {
             int n = pg.size();
             MemorySegment a = arena.allocate(maxBytes, 64), b = arena.allocate(maxBytes, 64);
             if (pg.rank() == 0) {
-                System.out.printf("%n%d ranks (F32)%n%-15s %12s %10s %10s %10s %9s%n", n, "op", "bytes", "time us", "algbw GB/s",
-                        "busbw GB/s", "busbw/TCP");
+                System.out.printf("%n%d ranks (F32); ring = raw sockets, every rank sending to the next at once;"
+                        + " cpu/ring = CPU time per byte sent, all ranks, ring's over the collective's%n%-15s %12s %10s"
+                        + " %10s %10s %10s %10s %9s%n", n, "op", "bytes", "time us", "algbw GB/s", "busbw GB/s", "ring GB/s",
+                        "busbw/ring", "cpu/ring");
             }
             for (long bytes = minBytes; bytes <= maxBytes; bytes *= factor) {
+                ring = LoopbackBlast.ring(pg, blastBytes);
                 long count = bytes / 4 / n * n;
                 int iters = (int) Math.max(3, Math.min(50, (256L << 20) / bytes));
                 Split split = Split.balanced(count, n);
@@ -91,49 +98,27 @@ public final class CollectivesBenchCommand implements Callable<Integer> {
     private void report(ProcessGroup pg, String op, long bytes, double busFactor, int iters, Runnable call) {
         // Several warm-up calls, not nccl-tests' one: the first calls of each code path run interpreted or in
         // C1 (one 4 MiB all-reduce measured 900 ms cold, 15-70 ms warm), which skewed the first size's figures.
+        if (!ops.contains(op)) return;
         for (int i = 0; i < Math.max(3, iters / 4); i++) call.run();
         pg.barrier();
-        long t0 = System.nanoTime();
+        long t0 = System.nanoTime(), cpu0 = LoopbackBlast.cpuNanos();
         for (int i = 0; i < iters; i++) call.run();
         pg.barrier();
         // Rank 0's time including the closing barrier: the slowest rank bounds it, as in nccl-tests' max over ranks.
         double seconds = (System.nanoTime() - t0) / 1e9 / iters;
-        double algbw = bytes / seconds / 1e9, busbw = algbw * busFactor;
+        // busbw is the rate at which each rank sends (bytes·busFactor per call).
+        LoopbackBlast.Rate r = LoopbackBlast.rate(pg, bytes * busFactor * iters, seconds * iters, LoopbackBlast.cpuNanos() - cpu0);
         if (pg.rank() == 0) {
-            System.out.printf("%-15s %12d %10.1f %10.3f %10.3f %9.2f%n", op, bytes, seconds * 1e6, algbw, busbw,
-                    tcpGBps > 0 ? busbw / tcpGBps : Double.NaN);
+            System.out.printf("%-15s %12d %10.1f %10.3f %10.3f %10.3f %10.2f %9.2f%n", op, bytes, seconds * 1e6, bytes / seconds / 1e9,
+                    r.gbps(), ring.gbps(), r.gbps() / ring.gbps(), ring.cpuNsPerByte() / r.cpuNsPerByte());
         }
     }
 
-    /** One TCP connection on loopback, 1 MiB writes, the receiver discarding: the ceiling for one link. */
-    static double loopbackTcpGBps(long total) throws IOException, InterruptedException {
-        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            List<Long> received = new ArrayList<>();
-            Thread reader = new Thread(() -> {
-                byte[] buf = new byte[1 << 20];
-                long got = 0;
-                try (Socket s = server.accept(); InputStream in = s.getInputStream()) {
-                    for (int r; (r = in.read(buf)) > 0; ) got += r;
-                } catch (IOException e) {
-                    got = -1;
-                }
-                synchronized (received) {
-                    received.add(got);
-                }
-            });
-            reader.start();
-            byte[] chunk = new byte[1 << 20];
-            long t0 = System.nanoTime();
-            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort()); OutputStream out = s.getOutputStream()) {
-                s.setTcpNoDelay(true);
-                for (long sent = 0; sent < total; sent += chunk.length) out.write(chunk);
-            }
-            reader.join();
-            double seconds = (System.nanoTime() - t0) / 1e9;
-            synchronized (received) {
-                if (received.get(0) != total) throw new IOException("loopback blast received " + received.get(0) + " of " + total + " bytes");
-            }
-            return total / seconds / 1e9;
+    private static String loadAverage() {
+        try {
+            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim();
+        } catch (IOException e) {
+            return "unknown";
         }
     }
 }

@@ -31,7 +31,7 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--prompt", required = true, description = "Prompt text.")
     String prompt;
 
-    @Option(names = "--tokenizer", description = "tokenizer.model or tokenizer.json (default: found next to the model).")
+    @Option(names = "--tokenizer", description = "tokenizer.model or tokenizer.json (default: found next to the model; for a .gguf file without one, the tokenizer in its metadata).")
     Path tokenizer;
 
     @Option(names = "--max-new-tokens", description = "Default: ${DEFAULT-VALUE}.")
@@ -61,11 +61,14 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--no-bos", description = "Do not start the prompt with <s>.")
     boolean noBos;
 
-    @Option(names = "--kv-cache", description = "KV cache dtype: F32 or BF16 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--kv-cache", description = "KV cache dtype: F32 or BF16 (default: ${DEFAULT-VALUE}; always F32 on OpenCL).")
     DType kvCache = DType.F32;
 
+    @Option(names = "--device", description = "cpu, opencl (first OpenCL device) or opencl:N (default: ${DEFAULT-VALUE}).")
+    String device = "cpu";
+
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws Exception {
         PrintStream err = System.err;
         GenerationConfig config = new GenerationConfig(maxNewTokens, stops, !ignoreEos,
                 new SamplingConfig(temperature, topK, topP, repetitionPenalty, seed), kvCache);
@@ -79,10 +82,14 @@ public final class GenerateCommand implements Callable<Integer> {
             }
             PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
             out.print(prompt);
-            Generator.Result r = new Generator(loaded.model(), tok).generate(tok.encode(prompt, !noBos, false), config, text -> {
-                out.print(text);
-                out.flush();
-            });
+            int[] ids = tok.encode(prompt, !noBos, false);
+            Generator.Result r;
+            try (LlamaDevice lm = LlamaDevice.open(device, loaded.model(), ids.length + maxNewTokens, err)) {
+                r = new Generator(lm.model(), tok).generate(ids, config, text -> {
+                    out.print(text);
+                    out.flush();
+                });
+            }
             out.println();
             err.printf("%d prompt tokens in %.2f s (%.1f tok/s); %d new tokens in %.2f s (%.2f tok/s); stopped: %s%n",
                     r.promptTokens(), r.prefillNanos() / 1e9, r.promptTokens() / (r.prefillNanos() / 1e9),
@@ -91,12 +98,14 @@ public final class GenerateCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** --tokenizer, else a tokenizer file beside the model, else a GGUF model's own (llama.cpp embeds one). */
     private Path tokenizerPath() throws IOException {
         if (tokenizer != null) return tokenizer;
         Path dir = Files.isDirectory(model) ? model : model.toAbsolutePath().getParent();
         for (String name : new String[] {"tokenizer.model", "tokenizer.json"}) {
             if (Files.isRegularFile(dir.resolve(name))) return dir.resolve(name);
         }
+        if (Files.isRegularFile(model) && model.getFileName().toString().endsWith(".gguf")) return model;
         throw new IOException("no tokenizer.model or tokenizer.json in " + dir + "; pass --tokenizer");
     }
 }

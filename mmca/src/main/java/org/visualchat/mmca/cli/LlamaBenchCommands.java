@@ -67,7 +67,7 @@ final class LlamaBenchCommands {
     }
 
     @Command(name = "decode", mixinStandardHelpOptions = true,
-            description = "Decode tokens/s (one token per step after a short prompt) against the memory-bandwidth bound.")
+            description = "Decode tokens/s (one token per step after a short prompt) against the memory-bandwidth bound, and resident memory against mapped weights + KV cache + 10%.")
     static final class Decode implements Runnable {
         @Mixin
         BenchCommand.Common common = new BenchCommand.Common();
@@ -111,6 +111,8 @@ final class LlamaBenchCommands {
                 System.out.printf("decode %-4s threads=%d  %6.2f tok/s  (%3.0f%% of the bandwidth bound %.2f tok/s = %.1f GB/s / %.0f MB per token)%n",
                         w.type, threads, t, 100 * t / bound, bound, bw, megabytes);
             }
+            // The probe's buffer is ours but not the model's: say so next to the figures it inflates.
+            System.out.printf("%s (anonymous includes the bandwidth probe's %.0f MiB buffer)%n", w.memoryReport(), stream.byteSize() / 1048576.0);
         }
     }
 

@@ -124,7 +124,14 @@ public final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    private int train(TrainConfig c, LlamaTokenizer tokenizer, VisionEncoder encoder, LlamaModel decoder) throws Exception {
+    /** A VisualChat model as a training run builds it, with the prompt encoder and image preprocessing it uses. */
+    record Assembled(VisualChatModel model, ConversationEncoder conversations, ClipPreprocessor preprocessor) {}
+
+    /**
+     * The model a run with config {@code c} trains (options, projection, LoRA), over a decoder already resized
+     * to the tokenizer: shared by training and by chat/eval on a trained run, so both build the same model.
+     */
+    static Assembled assemble(TrainConfig c, LlamaTokenizer tokenizer, VisionEncoder encoder, LlamaModel decoder) {
         ConversationEncoder conversations = new ConversationEncoder(tokenizer);
         VisualChatOptions options = VisualChatOptions.defaults().withAttention(c.attention())
                 .withImageOrder(c.reverseImageOrder())
@@ -133,11 +140,17 @@ public final class TrainCommand implements Callable<Integer> {
         VisualChatModel model = new VisualChatModel(encoder, decoder, projection, options);
         addLora(decoder, c.langLoraDim(), c.langLoraModule(), c.onlyOptimizeLora(), c.seed(), "lang");
         addLora(encoder.module(), c.visLoraDim(), c.visLoraModule(), c.onlyOptimizeLora(), c.seed() + 1, "vis");
-
         ClipPreprocessor pre = c.imageSize() == 0 ? encoder.preprocessor()
                 : new ClipPreprocessor(c.imageSize(), c.imageSize(), ClipPreprocessor.CLIP_MEAN, ClipPreprocessor.CLIP_STD);
-        int perImage = projection.outputTokens(encoder.tokens());
-        SamplePreparer preparer = new SamplePreparer(conversations, pre, DecodeOptions.PILLOW_PARITY, c.maxSeqLen(), perImage);
+        return new Assembled(model, conversations, pre);
+    }
+
+    private int train(TrainConfig c, LlamaTokenizer tokenizer, VisionEncoder encoder, LlamaModel decoder) throws Exception {
+        Assembled assembled = assemble(c, tokenizer, encoder, decoder);
+        VisualChatModel model = assembled.model();
+        ClipPreprocessor pre = assembled.preprocessor();
+        int perImage = model.projection().outputTokens(encoder.tokens());
+        SamplePreparer preparer = new SamplePreparer(assembled.conversations(), pre, DecodeOptions.PILLOW_PARITY, c.maxSeqLen(), perImage);
         SkipLog skips = new SkipLog();
         ConversationData data = new ConversationData(mixture(c.seed()), preparer, Collator.placeholders(pre, tokenizer.eosId(), 1), c.seed(), skips);
         System.err.printf(Locale.ROOT, "training %,d parameters (%s) of %,d; %d samples%n", model.parameterCount(true),

@@ -77,6 +77,7 @@ public final class ZeroBenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (worker) return runRank();
         if (stage < 0 || stage > 2) throw new IllegalArgumentException("--stage must be 0, 1 or 2 (stage 3 reduces per unit during backward anyway), got " + stage);
+        BenchCommand.printMachine();
         List<String> args = new ArrayList<>(List.of("bench", "zero", "--worker"));
         for (String[] kv : new String[][] {{"--stage", "" + stage}, {"--layers", "" + layers}, {"--dim", "" + dim}, {"--batch", "" + batch},
                 {"--rounds", "" + rounds}, {"--steps", "" + steps}}) args.addAll(Arrays.asList(kv));

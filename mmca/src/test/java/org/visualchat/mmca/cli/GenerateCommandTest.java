@@ -58,6 +58,31 @@ class GenerateCommandTest {
         LlamaCheckpoints.writeGguf(gguf, config, weights, DType.F32);
         String[] fromGguf = run(0, "generate", "--model", gguf.toString(), "--prompt", "The licence", "--max-new-tokens", "6", "--ignore-eos");
         assertEquals(hf[0], fromGguf[0], "the same weights in GGUF layout continue the same way");
+
+        // A GGUF file alone (no tokenizer.model beside it) brings its own tokenizer, as llama.cpp's files do.
+        Path alone = Files.createDirectories(dir.resolve("alone")).resolve("model.gguf");
+        LlamaCheckpoints.writeGguf(alone, config, weights, DType.F32, tok.ggufMetadata());
+        String[] embedded = run(0, "generate", "--model", alone.toString(), "--prompt", "The licence", "--max-new-tokens", "6", "--ignore-eos");
+        assertEquals(hf[0], embedded[0], "the embedded tokenizer encodes and decodes as tokenizer.model does");
+    }
+
+    /**
+     * {@code --device}: a bad value and an absent OpenCL device are clear errors (the latter lists the
+     * devices present, or says no OpenCL driver was found). Generation on OpenCL itself is tested in
+     * opencl-models, whose tests run under the G1 collector the backend needs.
+     */
+    @Test
+    void deviceErrorsNameTheValueAndTheDevicesPresent() throws Exception {
+        LlamaTokenizer tok = LlamaTokenizer.load(TOKENIZER);
+        LlamaConfig config = LlamaConfig.of(32, 48, 1, 4, 2, tok.vocabSize());
+        Map<String, Tensor> weights = new LinkedHashMap<>();
+        LlamaModel.random(config, 1, DType.F32).namedParameters().forEach((n, p) -> weights.put(n, p.value()));
+        LlamaCheckpoints.writeHf(dir, config, weights, Long.MAX_VALUE);
+        Files.copy(TOKENIZER, dir.resolve("tokenizer.model"));
+        String[] bad = run(1, "generate", "--model", dir.toString(), "--prompt", "x", "--device", "tpu");
+        assertTrue(bad[1].contains("--device must be cpu, opencl or opencl:N, got 'tpu'"), bad[1]);
+        String[] absent = run(1, "generate", "--model", dir.toString(), "--prompt", "x", "--device", "opencl:9");
+        assertTrue(absent[1].contains("device 'opencl:9' asks for OpenCL device 9, but "), absent[1]);
     }
 
     @Test

@@ -27,11 +27,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** {@code visualchat train} end to end on tiny checkpoints written to disk: load, train, resume. */
 class TrainCommandTest {
     static void writeFixtures(Path dir) throws Exception {
+        writeFixtures(dir, DType.F32, Long.MAX_VALUE);
+    }
+
+    /** The LLaMA's matrices stored as {@code type}, in safetensors shards of at most {@code shardBytes}. */
+    static void writeFixtures(Path dir, DType type, long shardBytes) throws Exception {
         Path lm = dir.resolve("tiny-llama");
         LlamaConfig config = LlamaConfig.of(32, 64, 2, 4, 2, 1000);   // 1000 = the tiny tokenizer's pieces
         Map<String, Tensor> weights = new LinkedHashMap<>();
-        LlamaModel.random(config, 3, DType.F32).namedParameters().forEach((n, p) -> weights.put(n, p.value()));
-        LlamaCheckpoints.writeHf(lm, config, weights, Long.MAX_VALUE);
+        LlamaModel.random(config, 3, type).namedParameters().forEach((n, p) -> weights.put(n, p.value()));
+        LlamaCheckpoints.writeHf(lm, config, weights, shardBytes);
         try (InputStream in = TrainCommandTest.class.getResourceAsStream("/tokenizer/tiny-llama-bpe.model")) {
             Files.copy(in, lm.resolve("tokenizer.model"));
         }

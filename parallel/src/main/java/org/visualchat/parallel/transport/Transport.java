@@ -126,6 +126,7 @@ public final class Transport implements AutoCloseable {
             @Override
             protected void initChannel(SocketChannel ch) {
                 FrameCodec codec = new FrameCodec(frames);
+                ch.config().setRecvByteBufAllocator(new PayloadReads(codec));
                 ch.pipeline().addLast("frames", codec).addLast("link", new LinkHandler(Transport.this, codec, expectedPeer));
             }
         };

@@ -1,0 +1,78 @@
+package org.visualchat.opencl.models;
+
+import org.visualchat.autograd.Variable;
+import org.visualchat.llama.model.LlamaConfig;
+import org.visualchat.llama.model.LlamaModel;
+import org.visualchat.opencl.DeviceTensor;
+import org.visualchat.opencl.OpenClBackend;
+import org.visualchat.tensor.DType;
+import org.visualchat.tensor.Tensor;
+
+import java.util.Map;
+
+/**
+ * A LLaMA model's weights resident on an OpenCL device, uploaded once: matrices in their stored dtype
+ * (F32 into the float arena, BF16/F16/Q8_0 as raw bytes decoded by the kernels), norm weights as F32.
+ * A tied {@code lm_head} is the embedding table itself, uploaded once.
+ */
+record LlamaDeviceWeights(DeviceTensor embedTokens, Layer[] layers, DeviceTensor norm, DeviceTensor lmHead) {
+    record Layer(DeviceTensor inputNorm, DeviceTensor q, DeviceTensor k, DeviceTensor v, DeviceTensor o,
+                 DeviceTensor postNorm, DeviceTensor gate, DeviceTensor up, DeviceTensor down) {}
+
+    static LlamaDeviceWeights upload(OpenClBackend gpu, LlamaModel model) {
+        Map<String, Variable> p = model.namedParameters();
+        int count = model.config().layers();
+        Layer[] layers = new Layer[count];
+        for (int i = 0; i < count; i++) {
+            String at = "model.layers." + i + ".";
+            layers[i] = new Layer(vector(gpu, p, at + "input_layernorm.weight"),
+                    matrix(gpu, p, at + "self_attn.q_proj.weight"), matrix(gpu, p, at + "self_attn.k_proj.weight"),
+                    matrix(gpu, p, at + "self_attn.v_proj.weight"), matrix(gpu, p, at + "self_attn.o_proj.weight"),
+                    vector(gpu, p, at + "post_attention_layernorm.weight"),
+                    matrix(gpu, p, at + "mlp.gate_proj.weight"), matrix(gpu, p, at + "mlp.up_proj.weight"), matrix(gpu, p, at + "mlp.down_proj.weight"));
+        }
+        DeviceTensor embed = matrix(gpu, p, "model.embed_tokens.weight");
+        DeviceTensor head = model.config().tieWordEmbeddings() ? embed : matrix(gpu, p, "lm_head.weight");
+        return new LlamaDeviceWeights(embed, layers, vector(gpu, p, "model.norm.weight"), head);
+    }
+
+    /** Device floats and raw bytes the weights take (arena alignment included), to size the backend. */
+    static long[] footprint(LlamaModel model) {
+        long floats = 0, bytes = 0;
+        for (Map.Entry<String, Variable> e : model.namedParameters().entrySet()) {
+            Tensor t = e.getValue().value();
+            checkDtype(e.getKey(), t);
+            if (t.dtype() == DType.F32 || t.rank() == 1) floats += t.numel() + 16;
+            else bytes += t.dtype().byteSize(t.numel()) + 64;
+        }
+        return new long[] {floats, bytes};
+    }
+
+    private static DeviceTensor matrix(OpenClBackend gpu, Map<String, Variable> p, String name) {
+        Tensor t = get(p, name);
+        checkDtype(name, t);
+        return gpu.upload(t);
+    }
+
+    private static DeviceTensor vector(OpenClBackend gpu, Map<String, Variable> p, String name) {
+        return gpu.upload(get(p, name).to(DType.F32));   // the norm kernels take F32 parameters
+    }
+
+    private static Tensor get(Map<String, Variable> p, String name) {
+        Variable v = p.get(name);
+        if (v == null) throw new IllegalArgumentException("the model has no parameter " + name);
+        return v.value();
+    }
+
+    private static void checkDtype(String name, Tensor t) {
+        switch (t.dtype()) {
+            case F32, BF16, F16, Q8_0 -> { }
+            default -> throw new IllegalArgumentException("weight " + name + " is " + t.dtype()
+                    + ": the OpenCL backend has kernels for F32, BF16, F16 and Q8_0 weights (use --device cpu, or a Q8_0/F16 file)");
+        }
+    }
+
+    static long kvFloats(LlamaConfig c, int capacity) {
+        return 2L * c.layers() * capacity * c.kvDim();
+    }
+}

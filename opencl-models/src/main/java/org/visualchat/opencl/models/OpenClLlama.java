@@ -1,0 +1,269 @@
+package org.visualchat.opencl.models;
+
+import org.visualchat.llama.model.CausalLm;
+import org.visualchat.llama.model.LlamaConfig;
+import org.visualchat.llama.model.LlamaModel;
+import org.visualchat.nn.Attention;
+import org.visualchat.nn.AttentionPolicy;
+import org.visualchat.nn.MaskedAttentionPolicy;
+import org.visualchat.opencl.DeviceTensor;
+import org.visualchat.opencl.OpenClBackend;
+import org.visualchat.opencl.TransferStats;
+import org.visualchat.tensor.DType;
+import org.visualchat.tensor.Tensor;
+
+import java.util.Arrays;
+
+/**
+ * LLaMA inference on an OpenCL device: the same forward as {@link LlamaModel#infer} (HF
+ * LlamaForCausalLM: RMSNorm, RoPE, grouped-query causal attention over a KV cache, SwiGLU), with the
+ * weights uploaded once and the KV cache and every activation resident on the device. A step moves
+ * only its input (embeddings, or token ids and positions), the causal mask of a multi-token chunk, and
+ * the last position's logits back ({@link #transfers()} counts them).
+ *
+ * <pre>{@code
+ * try (OpenClLlama gpu = OpenClLlama.open(model, "opencl:0", 2048)) {
+ *     new Generator(gpu, tokenizer).generate(ids, config, System.out::print);
+ * }
+ * }</pre>
+ *
+ * Prompts are run in chunks of at most {@link #PREFILL_CHUNK} positions, which bounds the activation
+ * memory. The KV cache on the device is F32 whatever cache dtype is asked for. Attention is causal
+ * (policy null) or given by a {@link MaskedAttentionPolicy} (MMCA: its two branch masks, uploaded once
+ * per step, feed the two-branch softmax kernel); any other policy is refused.
+ */
+public final class OpenClLlama implements CausalLm, AutoCloseable {
+    static final int PREFILL_CHUNK = 64;
+
+    private final LlamaModel model;
+    private final LlamaConfig config;
+    private final OpenClBackend gpu;
+    private final LlamaDeviceWeights weights;
+    private final int maxContext;
+    private boolean sessionOpen;
+
+    private OpenClLlama(LlamaModel model, OpenClBackend gpu, int maxContext) {
+        this.model = model;
+        this.config = model.config();
+        this.gpu = gpu;
+        this.maxContext = maxContext;
+        this.weights = LlamaDeviceWeights.upload(gpu, model);
+        gpu.reserveRope(config.ropeTheta(), config.headDim(), maxContext - 1);
+    }
+
+    /**
+     * Opens {@code device} ({@code opencl} or {@code opencl:N}) with arenas sized for this model and
+     * sequences of up to {@code maxContext} positions, and uploads the weights.
+     */
+    public static OpenClLlama open(LlamaModel model, String device, int maxContext) {
+        if (maxContext < 1) throw new IllegalArgumentException("maxContext must be >= 1, got " + maxContext);
+        OpenClBackend gpu = OpenClBackend.open(device, capacity(model.config(), LlamaDeviceWeights.footprint(model), maxContext));
+        try {
+            return new OpenClLlama(model, gpu, maxContext);
+        } catch (RuntimeException e) {
+            gpu.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Arena sizes: the weights, the KV cache, the RoPE table, and the activations of the largest step
+     * (a prefill chunk of P positions against T = maxContext keys: per layer about P·(13d + 5·kv + 4f)
+     * floats plus two H·P·T score matrices; every layer's activations are freed before the next).
+     */
+    static OpenClBackend.Capacity capacity(LlamaConfig c, long[] weightFootprint, int maxContext) {
+        long p = Math.min(PREFILL_CHUNK, maxContext), t = maxContext;
+        long d = c.hiddenSize(), kv = c.kvDim(), f = c.intermediateSize();
+        long layer = p * (13 * d + 5 * kv + 4 * f) + 2L * c.heads() * p * t + 32 * 16;
+        long step = p * d + 2 * p * t + d + c.vocabSize() + 8 * 16;   // input, up to two masks, final norm, logits
+        long rope = (2L * maxContext + 64) * c.headDim() + 32;
+        long floats = weightFootprint[0] + LlamaDeviceWeights.kvFloats(c, maxContext) + 2 * 16L * c.layers() + rope + step + layer + 4096;
+        long bytes = weightFootprint[1] + 64;
+        if (floats > Integer.MAX_VALUE - 64 || bytes > Integer.MAX_VALUE - 64) {
+            throw new IllegalArgumentException("this model needs " + floats + " device floats and " + bytes + " weight bytes for a context of "
+                    + maxContext + "; the OpenCL backend's arenas hold at most 2^31 of each (a smaller context or a Q8_0 file may fit)");
+        }
+        return new OpenClBackend.Capacity((int) Math.max(floats, OpenClBackend.Capacity.MIN_HEAP_FLOATS), (int) bytes, (int) (2 * p + 256));
+    }
+
+    public String deviceDescription() { return gpu.deviceDescription(); }
+
+    /** Whether the kernels run on the OpenCL device (false would mean Aparapi's Java fallback). */
+    public boolean ranOnOpenCl() { return gpu.ranOnOpenCl(); }
+
+    /** Host↔device traffic so far (weights included). */
+    public TransferStats transfers() { return gpu.transfers(); }
+
+    @Override
+    public LlamaConfig config() { return config; }
+
+    /** On the host, from the model's table: prompts with image features are spliced there. */
+    @Override
+    public Tensor embedTokens(Tensor ids) {
+        return model.embedTokens(ids);
+    }
+
+    @Override
+    public Session start(int capacity, DType cacheType) {
+        if (capacity < 1 || capacity > maxContext) {
+            throw new IllegalArgumentException("a session of " + capacity + " positions does not fit the " + maxContext + " this OpenCL model was opened for");
+        }
+        if (sessionOpen) throw new IllegalStateException("one session at a time on an OpenCL model: close the previous one first");
+        sessionOpen = true;
+        return new DeviceSession(capacity);
+    }
+
+    @Override
+    public void close() {
+        gpu.close();
+    }
+
+    /** One sequence: its KV cache lives in a scope of its own, freed by {@link #close()}. */
+    private final class DeviceSession implements Session {
+        private final OpenClBackend.Scope scope = gpu.scope();
+        private final DeviceTensor[] keys = new DeviceTensor[config.layers()], values = new DeviceTensor[config.layers()];
+        private final int capacity;
+        private int length;
+
+        DeviceSession(int capacity) {
+            this.capacity = capacity;
+            for (int l = 0; l < keys.length; l++) {
+                keys[l] = gpu.allocate(1, config.kvHeads(), capacity, config.headDim());
+                values[l] = gpu.allocate(1, config.kvHeads(), capacity, config.headDim());
+            }
+        }
+
+        /**
+         * Runs the prompt in chunks of {@link #PREFILL_CHUNK} positions. With a policy, its masks are
+         * taken once for the whole call and each chunk gets its rows, cut at the keys cached so far
+         * (exact unless a row without a visible key would fall back to keys beyond the chunk: see
+         * {@link #chunkMasks}).
+         */
+        @Override
+        public Tensor inferLast(Tensor embeds, AttentionPolicy policy) {
+            if (embeds.rank() != 3 || embeds.dim(0) != 1 || embeds.dim(2) != config.hiddenSize() || embeds.dim(1) < 1) {
+                throw new IllegalArgumentException("input embeddings must be [1, seq >= 1, " + config.hiddenSize() + "], got " + embeds);
+            }
+            int s = embeds.dim(1);
+            requireRoom(s);
+            Tensor[] full = policyMasks(policy, s, length + s);
+            Tensor logits = null;
+            for (int start = 0; start < s; start += PREFILL_CHUNK) {
+                int c = Math.min(PREFILL_CHUNK, s - start);
+                Tensor part = embeds.narrow(1, start, c).to(DType.F32);
+                try (OpenClBackend.Scope ignored = gpu.scope()) {
+                    logits = step(gpu.upload(part), chunkMasks(full, start, c, length + c));
+                }
+            }
+            return logits;
+        }
+
+        @Override
+        public Tensor inferToken(int id, AttentionPolicy policy) {
+            requireRoom(1);
+            Tensor[] masks = policyMasks(policy, 1, length + 1);
+            try (OpenClBackend.Scope ignored = gpu.scope()) {
+                return step(gpu.embedding(weights.embedTokens(), Tensor.ofInts(new int[] {id}, 1, 1)), chunkMasks(masks, 0, 1, length + 1));
+            }
+        }
+
+        private void requireRoom(int s) {
+            if (length + s > capacity) throw new IllegalArgumentException("KV cache full: " + length + " positions stored + " + s + " new > capacity " + capacity);
+        }
+
+        /** Runs x [1, S, d] at positions [length, length + S) through every layer; last position's logits. */
+        private Tensor step(DeviceTensor x, Tensor[] hostMasks) {
+            int s = x.dim(1);
+            DeviceTensor[] masks = new DeviceTensor[hostMasks.length];
+            for (int i = 0; i < masks.length; i++) masks[i] = gpu.upload(hostMasks[i]);   // once per step, for every layer
+            OpenClBackend.Positions positions = gpu.positions(LlamaModel.positions(length, s));
+            for (int l = 0; l < keys.length; l++) {
+                try (OpenClBackend.Scope ignored = gpu.scope()) {
+                    gpu.writeSlice(x, 0, 0, layer(weights.layers()[l], x, positions, masks, l));
+                }
+            }
+            length += s;
+            DeviceTensor last = x.reshape(s, config.hiddenSize()).slice(s - 1, 1);
+            return gpu.download(gpu.linear(gpu.rmsNorm(last, weights.norm(), config.rmsNormEps()), weights.lmHead()));
+        }
+
+        /** One decoder block (HF LlamaDecoderLayer): x + attn(norm(x)), then + mlp(norm(·)); appends k, v. */
+        private DeviceTensor layer(LlamaDeviceWeights.Layer w, DeviceTensor x, OpenClBackend.Positions positions, DeviceTensor[] masks, int l) {
+            int s = x.dim(1), t = length + s;
+            float eps = config.rmsNormEps(), theta = config.ropeTheta();
+            DeviceTensor h = gpu.rmsNorm(x, w.inputNorm(), eps);
+            DeviceTensor q = gpu.rope(heads(gpu.linear(h, w.q()), config.heads()), positions, theta, model.ropeLayout());
+            DeviceTensor k = gpu.rope(heads(gpu.linear(h, w.k()), config.kvHeads()), positions, theta, model.ropeLayout());
+            gpu.writeSlice(keys[l], 2, length, k);
+            gpu.writeSlice(values[l], 2, length, heads(gpu.linear(h, w.v()), config.kvHeads()));
+            DeviceTensor a = masks.length == 2 ? gpu.mmcaAttention(q, keys[l], values[l], t, masks[0], masks[1])   // [1, H, S, D]
+                    : gpu.attention(q, keys[l], values[l], t, masks.length == 0 ? null : masks[0]);
+            DeviceTensor merged = s == 1 ? a.reshape(1, 1, config.hiddenSize()) : gpu.transpose(a, 1, 2).reshape(1, s, config.hiddenSize());
+            DeviceTensor x2 = gpu.add(x, gpu.linear(merged, w.o()));
+            DeviceTensor h2 = gpu.rmsNorm(x2, w.postNorm(), eps);
+            DeviceTensor mlp = gpu.linear(gpu.mul(gpu.silu(gpu.linear(h2, w.gate())), gpu.linear(h2, w.up())), w.down());
+            return gpu.add(x2, mlp);
+        }
+
+        /** [1, S, n·D] → [1, n, S, D]; for one position that is the same memory, so no copy. */
+        private DeviceTensor heads(DeviceTensor projected, int n) {
+            int s = projected.dim(1);
+            DeviceTensor split = projected.reshape(1, s, n, config.headDim());
+            return s == 1 ? split.reshape(1, n, 1, config.headDim()) : gpu.transpose(split, 1, 2);
+        }
+
+        @Override
+        public void close() {
+            scope.close();
+            sessionOpen = false;
+        }
+    }
+
+    /** The policy's branch masks [1, 1, S, T] for the whole call, checked; null for causal attention. */
+    private static Tensor[] policyMasks(AttentionPolicy policy, int s, int t) {
+        if (policy == null) return null;
+        if (!(policy instanceof MaskedAttentionPolicy masked)) {
+            throw new UnsupportedOperationException("the OpenCL backend runs causal attention and MaskedAttentionPolicy (MMCA) only, not "
+                    + policy.getClass().getName() + "; run with --device cpu");
+        }
+        Tensor[] branches = masked.branchMasks(s, t);
+        if (branches.length < 1 || branches.length > 2) throw new IllegalArgumentException("an attention policy gave " + branches.length + " branch masks; the OpenCL kernels take 1 or 2");
+        for (int i = 0; i < branches.length; i++) {
+            if (!Arrays.equals(branches[i].shape(), new int[] {1, 1, s, t})) {
+                throw new IllegalArgumentException("branch mask " + i + " is " + Arrays.toString(branches[i].shape()) + ", expected [1, 1, " + s + ", " + t + "]");
+            }
+        }
+        return branches;
+    }
+
+    /**
+     * The masks of the chunk of {@code c} queries starting at row {@code start} of the call, over the
+     * {@code keys} positions cached once the chunk is written: causal (none for one query) without a
+     * policy, else the rows of the call's masks cut at {@code keys}. The cut drops only keys after the
+     * chunk's queries; that is exact when they are hidden (−∞) or when the row sees a key (mask 0) among
+     * the kept ones. A row whose every kept key is a fallback (REFERENCE MMCA's uniform average, which
+     * reads future keys) would average over fewer keys than the reference: refused, not approximated.
+     */
+    static Tensor[] chunkMasks(Tensor[] full, int start, int c, int keys) {
+        if (full == null) return c == 1 ? new Tensor[0] : new Tensor[] {Attention.causalMask(c, keys)};
+        Tensor[] out = new Tensor[full.length];
+        for (int n = 0; n < full.length; n++) {
+            Tensor rows = full[n].narrow(2, start, c);
+            int t = rows.dim(3);
+            float[] m = rows.contiguous().toFloatArray();
+            for (int i = 0; i < c; i++) {
+                float kept = Float.NEGATIVE_INFINITY, dropped = Float.NEGATIVE_INFINITY;
+                for (int j = 0; j < t; j++) {
+                    if (j < keys) kept = Math.max(kept, m[i * t + j]);
+                    else dropped = Math.max(dropped, m[i * t + j]);
+                }
+                if (dropped > Float.NEGATIVE_INFINITY && kept < 0) {
+                    throw new UnsupportedOperationException("query " + (start + i) + " has no visible key and falls back to keys after it (REFERENCE MMCA); "
+                            + "that needs the whole prompt in one pass: run it with --device cpu or --attention strict");
+                }
+            }
+            out[n] = rows.narrow(3, 0, keys);
+        }
+        return out;
+    }
+}

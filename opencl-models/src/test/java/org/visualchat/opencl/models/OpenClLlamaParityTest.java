@@ -1,0 +1,92 @@
+package org.visualchat.opencl.models;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.visualchat.llama.model.CausalLm;
+import org.visualchat.llama.model.LlamaConfig;
+import org.visualchat.llama.model.LlamaModel;
+import org.visualchat.llama.model.RandomWeights;
+import org.visualchat.nn.AttentionPolicy;
+import org.visualchat.opencl.TransferStats;
+import org.visualchat.tensor.DType;
+import org.visualchat.tensor.Tensor;
+import org.visualchat.tensor.ops.Rope;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A whole tiny LLaMA on PoCL against the CPU model: a 70-token prompt (two prefill chunks, so chunked
+ * prefill over the device KV cache is covered) and then decode steps, logits compared at every step
+ * to 2e-5 absolute + 1e-4 relative; then what a decode step moves: a token id and a position up, one
+ * row of logits down, no weights.
+ */
+class OpenClLlamaParityTest {
+    static final int PROMPT = 70, DECODE = 4, CONTEXT = 80;
+
+    private static LlamaModel model(DType dtype, Rope.Layout layout, boolean tied) {
+        // 2 layers, 4 heads over 2 KV heads (GQA), head dim 16; dims multiples of 32 for Q8_0 blocks.
+        LlamaConfig config = new LlamaConfig(64, 96, 2, 4, 2, 1e-5f, 10000f, 50, 512, tied);
+        return new LlamaModel(config, layout, new RandomWeights(7, dtype));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"F32, HALF, false", "Q8_0, INTERLEAVED, true", "BF16, HALF, false"})
+    void prefillAndDecodeMatchTheCpuModel(DType dtype, Rope.Layout layout, boolean tied) {
+        LlamaModel model = model(dtype, layout, tied);
+        int[] ids = new int[PROMPT];
+        for (int i = 0; i < PROMPT; i++) ids[i] = (i * 17 + 3) % 50;
+        Tensor prompt = model.embedTokens(Tensor.ofInts(ids, 1, PROMPT));
+        try (OpenClLlama gpu = OpenClLlama.open(model, "opencl", CONTEXT);
+             CausalLm.Session device = gpu.start(CONTEXT, DType.F32);
+             CausalLm.Session cpu = model.start(CONTEXT, DType.F32)) {
+            Tensor expected = cpu.inferLast(prompt, null);
+            Tensor actual = device.inferLast(prompt, null);
+            assertTrue(gpu.ranOnOpenCl(), "ran on OpenCL");
+            Parity.assertClose(expected, actual, 2e-5, 1e-4, "prefill logits " + dtype);
+            int token = argmax(expected);
+            for (int step = 0; step < DECODE; step++) {
+                TransferStats before = gpu.transfers();
+                actual = device.inferToken(token, null);
+                TransferStats after = gpu.transfers();
+                expected = cpu.inferToken(token, null);
+                Parity.assertClose(expected, actual, 2e-5, 1e-4, "decode step " + step + " " + dtype);
+                assertEquals(2, after.uploads() - before.uploads(), "a decode step uploads its token id and its position");
+                assertEquals(8, after.bytesUploaded() - before.bytesUploaded(), "a decode step uploads 8 bytes and no weights");
+                assertEquals(1, after.downloads() - before.downloads());
+                assertEquals(4L * 50, after.bytesDownloaded() - before.bytesDownloaded(), "a decode step downloads one row of logits");
+                token = argmax(expected);
+            }
+        }
+    }
+
+    @Test
+    void sessionsAreBoundedAndPoliciesAreRefusedClearly() {
+        LlamaModel model = model(DType.F32, Rope.Layout.HALF, false);
+        try (OpenClLlama gpu = OpenClLlama.open(model, "opencl", 8)) {
+            assertThrows(IllegalArgumentException.class, () -> gpu.start(9, DType.F32));
+            try (CausalLm.Session s = gpu.start(4, DType.F32)) {
+                assertThrows(IllegalStateException.class, () -> gpu.start(4, DType.F32), "one session at a time");
+                UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, () -> s.inferToken(1, AttentionPolicy.causal()));
+                assertTrue(e.getMessage().contains("--device cpu"), e.getMessage());
+                s.inferLast(model.embedTokens(Tensor.ofInts(new int[] {1, 2, 3}, 1, 3)), null);
+                s.inferToken(4, null);
+                IllegalArgumentException full = assertThrows(IllegalArgumentException.class, () -> s.inferToken(5, null));
+                assertTrue(full.getMessage().contains("KV cache full"), full.getMessage());
+                assertTrue(gpu.ranOnOpenCl());
+            }
+            try (CausalLm.Session again = gpu.start(8, DType.F32)) {
+                again.inferToken(1, null);   // the first session's memory was given back
+            }
+        }
+    }
+
+    private static int argmax(Tensor logits) {
+        float[] v = logits.toFloatArray();
+        int best = 0;
+        for (int i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
+        return best;
+    }
+}
