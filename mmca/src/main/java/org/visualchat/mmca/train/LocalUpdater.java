@@ -56,6 +56,8 @@ final class LocalUpdater implements Updater {
 
     @Override public double sum(double value) { return value; }
 
+    @Override public boolean anyRank(boolean flag) { return flag; }
+
     @Override
     public TrainingState resume(Path outputDir) throws IOException {
         if (Files.exists(outputDir.resolve(ZeroUpdater.SHARDED).resolve("latest"))) {

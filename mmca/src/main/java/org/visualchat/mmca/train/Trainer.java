@@ -139,14 +139,15 @@ public final class Trainer {
                 for (int b = first; b < batchesPerEpoch; b++) {
                     int[] indices = Arrays.copyOfRange(order, b * config.batchSize(), Math.min(order.length, (b + 1) * config.batchSize()));
                     ModelInput input = data.batch(indices);
-                    SplicedBatch spliced = input == null ? null : model.splice(input, VisualChatModel.TRAINING_PAD_MULTIPLE);
                     boolean boundary = (b + 1) % config.gradientAccumulation() == 0 || b + 1 == batchesPerEpoch;
-                    if (spliced == null || spliced.length() > config.maxSeqLen()) {
-                        String why = spliced == null ? "no usable sample" : spliced.length() + " positions after splicing > max_seq_len " + config.maxSeqLen();
-                        if (updater.world() > 1) {   // the other ranks would wait for this one's collectives
-                            throw new IllegalStateException("rank " + updater.rank() + ": batch " + b + " of epoch " + (epoch + 1) + " is unusable (" + why
-                                    + "); data-parallel ranks must all train every micro-step: fix the data or raise max_seq_len");
-                        }
+                    // Data-parallel ranks skip a micro-step together (any rank's batch unusable), so every rank issues
+                    // the same collectives: asked before splicing (ZeRO-3 gathers in it) and after (the length is known then).
+                    boolean skip = updater.anyRank(input == null);
+                    SplicedBatch spliced = skip ? null : model.splice(input, VisualChatModel.TRAINING_PAD_MULTIPLE);
+                    skip = skip || updater.anyRank(spliced.length() > config.maxSeqLen());
+                    if (skip) {
+                        String why = input == null ? "no usable sample" : spliced != null && spliced.length() > config.maxSeqLen()
+                                ? spliced.length() + " positions after splicing > max_seq_len " + config.maxSeqLen() : "unusable on another rank";
                         skipped++;
                         console.printf(Locale.ROOT, "%nskipping batch %d of epoch %d: %s%n", b, epoch + 1, why);
                     } else {

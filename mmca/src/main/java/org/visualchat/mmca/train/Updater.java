@@ -32,6 +32,9 @@ interface Updater extends AutoCloseable {
     /** The sum of {@code value} over ranks. */
     double sum(double value);
 
+    /** Whether {@code flag} holds on any rank (a collective under data parallelism). */
+    boolean anyRank(boolean flag);
+
     /** Restores model, optimizer and schedule from {@code outputDir}'s checkpoint; null when there is none. */
     TrainingState resume(Path outputDir) throws IOException;
 

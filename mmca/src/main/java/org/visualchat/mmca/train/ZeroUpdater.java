@@ -75,6 +75,8 @@ final class ZeroUpdater implements Updater {
 
     @Override public double sum(double value) { return pg.allReduce((float) value, ReduceOp.SUM); }
 
+    @Override public boolean anyRank(boolean flag) { return pg.allReduce(flag ? 1f : 0f, ReduceOp.MAX) > 0; }
+
     private boolean sharded() { return zero.config().stage() > 0; }
 
     @Override

@@ -59,25 +59,32 @@ class DataParallelTrainingTest {
 
     /** {@code world} ranks training into {@code out}; {@code stopAfter} updates, or all. */
     static Path ranks(Path out, int world, int accumulation, Map<String, Object> more, long stopAfter) throws Exception {
+        ranks(out, world, accumulation, more, stopAfter, new ToyData(SAMPLES, 500));
+        return out;
+    }
+
+    /** Every rank's summary of training on {@code data}. */
+    static List<Trainer.Summary> ranks(Path out, int world, int accumulation, Map<String, Object> more, long stopAfter, TrainingData data) throws Exception {
         int port = Launcher.freePort();
         ExecutorService pool = Executors.newFixedThreadPool(world);
         try {
-            List<Future<Object>> futures = new ArrayList<>();
+            List<Future<Trainer.Summary>> futures = new ArrayList<>();
             for (int r = 0; r < world; r++) {
                 GroupOptions o = GroupOptions.of(r, world, "127.0.0.1", port, SECRET).withTimeout(Duration.ofSeconds(60));
                 futures.add(pool.submit(() -> {
                     try (ProcessGroup pg = ProcessGroup.create(o)) {
                         TrainConfig c = TrainerTest.config(out, options(accumulation, more));
                         return new Trainer(TinyModels.model(VisualChatOptions.defaults(), SEED), c, TrainerTest.quiet(), false)
-                                .dataParallel(pg).stopAfter(stopAfter).train(new ToyData(SAMPLES, 500));
+                                .dataParallel(pg).stopAfter(stopAfter).train(data);
                     }
                 }));
             }
-            for (Future<Object> f : futures) f.get(300, TimeUnit.SECONDS);
+            List<Trainer.Summary> summaries = new ArrayList<>();
+            for (Future<Trainer.Summary> f : futures) summaries.add(f.get(300, TimeUnit.SECONDS));
+            return summaries;
         } finally {
             pool.shutdownNow();
         }
-        return out;
     }
 
     static Map<String, Tensor> trained(Path out) throws Exception {
@@ -141,6 +148,25 @@ class DataParallelTrainingTest {
         Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
                 () -> ranks(out, 1, 4, Map.of("zero_stage", 1, "per_device_train_batch_size", 3), Long.MAX_VALUE));
         assertTrue(String.valueOf(e.getCause()).contains("not a multiple of per_device_train_batch_size × ranks = 3"), String.valueOf(e.getCause()));
+    }
+
+    @ParameterizedTest(name = "stage {0}")
+    @CsvSource({"2", "3"})
+    void aBatchUnusableOnOneRankIsSkippedOnAll(int stage, @TempDir Path dir) throws Exception {
+        ToyData toy = new ToyData(SAMPLES, 500);
+        TrainingData oneBad = new TrainingData() {
+            @Override public int size() { return toy.size(); }
+
+            @Override public org.visualchat.mmca.model.ModelInput batch(int[] indices) {
+                return indices[0] == 5 ? null : toy.batch(indices);      // sample 5: every sample of its batch is bad
+            }
+        };
+        List<Trainer.Summary> s = ranks(dir.resolve("run"), 2, 2, Map.of("zero_stage", stage), Long.MAX_VALUE, oneBad);
+        for (Trainer.Summary r : s) {
+            assertEquals(4, r.steps());
+            assertEquals(2, r.skippedBatches(), "sample 5 once per epoch, skipped on both ranks");
+        }
+        assertEquals(s.get(0).lastLoss(), s.get(1).lastLoss(), "the logged loss is the mean over ranks");
     }
 
     @Test
