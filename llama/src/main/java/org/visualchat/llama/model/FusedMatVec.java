@@ -4,12 +4,14 @@ import org.visualchat.tensor.Tensor;
 import org.visualchat.tensor.WorkerPool;
 import org.visualchat.tensor.kernels.MatVec;
 
+import java.lang.foreign.MemorySegment;
+
 /**
  * Decode-step products of one activation row against several weights in ONE parallel loop: the q, k
  * and v projections of a layer, and the SwiGLU gate and up projections with silu(g)·u applied as each
  * row pair is finished. Per token this halves the fork/join points of a layer and never writes the
  * gate and up activations out; the weight rows are streamed once each in their stored dtype by
- * {@link MatVec#dot} (fused dequantize-dot).
+ * {@link MatVec#rows} (fused dequantize-dot, several rows per pass over the activation).
  */
 final class FusedMatVec {
     private FusedMatVec() {}
@@ -28,7 +30,7 @@ final class FusedMatVec {
         WorkerPool.get().parallelFor(starts[weights.length], MIN_ROWS, (from, to) -> {
             for (int w = 0; w < weights.length; w++) {
                 int lo = Math.max(from, starts[w]), hi = Math.min(to, starts[w + 1]);
-                for (int r = lo; r < hi; r++) out[w][r - starts[w]] = rowDot(weights[w], r - starts[w], x);
+                if (lo < hi) rows(weights[w], lo - starts[w], hi - starts[w], x, out[w]);
             }
         });
         return out;
@@ -36,19 +38,21 @@ final class FusedMatVec {
 
     /** silu(gate·x)·(up·x) for gate, up [f, k]: the SwiGLU hidden activation of one row. */
     static float[] swiGlu(float[] x, Tensor gate, Tensor up) {
-        float[] out = new float[gate.dim(0)];
+        float[] out = new float[gate.dim(0)], upOut = new float[out.length];
         WorkerPool.get().parallelFor(out.length, MIN_ROWS, (from, to) -> {
+            rows(gate, from, to, x, out);
+            rows(up, from, to, x, upOut);
             for (int r = from; r < to; r++) {
-                float g = rowDot(gate, r, x);
-                out[r] = g / (1 + (float) Math.exp(-g)) * rowDot(up, r, x);
+                float g = out[r];
+                out[r] = g / (1 + (float) Math.exp(-g)) * upOut[r];
             }
         });
         return out;
     }
 
-    private static float rowDot(Tensor w, int row, float[] x) {
-        int k = w.dim(1);
-        long at = w.byteOffset(w.offset() + (long) row * w.stride(0));
-        return MatVec.dot(w.dtype(), w.storage().segment(), at, x, k);
+    /** out[r] = w[r]·x for rows [from, to) of w [n, k], by {@link MatVec#rows} (groups of rows share activation loads). */
+    private static void rows(Tensor w, int from, int to, float[] x, float[] out) {
+        long first = w.byteOffset(w.offset()), rowBytes = w.byteOffset(w.offset() + w.stride(0)) - first;
+        MatVec.rows(w.dtype(), w.storage().segment(), first, rowBytes, from, to, x, w.dim(1), MemorySegment.ofArray(out), 0, 1);
     }
 }
