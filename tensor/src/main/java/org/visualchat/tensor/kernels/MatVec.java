@@ -127,12 +127,12 @@ public final class MatVec {
         for (int r = from; r < to; r += 4) dotQ8x4(s, first + r * rowBytes, rowBytes, x, k / BLOCK, Math.min(4, to - r), y, yOffset + r * yStride, yStride);
     }
 
+    /**
+     * Q4_0 rows one by one, each with two blocks in flight: the nibble unpacking is enough Vector API
+     * calls that two rows per turn measured slower (and four outgrow C2's inlining node budget).
+     */
     private static void rowsQ4(MemorySegment s, long first, long rowBytes, int from, int to, float[] x, int k, MemorySegment y, long yOffset, long yStride) {
-        if (!BLOCK_IS_TWO_VECTORS) { // vectors narrower than 512 bits: row by row (a constant, so C2 drops the other path)
-            for (int r = from; r < to; r++) y.setAtIndex(Storage.F32, yOffset + r * yStride, dotQ4(s, first + r * rowBytes, x, k / BLOCK));
-            return;
-        }
-        for (int r = from; r < to; r += 2) dotQ4x2(s, first + r * rowBytes, rowBytes, x, k / BLOCK, Math.min(2, to - r), y, yOffset + r * yStride, yStride);
+        for (int r = from; r < to; r++) y.setAtIndex(Storage.F32, yOffset + r * yStride, dotQ4(s, first + r * rowBytes, x, k / BLOCK));
     }
 
     /**
@@ -321,23 +321,14 @@ public final class MatVec {
     }
 
     private static float dotQ4(MemorySegment s, long at, float[] x, int blocks) {
-        FloatVector a = FloatVector.zero(F);
-        for (int blk = 0; blk < blocks; blk++, at += 18) a = q4Block(s, at, x, blk * BLOCK).fma(scale(s, at), a);
-        return LaneSum.sum(a);
-    }
-
-    /** {@link #dotQ4} of two rows, as {@link #dotQ8x4} (four rows of the nibble unpacking outgrow C2's inlining node budget). */
-    private static void dotQ4x2(MemorySegment s, long at, long rowBytes, float[] x, int blocks, int rows, MemorySegment y, long yAt, long yStride) {
-        long at1 = at + Math.min(1, rows - 1) * rowBytes;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0;
-        for (int blk = 0; blk < blocks; blk++) {
-            long e = (long) blk * Q4_BYTES;
-            FloatVector lo = FloatVector.fromArray(F, x, blk * BLOCK), hi = FloatVector.fromArray(F, x, blk * BLOCK + 16);
-            a0 = q4Block(s, at + e, lo, hi).fma(scale(s, at + e), a0);
-            a1 = q4Block(s, at1 + e, lo, hi).fma(scale(s, at1 + e), a1);
+        FloatVector a = FloatVector.zero(F), b = a;
+        int blk = 0;
+        for (; blk + 1 < blocks; blk += 2, at += 2 * Q4_BYTES) {
+            a = q4Block(s, at, x, blk * BLOCK).fma(scale(s, at), a);
+            b = q4Block(s, at + Q4_BYTES, x, blk * BLOCK + BLOCK).fma(scale(s, at + Q4_BYTES), b);
         }
-        float[] l = lanes(a0, a1);
-        store(y, yAt, yStride, rows, LaneSum.sum(l, 0), LaneSum.sum(l, LANES), 0, 0);
+        if (blk < blocks) a = q4Block(s, at, x, blk * BLOCK).fma(scale(s, at), a);
+        return LaneSum.sum(a.add(b));
     }
 
     /** Σ q·x of one Q4_0 block (not yet scaled): low nibbles are elements 0–15, high nibbles 16–31. */
