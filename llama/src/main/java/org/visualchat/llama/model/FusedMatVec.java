@@ -4,12 +4,14 @@ import org.visualchat.tensor.Tensor;
 import org.visualchat.tensor.WorkerPool;
 import org.visualchat.tensor.kernels.MatVec;
 
+import java.lang.foreign.MemorySegment;
+
 /**
  * Decode-step products of one activation row against several weights in ONE parallel loop: the q, k
  * and v projections of a layer, and the SwiGLU gate and up projections with silu(g)·u applied as each
  * row pair is finished. Per token this halves the fork/join points of a layer and never writes the
  * gate and up activations out; the weight rows are streamed once each in their stored dtype by
- * {@link MatVec#dot} (fused dequantize-dot).
+ * {@link MatVec#rows} (fused dequantize-dot, several rows per pass over the activation).
  */
 final class FusedMatVec {
     private FusedMatVec() {}
@@ -35,9 +37,9 @@ final class FusedMatVec {
     }
 
     /**
-     * out[i][b] = weights[i]·xs[b] for every activation row b: each weight row is streamed once and dotted
-     * with all rows while it is in L1. Every product is the same {@link MatVec#dot} as for one row, so row b
-     * gets exactly what it would get alone.
+     * out[i][b] = weights[i]·xs[b] for every activation row b: each block of {@link #MIN_ROWS} weight rows is
+     * streamed from memory once and dotted with all activation rows while it is in cache. {@link MatVec#rows}
+     * gives every row the single-row dot's exact sum, so row b gets exactly what it would get alone.
      */
     static float[][][] multiply(float[][] xs, Tensor... weights) {
         float[][][] out = new float[weights.length][xs.length][];
@@ -49,8 +51,9 @@ final class FusedMatVec {
         WorkerPool.get().parallelFor(starts[weights.length], MIN_ROWS, (from, to) -> {
             for (int w = 0; w < weights.length; w++) {
                 int lo = Math.max(from, starts[w]), hi = Math.min(to, starts[w + 1]);
-                for (int r = lo; r < hi; r++) {
-                    for (int b = 0; b < xs.length; b++) out[w][b][r - starts[w]] = rowDot(weights[w], r - starts[w], xs[b]);
+                for (int r = lo; r < hi; r += MIN_ROWS) {
+                    int end = Math.min(hi, r + MIN_ROWS);
+                    for (int b = 0; b < xs.length; b++) rows(weights[w], r - starts[w], end - starts[w], xs[b], out[w][b]);
                 }
             }
         });
@@ -59,12 +62,17 @@ final class FusedMatVec {
 
     /** silu(gate·x_b)·(up·x_b) for gate, up [f, k]: the SwiGLU hidden activation of each row. */
     static float[][] swiGlu(float[][] xs, Tensor gate, Tensor up) {
-        float[][] out = new float[xs.length][gate.dim(0)];
+        float[][] out = new float[xs.length][gate.dim(0)], upOut = new float[xs.length][gate.dim(0)];
         WorkerPool.get().parallelFor(gate.dim(0), MIN_ROWS, (from, to) -> {
-            for (int r = from; r < to; r++) {
+            for (int lo = from; lo < to; lo += MIN_ROWS) {
+                int hi = Math.min(to, lo + MIN_ROWS);
                 for (int b = 0; b < xs.length; b++) {
-                    float g = rowDot(gate, r, xs[b]);
-                    out[b][r] = g / (1 + (float) Math.exp(-g)) * rowDot(up, r, xs[b]);
+                    rows(gate, lo, hi, xs[b], out[b]);
+                    rows(up, lo, hi, xs[b], upOut[b]);
+                    for (int r = lo; r < hi; r++) {
+                        float g = out[b][r];
+                        out[b][r] = g / (1 + (float) Math.exp(-g)) * upOut[b][r];
+                    }
                 }
             }
         });
@@ -88,9 +96,9 @@ final class FusedMatVec {
         return Tensor.of(all, shape);
     }
 
-    private static float rowDot(Tensor w, int row, float[] x) {
-        int k = w.dim(1);
-        long at = w.byteOffset(w.offset() + (long) row * w.stride(0));
-        return MatVec.dot(w.dtype(), w.storage().segment(), at, x, k);
+    /** out[r] = w[r]·x for rows [from, to) of w [n, k], by {@link MatVec#rows} (groups of rows share activation loads). */
+    private static void rows(Tensor w, int from, int to, float[] x, float[] out) {
+        long first = w.byteOffset(w.offset()), rowBytes = w.byteOffset(w.offset() + w.stride(0)) - first;
+        MatVec.rows(w.dtype(), w.storage().segment(), first, rowBytes, from, to, x, w.dim(1), MemorySegment.ofArray(out), 0, 1);
     }
 }

@@ -4,6 +4,7 @@ import org.visualchat.mmca.bench.GemmWorkload;
 import org.visualchat.mmca.bench.MatVecWorkload;
 import org.visualchat.mmca.bench.NumpyPeer;
 import org.visualchat.mmca.bench.Probes;
+import org.visualchat.mmca.bench.ReadBandwidth;
 import org.visualchat.mmca.bench.Stopwatch;
 import org.visualchat.mmca.bench.Threads;
 import org.visualchat.tensor.DType;
@@ -14,8 +15,6 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -111,7 +110,7 @@ public final class BenchCommand {
     }
 
     @Command(name = "matvec", mixinStandardHelpOptions = true,
-            description = "Matrix-vector GB/s of weights streamed, against the read bandwidth measured in the same run.")
+            description = "Matrix-vector GB/s of weights streamed, against the read bandwidth (Java probe and numpy np.dot) measured in the same run.")
     static final class MatVec implements Runnable {
         @Mixin
         Common common = new Common();
@@ -130,25 +129,27 @@ public final class BenchCommand {
             for (String shape : shapes) MatVecWorkload.parseShape(shape);
             for (int threads : common.threads) Threads.check(threads);
             common.printConditions();
-            try (Arena arena = Arena.ofShared()) {
-                MemorySegment stream = Probes.streamBuffer(arena);
+            try (ReadBandwidth bandwidth = new ReadBandwidth(common.threads)) {
+                System.out.println("# " + bandwidth.describe());
                 // Compile the probe before the first round counts (its first calls run interpreted).
-                for (int threads : common.threads) Probes.readBandwidthGbs(stream, threads, common.seconds);
+                for (int threads : common.threads) bandwidth.measure(threads, common.seconds);
                 for (String shape : shapes)
-                    for (DType type : dtypes) measure(new MatVecWorkload(shape, type, workingSetMib), stream);
+                    for (DType type : dtypes) measure(new MatVecWorkload(shape, type, workingSetMib), bandwidth);
             }
         }
 
-        private void measure(MatVecWorkload op, MemorySegment stream) {
+        private void measure(MatVecWorkload op, ReadBandwidth bandwidth) {
             for (int threads : common.threads) {
-                double[] kernel = new double[common.rounds], memory = new double[common.rounds];
+                double[] kernel = new double[common.rounds];
+                ReadBandwidth.Sample[] memory = new ReadBandwidth.Sample[common.rounds];
                 for (int r = 0; r < common.rounds; r++) {
-                    memory[r] = Probes.readBandwidthGbs(stream, threads, common.seconds);
+                    memory[r] = bandwidth.measure(threads, common.seconds);
                     kernel[r] = op.bytes() / Stopwatch.medianSeconds(() -> Threads.call(threads, op), common.seconds) / 1e9;
                 }
-                double g = Stopwatch.median(kernel), bw = Stopwatch.median(memory);
-                System.out.printf("matvec %-9s %-4s threads=%d  %6.1f GB/s of weights (%3.0f%% of %5.1f GB/s read bandwidth), %.1f MiB x %d copies%n",
-                        op.name, op.type, threads, g, 100 * g / bw, bw, op.bytes() / 1048576.0, op.copies());
+                double g = Stopwatch.median(kernel);
+                ReadBandwidth.Sample bw = ReadBandwidth.Sample.median(memory);
+                System.out.printf("matvec %-9s %-4s threads=%d  %6.1f GB/s of weights (%3.0f%% of %s), %.1f MiB x %d copies%n",
+                        op.name, op.type, threads, g, 100 * g / bw.best(), bw, op.bytes() / 1048576.0, op.copies());
             }
         }
     }

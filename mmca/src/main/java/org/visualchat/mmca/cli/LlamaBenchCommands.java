@@ -5,6 +5,7 @@ import org.visualchat.llama.model.LlamaConfig;
 import org.visualchat.llama.model.LlamaModel;
 import org.visualchat.mmca.bench.LlamaWorkload;
 import org.visualchat.mmca.bench.Probes;
+import org.visualchat.mmca.bench.ReadBandwidth;
 import org.visualchat.mmca.bench.Stopwatch;
 import org.visualchat.mmca.bench.Threads;
 import org.visualchat.nn.AttentionPolicy;
@@ -16,8 +17,6 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.function.Consumer;
 
@@ -88,14 +87,14 @@ final class LlamaBenchCommands {
             for (int threads : common.threads) Threads.check(threads);
             if (sequences < 1) throw new IllegalArgumentException("--sequences must be >= 1, got " + sequences);
             common.printConditions();
-            try (Arena arena = Arena.ofShared()) {
-                MemorySegment stream = Probes.streamBuffer(arena);
-                for (int threads : common.threads) Probes.readBandwidthGbs(stream, threads, common.seconds);
-                model.forEachModel(w -> measure(w, stream));
+            try (ReadBandwidth bandwidth = new ReadBandwidth(common.threads)) {
+                System.out.println("# " + bandwidth.describe());
+                for (int threads : common.threads) bandwidth.measure(threads, common.seconds);
+                model.forEachModel(w -> measure(w, bandwidth));
             }
         }
 
-        private void measure(LlamaWorkload w, MemorySegment stream) {
+        private void measure(LlamaWorkload w, ReadBandwidth bandwidth) {
             LlamaModel m = w.model();
             KvCache cache = w.cache(context + 1);
             cache.truncate(0);
@@ -107,14 +106,16 @@ final class LlamaBenchCommands {
             };
             double megabytes = w.weightBytesPerToken() / 1e6;
             for (int threads : common.threads) {
-                double[] tps = new double[common.rounds], bandwidth = new double[common.rounds];
+                double[] tps = new double[common.rounds];
+                ReadBandwidth.Sample[] memory = new ReadBandwidth.Sample[common.rounds];
                 for (int r = 0; r < common.rounds; r++) {
-                    bandwidth[r] = Probes.readBandwidthGbs(stream, threads, common.seconds);
+                    memory[r] = bandwidth.measure(threads, common.seconds);
                     tps[r] = 1 / Stopwatch.medianSeconds(() -> Threads.call(threads, step), common.seconds);
                 }
-                double t = Stopwatch.median(tps), bw = Stopwatch.median(bandwidth), bound = bw * 1e3 / megabytes;
-                System.out.printf("decode %-4s threads=%d  %6.2f tok/s  (%3.0f%% of the bandwidth bound %.2f tok/s = %.1f GB/s / %.0f MB per token)%n",
-                        w.type, threads, t, 100 * t / bound, bound, bw, megabytes);
+                ReadBandwidth.Sample bw = ReadBandwidth.Sample.median(memory);
+                double t = Stopwatch.median(tps), bound = bw.best() * 1e3 / megabytes;
+                System.out.printf("decode %-4s threads=%d  %6.2f tok/s  (%3.0f%% of the bandwidth bound %.2f tok/s = %.1f GB/s / %.0f MB per token; java probe %.1f, numpy %.1f GB/s)%n",
+                        w.type, threads, t, 100 * t / bound, bound, bw.best(), megabytes, bw.java(), bw.numpy());
             }
             if (sequences > 1) measureSequences(w, step);
             // The probe's buffer is ours but not the model's: say so next to the figures it inflates.
