@@ -5,6 +5,7 @@ import org.visualchat.autograd.Positional;
 import org.visualchat.autograd.Variable;
 import org.visualchat.autograd.Views;
 import org.visualchat.nn.AttentionPolicy;
+import org.visualchat.nn.Linear;
 import org.visualchat.nn.Module;
 import org.visualchat.tensor.Tensor;
 import org.visualchat.tensor.ops.MatMul;
@@ -17,10 +18,10 @@ import org.visualchat.tensor.ops.Rope;
 public final class LlamaAttention extends Module {
     private final LlamaConfig config;
     private final Rope.Layout ropeLayout;
-    private final Projection q;
-    private final Projection k;
-    private final Projection v;
-    private final Projection o;
+    private final Linear q;
+    private final Linear k;
+    private final Linear v;
+    private final Linear o;
 
     LlamaAttention(LlamaConfig config, Rope.Layout ropeLayout, String prefix, Weights weights) {
         this.config = config;
@@ -54,14 +55,14 @@ public final class LlamaAttention extends Module {
         int b = h.dim(0), s = h.dim(1), hd = config.headDim();
         Tensor qf, kf, vf;
         if (b * s == 1) {
-            float[][] qkv = FusedMatVec.multiply(h.toFloatArray(), q.weight(), k.weight(), v.weight());
+            float[][] qkv = FusedMatVec.multiply(h.toFloatArray(), q.inferenceWeight(), k.inferenceWeight(), v.inferenceWeight());
             qf = Tensor.of(qkv[0], 1, 1, config.hiddenSize());
             kf = Tensor.of(qkv[1], 1, 1, config.kvDim());
             vf = Tensor.of(qkv[2], 1, 1, config.kvDim());
         } else {
-            qf = MatMul.linear(h, q.weight());
-            kf = MatMul.linear(h, k.weight());
-            vf = MatMul.linear(h, v.weight());
+            qf = MatMul.linear(h, q.inferenceWeight());
+            kf = MatMul.linear(h, k.inferenceWeight());
+            vf = MatMul.linear(h, v.inferenceWeight());
         }
         Tensor qh = Rope.rope(qf.reshape(b, s, config.heads(), hd).transpose(1, 2), positions, config.ropeTheta(), ropeLayout);
         Tensor kh = Rope.rope(kf.reshape(b, s, config.kvHeads(), hd).transpose(1, 2), positions, config.ropeTheta(), ropeLayout);
@@ -76,6 +77,6 @@ public final class LlamaAttention extends Module {
                 out = policy.attend(Variable.of(qh), Variable.of(keys), Variable.of(values)).value();
             }
         }
-        return MatMul.linear(out.transpose(1, 2).reshape(b, s, config.hiddenSize()), o.weight());
+        return MatMul.linear(out.transpose(1, 2).reshape(b, s, config.hiddenSize()), o.inferenceWeight());
     }
 }

@@ -102,7 +102,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--vis_lora_module_name") String visLoraModule;
     @Option(names = "--only_optimize_lora", arity = "0..1", fallbackValue = "true") Boolean onlyLora;
     @Option(names = "--gradient_checkpointing", arity = "0..1", fallbackValue = "true") Boolean checkpointing;
-    @Option(names = "--precision", description = "fp32 or bf16 (trainable parameters; AdamW keeps F32 masters).") String precision;
+    @Option(names = "--precision", description = "fp32, bf16 or fp16 (trainable parameters; AdamW keeps F32 masters; fp16 with DeepSpeed's dynamic loss scaling).") String precision;
     @Option(names = "--seed") Long seed;
     @Option(names = "--data_train_split_ratio") Double split;
     @Option(names = "--save_steps", description = "Also checkpoint every N updates (0: at epoch ends only).") Integer saveSteps;

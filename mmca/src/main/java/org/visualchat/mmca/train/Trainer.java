@@ -14,7 +14,6 @@ import org.visualchat.nn.optim.GradClip;
 import org.visualchat.nn.optim.LrSchedule;
 import org.visualchat.nn.optim.ParamGroup;
 import org.visualchat.nn.optim.Scheduler;
-import org.visualchat.tensor.DType;
 import org.visualchat.tensor.io.Json;
 
 import java.io.IOException;
@@ -25,7 +24,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Random;
 
 /**
@@ -33,6 +31,7 @@ import java.util.Random;
  * ε 1e-6) over {decay, no-decay} × {lr, embed lr} groups of the trainable parameters, HF warmup +
  * cosine schedule stepped per update, global-norm clipping, gradient accumulation (each micro-batch
  * loss divided by the accumulation count), an evaluation before training and after every epoch.
+ * {@code precision} fp16 scales the loss and skips overflowing steps as DeepSpeed does ({@link Precision}).
  *
  * <p>Output directory: {@code train_log.csv}, {@code eval_log.csv}, {@code loss_curve.svg},
  * {@code config.json}, {@code epoch-N/model.safetensors} (trainable parameters only, under the
@@ -82,15 +81,15 @@ public final class Trainer {
         long updatesPerEpoch = ceilDiv(batchesPerEpoch, config.gradientAccumulation());
         long totalUpdates = updatesPerEpoch * config.epochs();
 
-        if (config.precision().equals("bf16")) {
-            model.trainableParameters().values().forEach(p -> p.setValue(p.value().to(DType.BF16)));
-        }
+        Precision precision = Precision.of(config.precision());
+        precision.cast(model.trainableParameters().values());
         AdamW optimizer = new AdamW(ParamGroup.reference(model.trainableParameters(), config.learningRate(), config.embedLearningRate(), config.weightDecay()));
         Scheduler scheduler = new Scheduler(optimizer, LrSchedule.withWarmup(config.scheduler(), config.warmup(), totalUpdates));
         Path checkpoint = out.resolve(CHECKPOINT);
         long step = 0, position = 0;
         if (Files.isRegularFile(checkpoint)) {
             TrainingState state = TrainingCheckpoint.load(checkpoint, model, optimizer, scheduler);
+            precision.load(state.rng());
             step = state.step();
             position = state.dataPosition();
             console.printf(Locale.ROOT, "resuming from %s: step %d, batch %d of epoch %d%n", checkpoint, step, position % batchesPerEpoch, position / batchesPerEpoch + 1);
@@ -120,7 +119,7 @@ public final class Trainer {
                                 : spliced.length() + " positions after splicing > max_seq_len " + config.maxSeqLen());
                     } else {
                         Variable loss = model.loss(spliced, config.gradientCheckpointing());
-                        Arith.mul(loss, 1f / config.gradientAccumulation()).backward();
+                        Arith.mul(loss, precision.lossFactor() / config.gradientAccumulation()).backward();
                         groupLoss += loss.value().get();
                         groupBatches++;
                         groupTokens += realTokens(spliced);
@@ -128,9 +127,11 @@ public final class Trainer {
                     boolean boundary = (b + 1) % config.gradientAccumulation() == 0 || b + 1 == batchesPerEpoch;
                     if (!boundary) continue;
                     double lr = optimizer.groups().get(0).lr();
-                    GradClip.clipGlobalNorm(model.trainableParameters().values(), config.gradientClipping());
-                    optimizer.step();
-                    scheduler.step();
+                    if (precision.unscaleOrSkip(model.trainableParameters().values(), console)) {
+                        GradClip.clipGlobalNorm(model.trainableParameters().values(), config.gradientClipping());
+                        optimizer.step();
+                        scheduler.step();
+                    }
                     optimizer.zeroGrad();
                     step++;
                     updatesDone++;
@@ -147,7 +148,7 @@ public final class Trainer {
                     groupStart = System.nanoTime();
                     boolean stop = step >= stopAfterSteps;
                     if (stop || (config.saveSteps() > 0 && step % config.saveSteps() == 0)) {
-                        TrainingCheckpoint.save(checkpoint, model, optimizer, scheduler, new TrainingState(step, position, Map.of()), true);
+                        TrainingCheckpoint.save(checkpoint, model, optimizer, scheduler, new TrainingState(step, position, precision.state()), true);
                     }
                     if (stop) break;
                 }
@@ -155,7 +156,7 @@ public final class Trainer {
                 if (position < (long) (epoch + 1) * batchesPerEpoch) break;             // stopped mid-epoch
                 if (eval.length > 0) evalLosses.add(evaluate(data, eval, epoch + 1, step, log));
                 StateDict.save(model, out.resolve("epoch-" + (epoch + 1)).resolve("model.safetensors"), true);
-                TrainingCheckpoint.save(checkpoint, model, optimizer, scheduler, new TrainingState(step, position, Map.of()), true);
+                TrainingCheckpoint.save(checkpoint, model, optimizer, scheduler, new TrainingState(step, position, precision.state()), true);
                 LossCurveSvg.write(out.resolve("loss_curve.svg"), "VisualChat training loss (" + out.getFileName() + ")", log.trainPoints, log.evalPoints);
             }
             LossCurveSvg.write(out.resolve("loss_curve.svg"), "VisualChat training loss (" + out.getFileName() + ")", log.trainPoints, log.evalPoints);
