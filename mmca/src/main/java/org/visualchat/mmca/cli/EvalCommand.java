@@ -4,14 +4,13 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
-import org.visualchat.mmca.attention.MmcaMode;
 import org.visualchat.mmca.chat.GenerationOptions;
-import org.visualchat.mmca.demo.DemoModel;
 import org.visualchat.mmca.eval.EvalCsv;
 import org.visualchat.mmca.eval.EvalRow;
 import org.visualchat.mmca.eval.EvalRunner;
 import org.visualchat.vision.image.ImageDecoder;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -21,8 +20,8 @@ import picocli.CommandLine.Option;
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = "Answer every round of an eval file (DS-VisualChat eval format) and write the results CSV.")
 public final class EvalCommand implements Runnable {
-    @Option(names = "--model", required = true, description = "Model folder written by `visualchat demo`.")
-    Path model;
+    @Mixin
+    DemoModelOptions model = new DemoModelOptions();
 
     @Option(names = "--data", required = true, description = "Eval file: {case: [[question] | [question, \"img1 img2\"], ...]}.")
     Path data;
@@ -30,16 +29,13 @@ public final class EvalCommand implements Runnable {
     @Option(names = "--out", defaultValue = "results.csv", description = "Result CSV (default: ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--attention", defaultValue = "strict", description = "strict, reference or causal (default: ${DEFAULT-VALUE}).")
-    String attention;
-
     @Option(names = "--max-new-tokens", defaultValue = "256", description = "Most tokens per answer; the reference uses 256 (default: ${DEFAULT-VALUE}).")
     int maxNewTokens;
 
     @Override
     public void run() {
         try {
-            EvalRunner runner = new EvalRunner(DemoModel.load(model, MmcaMode.parse(attention)), ImageDecoder::decode,
+            EvalRunner runner = new EvalRunner(model.load(), ImageDecoder::decode,
                     new GenerationOptions(maxNewTokens, 0, 1, 0));
             List<EvalRow> rows = runner.run(data, System.out::println);
             EvalCsv.write(out, rows);
