@@ -164,4 +164,16 @@ class VisualChatModelTest {
         assertTrue(generated.length >= 2, "too short to compare: " + Arrays.toString(generated));
         assertArrayEquals(Arrays.copyOf(expected, generated.length), generated);
     }
+    @Test
+    void visionLoraMakesTheFrozenTowerRunOnTheTapeForItsAdaptersOnly() {
+        VisualChatModel model = TinyModels.model(VisualChatOptions.defaults(), 8);
+        List<String> wrapped = Lora.apply(model.encoder().module(), NamePattern.contains("encoder.layers."), 2, 1f, 3);   // --vis_lora_dim 2
+        assertEquals(12, wrapped.size(), "2 layers × q, k, v, out_proj, fc1, fc2: " + wrapped);
+        assertTrue(wrapped.contains("vision_model.encoder.layers.1.self_attn.out_proj"), wrapped.toString());
+        model.loss(twoRows(), false).backward();
+        for (Map.Entry<String, Variable> p : model.namedParameters().entrySet()) {
+            if (!p.getKey().startsWith("vis_encoder.")) continue;
+            assertEquals(p.getKey().contains(".lora_"), p.getValue().grad() != null, p.getKey());
+        }
+    }
 }
