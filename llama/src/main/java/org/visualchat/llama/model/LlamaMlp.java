@@ -3,6 +3,7 @@ package org.visualchat.llama.model;
 import org.visualchat.autograd.Activations;
 import org.visualchat.autograd.Arith;
 import org.visualchat.autograd.Variable;
+import org.visualchat.nn.Linear;
 import org.visualchat.nn.Module;
 import org.visualchat.tensor.Tensor;
 import org.visualchat.tensor.ops.Elementwise;
@@ -11,9 +12,9 @@ import org.visualchat.tensor.ops.Unary;
 
 /** {@code mlp}: SwiGLU, down(silu(gate(x))·up(x)), no biases. */
 public final class LlamaMlp extends Module {
-    private final Projection gate;
-    private final Projection up;
-    private final Projection down;
+    private final Linear gate;
+    private final Linear up;
+    private final Linear down;
 
     LlamaMlp(LlamaConfig config, String prefix, Weights weights) {
         int d = config.hiddenSize(), f = config.intermediateSize();
@@ -39,10 +40,10 @@ public final class LlamaMlp extends Module {
     Tensor infer(Tensor x, boolean rowStreaming) {
         int[] shape = x.shape();
         if (rowStreaming) {
-            float[][] hidden = FusedMatVec.swiGlu(FusedMatVec.rows(x), gate.weight(), up.weight());
-            return FusedMatVec.tensor(FusedMatVec.multiply(hidden, down.weight())[0], shape);
+            float[][] hidden = FusedMatVec.swiGlu(FusedMatVec.rows(x), gate.inferenceWeight(), up.inferenceWeight());
+            return FusedMatVec.tensor(FusedMatVec.multiply(hidden, down.inferenceWeight())[0], shape);
         }
-        Tensor hidden = Elementwise.mul(Unary.silu(MatMul.linear(x, gate.weight())), MatMul.linear(x, up.weight()));
-        return MatMul.linear(hidden, down.weight());
+        Tensor hidden = Elementwise.mul(Unary.silu(MatMul.linear(x, gate.inferenceWeight())), MatMul.linear(x, up.inferenceWeight()));
+        return MatMul.linear(hidden, down.inferenceWeight());
     }
 }

@@ -3,6 +3,7 @@ package org.visualchat.llama.model;
 import org.visualchat.autograd.NoGrad;
 import org.visualchat.autograd.Variable;
 import org.visualchat.nn.AttentionPolicy;
+import org.visualchat.nn.Linear;
 import org.visualchat.nn.Module;
 import org.visualchat.nn.NamePattern;
 import org.visualchat.tensor.DType;
@@ -37,14 +38,14 @@ public final class LlamaModel extends Module implements CausalLm {
     private final LlamaConfig config;
     private final Rope.Layout ropeLayout;
     private final LlamaBackbone model;
-    private final Projection lmHead;
+    private final Linear lmHead;
 
     public LlamaModel(LlamaConfig config, Rope.Layout ropeLayout, Weights weights) {
         this.config = config;
         this.ropeLayout = ropeLayout;
         this.model = child("model", new LlamaBackbone(config, ropeLayout, weights));
         this.lmHead = child("lm_head", config.tieWordEmbeddings()
-                ? new Projection(model.embedTokens().weightVariable())
+                ? new Linear(model.embedTokens().weightVariable(), null)
                 : projection(weights, "lm_head.weight", config.vocabSize(), config.hiddenSize()));
         freeze(NamePattern.glob("**"));
     }
@@ -54,8 +55,8 @@ public final class LlamaModel extends Module implements CausalLm {
         return new LlamaModel(config, Rope.Layout.HALF, new RandomWeights(seed, dtype));
     }
 
-    static Projection projection(Weights weights, String name, int out, int in) {
-        return new Projection(Variable.parameter(weights.tensor(name, out, in)));
+    static Linear projection(Weights weights, String name, int out, int in) {
+        return new Linear(Variable.parameter(weights.tensor(name, out, in)), null);
     }
 
     @Override
@@ -65,7 +66,7 @@ public final class LlamaModel extends Module implements CausalLm {
 
     public LlamaBackbone backbone() { return model; }
 
-    public Projection lmHead() { return lmHead; }
+    public Linear lmHead() { return lmHead; }
 
     // ------------------------------------------------------------------ training path
 
@@ -175,7 +176,7 @@ public final class LlamaModel extends Module implements CausalLm {
             Tensor x = inputEmbeds.to(DType.F32);
             for (int i = 0; i < model.layerCount(); i++) model.layer(i).inferEach(x, caches, i, policies);
             for (KvCache c : caches) c.advance(1);
-            return FusedMatVec.tensor(FusedMatVec.multiply(FusedMatVec.rows(model.norm().apply(x)), lmHead.weight())[0], b, config.vocabSize());
+            return FusedMatVec.tensor(FusedMatVec.multiply(FusedMatVec.rows(model.norm().apply(x)), lmHead.inferenceWeight())[0], b, config.vocabSize());
         }
     }
 
@@ -189,7 +190,7 @@ public final class LlamaModel extends Module implements CausalLm {
             for (int i = 0; i < model.layerCount(); i++) model.layer(i).infer(x, positions, cache, i, policy);
             cache.advance(s);
             Tensor last = lastOnly ? x.narrow(1, s - 1, 1) : x;
-            return MatMul.linear(model.norm().apply(last), lmHead.weight());
+            return MatMul.linear(model.norm().apply(last), lmHead.inferenceWeight());
         }
     }
 

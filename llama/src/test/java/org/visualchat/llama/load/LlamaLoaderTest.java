@@ -82,6 +82,7 @@ class LlamaLoaderTest {
                 assertEquals(Rope.Layout.INTERLEAVED, loaded.model().ropeLayout());
                 assertEquals(CONFIG, loaded.model().config());
                 assertAllMapped(loaded.model(), type);
+                assertEquals(type, loaded.model().lmHead().weight().value().dtype());
                 double err = relativeError(logits(loaded.model()), logits(hf));
                 assertTrue(err < 1e-5, type + ": " + err);
             }

@@ -119,7 +119,7 @@ final class LlamaBenchCommands {
             }
             if (sequences > 1) measureSequences(w, step);
             // The probe's buffer is ours but not the model's: say so next to the figures it inflates.
-            System.out.printf("%s (anonymous includes the bandwidth probe's %.0f MiB buffer)%n", w.memoryReport(), stream.byteSize() / 1048576.0);
+            System.out.printf("%s (anonymous includes the bandwidth probe's %.0f MiB buffer)%n", w.memoryReport(), Probes.STREAM_BYTES / 1048576.0);
         }
 
         /**

@@ -1,5 +1,6 @@
 package org.visualchat.mmca.train;
 
+import org.visualchat.autograd.Arith;
 import org.visualchat.autograd.Variable;
 import org.visualchat.mmca.model.VisualChatModel;
 import org.visualchat.nn.checkpoint.StateDict;
@@ -12,22 +13,29 @@ import org.visualchat.nn.optim.ParamGroup;
 import org.visualchat.nn.optim.Scheduler;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
  * One process: AdamW over the reference's parameter groups, the schedule stepped per update, global-norm
- * clipping, and {@code checkpoint.safetensors} (trainable parameters + optimizer + schedule + position).
+ * clipping, fp16 loss scaling ({@link Precision}: an overflowing update is skipped, optimizer and schedule
+ * both), and {@code checkpoint.safetensors} (trainable parameters + optimizer + schedule + position + loss
+ * scaler state).
  */
 final class LocalUpdater implements Updater {
     private final VisualChatModel model;
     private final TrainConfig config;
     private final AdamW optimizer;
     private final Scheduler scheduler;
+    private final Precision precision;
+    private final PrintStream console;
 
-    LocalUpdater(VisualChatModel model, TrainConfig config, LrSchedule schedule) {
+    LocalUpdater(VisualChatModel model, TrainConfig config, LrSchedule schedule, Precision precision, PrintStream console) {
         this.model = model;
         this.config = config;
+        this.precision = precision;
+        this.console = console;
         this.optimizer = new AdamW(ParamGroup.reference(model.trainableParameters(), config.learningRate(), config.embedLearningRate(), config.weightDecay()));
         this.scheduler = new Scheduler(optimizer, schedule);
     }
@@ -38,14 +46,17 @@ final class LocalUpdater implements Updater {
 
     @Override
     public void backward(Variable loss, boolean lastMicroStep) {
-        loss.backward();
+        Arith.mul(loss, precision.lossFactor()).backward();
     }
 
     @Override
     public double step() {
-        double norm = GradClip.clipGlobalNorm(model.trainableParameters().values(), config.gradientClipping());
-        optimizer.step();
-        scheduler.step();
+        double norm = Double.NaN;
+        if (precision.unscaleOrSkip(model.trainableParameters().values(), console)) {
+            norm = GradClip.clipGlobalNorm(model.trainableParameters().values(), config.gradientClipping());
+            optimizer.step();
+            scheduler.step();
+        }
         optimizer.zeroGrad();
         return norm;
     }
@@ -65,12 +76,16 @@ final class LocalUpdater implements Updater {
                     + "/): resume it data-parallel (visualchat launch --nproc N -- train ..., any N), or merge it with visualchat consolidate");
         }
         Path file = outputDir.resolve(Trainer.CHECKPOINT);
-        return Files.isRegularFile(file) ? TrainingCheckpoint.load(file, model, optimizer, scheduler) : null;
+        if (!Files.isRegularFile(file)) return null;
+        TrainingState state = TrainingCheckpoint.load(file, model, optimizer, scheduler);
+        precision.load(state.rng());
+        return state;
     }
 
     @Override
     public void checkpoint(Path outputDir, TrainingState state) throws IOException {
-        TrainingCheckpoint.save(outputDir.resolve(Trainer.CHECKPOINT), model, optimizer, scheduler, state, true);
+        TrainingCheckpoint.save(outputDir.resolve(Trainer.CHECKPOINT), model, optimizer, scheduler,
+                new TrainingState(state.step(), state.dataPosition(), precision.state()), true);
     }
 
     @Override

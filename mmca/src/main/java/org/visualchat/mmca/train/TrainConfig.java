@@ -56,7 +56,7 @@ public record TrainConfig(double learningRate, double embedLearningRate, double 
         d.put("vis_lora_module_name", "encoder.layers.");
         d.put("only_optimize_lora", false);
         d.put("gradient_checkpointing", false);
-        d.put("precision", "fp32");
+        d.put("precision", "fp32");                           // the reference: fp16 (DeepSpeed)
         d.put("seed", 1234);
         d.put("data_train_split_ratio", 0.9);
         d.put("save_steps", 0);                                // 0: checkpoint at each epoch end only
@@ -146,9 +146,7 @@ public record TrainConfig(double learningRate, double embedLearningRate, double 
     }
 
     private static String precision(String s) {
-        if (!s.equals("fp32") && !s.equals("bf16")) {
-            throw new IllegalArgumentException("precision must be fp32 or bf16, got '" + s + "' (fp16 needs dynamic loss scaling, which is not implemented)");
-        }
+        Precision.of(s);                                                     // validates the name
         return s;
     }
 

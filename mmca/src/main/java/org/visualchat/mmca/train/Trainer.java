@@ -9,7 +9,6 @@ import org.visualchat.mmca.model.VisualChatModel;
 import org.visualchat.nn.checkpoint.TrainingState;
 import org.visualchat.nn.optim.LrSchedule;
 import org.visualchat.parallel.ProcessGroup;
-import org.visualchat.tensor.DType;
 import org.visualchat.tensor.io.Json;
 
 import java.io.IOException;
@@ -29,6 +28,7 @@ import java.util.Random;
  * ε 1e-6) over {decay, no-decay} × {lr, embed lr} groups of the trainable parameters, HF warmup +
  * cosine schedule stepped per update, global-norm clipping, gradient accumulation (each micro-batch
  * loss divided by the accumulation count), an evaluation before training and after every epoch.
+ * {@code precision} fp16 scales the loss and skips overflowing steps as DeepSpeed does ({@link Precision}).
  *
  * <p>Output directory: {@code train_log.csv}, {@code eval_log.csv}, {@code loss_curve.svg},
  * {@code config.json}, {@code epoch-N/model.safetensors} (trainable parameters only, under the
@@ -92,11 +92,14 @@ public final class Trainer {
         long totalUpdates = updatesPerEpoch * config.epochs();
         long globalBatch = (long) config.batchSize() * world;     // samples per micro-step over all ranks
 
-        if (config.precision().equals("bf16")) {
-            model.trainableParameters().values().forEach(p -> p.setValue(p.value().to(DType.BF16)));
+        Precision precision = Precision.of(config.precision());
+        if (group != null && precision.scalesLoss()) {
+            throw new IllegalArgumentException("--precision fp16 (dynamic loss scaling) runs on one process only for now; "
+                    + "train data-parallel with bf16 or fp32");
         }
+        precision.cast(model.trainableParameters().values());
         LrSchedule schedule = LrSchedule.withWarmup(config.scheduler(), config.warmup(), totalUpdates);
-        try (Updater updater = group == null ? new LocalUpdater(model, config, schedule) : new ZeroUpdater(group, model, config, schedule)) {
+        try (Updater updater = group == null ? new LocalUpdater(model, config, schedule, precision, console) : new ZeroUpdater(group, model, config, schedule)) {
             boolean chief = updater.rank() == 0;
             if (chief) {
                 Files.createDirectories(out);
