@@ -6,16 +6,21 @@ import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import org.visualchat.llama.model.LlamaModel;
 import org.visualchat.mmca.attention.MmcaMode;
 import org.visualchat.mmca.chat.ChatRepl;
 import org.visualchat.mmca.chat.ChatSession;
 import org.visualchat.mmca.chat.GenerationOptions;
+import org.visualchat.mmca.demo.DemoChatModel;
 import org.visualchat.mmca.demo.DemoModel;
 import org.visualchat.vision.image.ImageDecoder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code visualchat chat --model DIR}: the interactive multi-image, multi-round chat ({@link ChatRepl}). */
+/**
+ * {@code visualchat chat --model DIR [--device opencl[:N]]}: the interactive multi-image, multi-round chat
+ * ({@link ChatRepl}); with {@code --device} the language model (MMCA included) runs on that OpenCL device.
+ */
 @Command(name = "chat", mixinStandardHelpOptions = true,
         description = "Chat about images with a trained model (reads commands and questions from standard input).")
 public final class ChatCommand implements Runnable {
@@ -28,12 +33,19 @@ public final class ChatCommand implements Runnable {
     @Option(names = "--max-new-tokens", defaultValue = "64", description = "Most tokens per answer (default: ${DEFAULT-VALUE}).")
     int maxNewTokens;
 
+    @Option(names = "--device", defaultValue = "cpu", description = "Where the language model runs: cpu, opencl or opencl:N (default: ${DEFAULT-VALUE}).")
+    String device;
+
     @Override
     public void run() {
         try {
-            ChatRepl repl = new ChatRepl(new ChatSession(DemoModel.load(model, MmcaMode.parse(attention))), ImageDecoder::decode,
-                    new GenerationOptions(maxNewTokens, 0, 1, 0), System.out);
-            repl.run(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)));
+            DemoChatModel chat = DemoModel.load(model, MmcaMode.parse(attention));
+            LlamaModel decoder = chat.model().decoder();
+            try (LlamaDevice lm = LlamaDevice.open(device, decoder, decoder.config().maxPositions(), System.err)) {
+                ChatRepl repl = new ChatRepl(new ChatSession(chat.withLanguageModel(lm.model())), ImageDecoder::decode,
+                        new GenerationOptions(maxNewTokens, 0, 1, 0), System.out);
+                repl.run(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)));
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e.getMessage(), e);
         }

@@ -68,7 +68,7 @@ public final class GenerateCommand implements Callable<Integer> {
     String device = "cpu";
 
     @Override
-    public Integer call() throws Exception {
+    public Integer call() throws IOException {
         PrintStream err = System.err;
         GenerationConfig config = new GenerationConfig(maxNewTokens, stops, !ignoreEos,
                 new SamplingConfig(temperature, topK, topP, repetitionPenalty, seed), kvCache);

@@ -14,9 +14,9 @@ import java.io.PrintStream;
  */
 final class LlamaDevice implements AutoCloseable {
     private final CausalLm lm;
-    private final AutoCloseable owned;
+    private final OpenClLlama owned;
 
-    private LlamaDevice(CausalLm lm, AutoCloseable owned) {
+    private LlamaDevice(CausalLm lm, OpenClLlama owned) {
         this.lm = lm;
         this.owned = owned;
     }
@@ -35,7 +35,7 @@ final class LlamaDevice implements AutoCloseable {
     CausalLm model() { return lm; }
 
     @Override
-    public void close() throws Exception {
+    public void close() {
         if (owned != null) owned.close();
     }
 }

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
+import org.visualchat.llama.model.CausalLm;
 import org.visualchat.llama.tokenizer.LlamaTokenizer;
 import org.visualchat.mmca.chat.ChatModel;
 import org.visualchat.mmca.chat.ChatTurn;
@@ -27,14 +28,25 @@ public final class DemoChatModel implements ChatModel {
     private final VisualChatModel model;
     private final ConversationEncoder encoder;
     private final ClipPreprocessor preprocessor;
+    private final CausalLm languageModel;
 
     public DemoChatModel(VisualChatModel model, ConversationEncoder encoder, ClipPreprocessor preprocessor) {
+        this(model, encoder, preprocessor, model.decoder());
+    }
+
+    private DemoChatModel(VisualChatModel model, ConversationEncoder encoder, ClipPreprocessor preprocessor, CausalLm languageModel) {
         this.model = model;
         this.encoder = encoder;
         this.preprocessor = preprocessor;
+        this.languageModel = languageModel;
     }
 
     public VisualChatModel model() { return model; }
+
+    /** The same chat model with its language model run by {@code lm} (the decoder's weights on another backend). */
+    public DemoChatModel withLanguageModel(CausalLm lm) {
+        return new DemoChatModel(model, encoder, preprocessor, lm);
+    }
 
     @Override
     public String answer(List<ChatTurn> history, List<RgbImage> images, String question, int newImages,
@@ -47,7 +59,7 @@ public final class DemoChatModel implements ChatModel {
         List<Integer> generated = new ArrayList<>();
         StringBuilder shown = new StringBuilder();
         Tensor pixels = preprocessor.preprocessBatch(images);
-        model.generate(prompt, pixels, options.maxNewTokens(), id -> {
+        model.generate(languageModel, prompt, pixels, options.maxNewTokens(), null, id -> {
             generated.add(id);
             String text = tokenizer.decode(generated.stream().mapToInt(Integer::intValue).toArray());
             // A piece can change how earlier bytes decode only at the very end; emit what is settled.

@@ -3,7 +3,7 @@ package org.visualchat.mmca.model;
 import org.visualchat.autograd.NoGrad;
 import org.visualchat.autograd.Variable;
 import org.visualchat.llama.generate.Sampler;
-import org.visualchat.llama.model.KvCache;
+import org.visualchat.llama.model.CausalLm;
 import org.visualchat.llama.model.LlamaBackbone;
 import org.visualchat.llama.model.LlamaModel;
 import org.visualchat.mmca.attention.MmcaAttention;
@@ -148,6 +148,15 @@ public final class VisualChatModel extends Module {
      * {@code maxNewTokens}; each token is also passed to {@code onToken} as soon as it is chosen.
      */
     public int[] generate(int[] promptIds, Tensor pixels, int maxNewTokens, Sampler sampler, IntConsumer onToken) {
+        return generate(decoder, promptIds, pixels, maxNewTokens, sampler, onToken);
+    }
+
+    /**
+     * As {@link #generate(int[], Tensor, int, Sampler, IntConsumer)} with the language model run by
+     * {@code lm}: this model's {@link #decoder()} (CPU), or the same weights on another backend (e.g.
+     * {@code OpenClLlama}). Image encoding, splicing and embedding stay here, on the CPU.
+     */
+    public int[] generate(CausalLm lm, int[] promptIds, Tensor pixels, int maxNewTokens, Sampler sampler, IntConsumer onToken) {
         try (NoGrad ignored = NoGrad.enter()) {
             int images = pixels == null ? 0 : pixels.dim(0);
             int[] ones = new int[promptIds.length];
@@ -156,24 +165,30 @@ public final class VisualChatModel extends Module {
             SplicedBatch spliced = splice(input, 1);
             int[] codes = Arrays.copyOf(spliced.codes()[0], spliced.length() + maxNewTokens);
             int known = spliced.length();
-            KvCache cache = decoder.newCache(1, known + maxNewTokens, DType.F32);
-            Tensor logits = decoder.inferLast(spliced.embeddings().value(), cache, policy(codes, known));
-            int[] out = new int[maxNewTokens];
-            int n = 0;
-            while (n < maxNewTokens) {
-                float[] scores = logits.toFloatArray();
-                int next = sampler == null ? Sampler.argmax(scores) : sampler.sample(scores, Arrays.copyOf(out, n));
-                if (next == options.eosId()) break;
-                out[n++] = next;
-                onToken.accept(next);
-                if (n == maxNewTokens) break;
-                codes[known++] = 1;
-                Tensor id = Tensor.ofInts(new int[] {next}, 1, 1);
-                Tensor embedded = options.frozenEmbeddingForGenerated() ? decoder.embedTokens(id) : langEmbed.forward(id).value();
-                logits = decoder.inferLast(embedded, cache, policy(codes, known));
+            try (CausalLm.Session session = lm.start(known + maxNewTokens, DType.F32)) {
+                return decode(session, spliced.embeddings().value(), codes, known, maxNewTokens, sampler, onToken);
             }
-            return Arrays.copyOf(out, n);
         }
+    }
+
+    /** Prefill, then one decode step per token with MMCA over the codes seen so far (new tokens are text). */
+    private int[] decode(CausalLm.Session session, Tensor prompt, int[] codes, int known, int maxNewTokens, Sampler sampler, IntConsumer onToken) {
+        Tensor logits = session.inferLast(prompt, policy(codes, known));
+        int[] out = new int[maxNewTokens];
+        int n = 0;
+        while (n < maxNewTokens) {
+            float[] scores = logits.toFloatArray();
+            int next = sampler == null ? Sampler.argmax(scores) : sampler.sample(scores, Arrays.copyOf(out, n));
+            if (next == options.eosId()) break;
+            out[n++] = next;
+            onToken.accept(next);
+            if (n == maxNewTokens) break;
+            codes[known++] = 1;
+            Tensor id = Tensor.ofInts(new int[] {next}, 1, 1);
+            Tensor embedded = options.frozenEmbeddingForGenerated() ? decoder.embedTokens(id) : langEmbed.forward(id).value();
+            logits = session.inferLast(embedded, policy(codes, known));
+        }
+        return Arrays.copyOf(out, n);
     }
 
     /** The attention over the first {@code length} codes; plain causal generation takes the decoder's fast path. */
