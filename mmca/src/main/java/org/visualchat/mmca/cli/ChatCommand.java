@@ -6,7 +6,6 @@ import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import org.visualchat.llama.model.LlamaModel;
 import org.visualchat.mmca.attention.MmcaMode;
 import org.visualchat.mmca.chat.ChatRepl;
 import org.visualchat.mmca.chat.ChatSession;
@@ -15,6 +14,7 @@ import org.visualchat.mmca.demo.DemoChatModel;
 import org.visualchat.mmca.demo.DemoModel;
 import org.visualchat.vision.image.ImageDecoder;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -33,16 +33,15 @@ public final class ChatCommand implements Runnable {
     @Option(names = "--max-new-tokens", defaultValue = "64", description = "Most tokens per answer (default: ${DEFAULT-VALUE}).")
     int maxNewTokens;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "Where the language model runs: cpu, opencl or opencl:N (default: ${DEFAULT-VALUE}).")
-    String device;
+    @Mixin
+    LlamaDevice.Choice device = new LlamaDevice.Choice();
 
     @Override
     public void run() {
         try {
             DemoChatModel chat = DemoModel.load(model, MmcaMode.parse(attention));
-            LlamaModel decoder = chat.model().decoder();
-            try (LlamaDevice lm = LlamaDevice.open(device, decoder, decoder.config().maxPositions(), System.err)) {
-                ChatRepl repl = new ChatRepl(new ChatSession(chat.withLanguageModel(lm.model())), ImageDecoder::decode,
+            try (LlamaDevice lm = device.open(chat, System.err)) {
+                ChatRepl repl = new ChatRepl(new ChatSession(lm.apply(chat)), ImageDecoder::decode,
                         new GenerationOptions(maxNewTokens, 0, 1, 0), System.out);
                 repl.run(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)));
             }

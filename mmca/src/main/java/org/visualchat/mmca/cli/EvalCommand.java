@@ -6,16 +6,18 @@ import java.nio.file.Path;
 import java.util.List;
 import org.visualchat.mmca.attention.MmcaMode;
 import org.visualchat.mmca.chat.GenerationOptions;
+import org.visualchat.mmca.demo.DemoChatModel;
 import org.visualchat.mmca.demo.DemoModel;
 import org.visualchat.mmca.eval.EvalCsv;
 import org.visualchat.mmca.eval.EvalRow;
 import org.visualchat.mmca.eval.EvalRunner;
 import org.visualchat.vision.image.ImageDecoder;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code visualchat eval --model DIR --data FILE.json}: the reference's batch generation over an eval file
+ * {@code visualchat eval --model DIR --data FILE.json [--device opencl[:N]]}: the reference's batch generation over an eval file
  * ({@code eval_single} / {@code eval_comprehensive} / {@code eval_robustness} format), results in its CSV layout.
  */
 @Command(name = "eval", mixinStandardHelpOptions = true,
@@ -36,14 +38,19 @@ public final class EvalCommand implements Runnable {
     @Option(names = "--max-new-tokens", defaultValue = "256", description = "Most tokens per answer; the reference uses 256 (default: ${DEFAULT-VALUE}).")
     int maxNewTokens;
 
+    @Mixin
+    LlamaDevice.Choice device = new LlamaDevice.Choice();
+
     @Override
     public void run() {
         try {
-            EvalRunner runner = new EvalRunner(DemoModel.load(model, MmcaMode.parse(attention)), ImageDecoder::decode,
-                    new GenerationOptions(maxNewTokens, 0, 1, 0));
-            List<EvalRow> rows = runner.run(data, System.out::println);
-            EvalCsv.write(out, rows);
-            System.out.println("wrote " + rows.size() + " rows to " + out);
+            DemoChatModel chat = DemoModel.load(model, MmcaMode.parse(attention));
+            try (LlamaDevice lm = device.open(chat, System.err)) {
+                EvalRunner runner = new EvalRunner(lm.apply(chat), ImageDecoder::decode, new GenerationOptions(maxNewTokens, 0, 1, 0));
+                List<EvalRow> rows = runner.run(data, System.out::println);
+                EvalCsv.write(out, rows);
+                System.out.println("wrote " + rows.size() + " rows to " + out);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e.getMessage(), e);
         }

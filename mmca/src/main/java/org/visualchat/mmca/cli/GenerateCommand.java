@@ -8,6 +8,7 @@ import org.visualchat.llama.load.LoadedModel;
 import org.visualchat.llama.tokenizer.LlamaTokenizer;
 import org.visualchat.tensor.DType;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -64,8 +65,8 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--kv-cache", description = "KV cache dtype: F32 or BF16 (default: ${DEFAULT-VALUE}; always F32 on OpenCL).")
     DType kvCache = DType.F32;
 
-    @Option(names = "--device", description = "cpu, opencl (first OpenCL device) or opencl:N (default: ${DEFAULT-VALUE}).")
-    String device = "cpu";
+    @Mixin
+    LlamaDevice.Choice device = new LlamaDevice.Choice();
 
     @Override
     public Integer call() throws IOException {
@@ -84,7 +85,7 @@ public final class GenerateCommand implements Callable<Integer> {
             out.print(prompt);
             int[] ids = tok.encode(prompt, !noBos, false);
             Generator.Result r;
-            try (LlamaDevice lm = LlamaDevice.open(device, loaded.model(), ids.length + maxNewTokens, err)) {
+            try (LlamaDevice lm = device.open(loaded.model(), ids.length + maxNewTokens, err)) {
                 r = new Generator(lm.model(), tok).generate(ids, config, text -> {
                     out.print(text);
                     out.flush();

@@ -2,17 +2,36 @@ package org.visualchat.mmca.cli;
 
 import org.visualchat.llama.model.CausalLm;
 import org.visualchat.llama.model.LlamaModel;
+import org.visualchat.mmca.demo.DemoChatModel;
 import org.visualchat.opencl.models.OpenClLlama;
+import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
 
 /**
- * The {@code --device} option of the commands that run LLaMA inference: {@code cpu} (the Vector API
- * kernels) or {@code opencl} / {@code opencl:N} (the model's weights uploaded to that OpenCL device,
- * which needs the G1 collector: the launcher picks it when it sees {@code opencl}). An absent OpenCL
- * device is an error that lists the devices present.
+ * Where a command runs LLaMA inference: {@code cpu} (the Vector API kernels) or {@code opencl} /
+ * {@code opencl:N} (the model's weights uploaded to that OpenCL device, which needs the G1 collector:
+ * the launcher picks it when it sees {@code opencl}). An absent OpenCL device is an error that lists
+ * the devices present.
  */
 final class LlamaDevice implements AutoCloseable {
+    /** The {@code --device} option, shared by generate, chat and eval (a picocli mixin). */
+    static final class Choice {
+        @Option(names = "--device", description = "Where the language model runs: cpu, opencl (first OpenCL device) or opencl:N (default: ${DEFAULT-VALUE}).")
+        String setting = "cpu";
+
+        /** Places {@code model} for sequences of up to {@code maxContext} positions. */
+        LlamaDevice open(LlamaModel model, int maxContext, PrintStream err) {
+            return LlamaDevice.open(setting, model, maxContext, err);
+        }
+
+        /** Places a chat model's language model, for conversations up to its max_position_embeddings. */
+        LlamaDevice open(DemoChatModel chat, PrintStream err) {
+            LlamaModel decoder = chat.model().decoder();
+            return open(decoder, decoder.config().maxPositions(), err);
+        }
+    }
+
     private final CausalLm lm;
     private final OpenClLlama owned;
 
@@ -21,8 +40,7 @@ final class LlamaDevice implements AutoCloseable {
         this.owned = owned;
     }
 
-    /** Places {@code model} on {@code setting} for sequences of up to {@code maxContext} positions. */
-    static LlamaDevice open(String setting, LlamaModel model, int maxContext, PrintStream err) {
+    private static LlamaDevice open(String setting, LlamaModel model, int maxContext, PrintStream err) {
         if (setting.equals("cpu")) return new LlamaDevice(model, null);
         if (!setting.equals("opencl") && !setting.matches("opencl:\\d+")) {
             throw new IllegalArgumentException("--device must be cpu, opencl or opencl:N, got '" + setting + "'");
@@ -33,6 +51,11 @@ final class LlamaDevice implements AutoCloseable {
     }
 
     CausalLm model() { return lm; }
+
+    /** A chat model whose language model runs here. */
+    DemoChatModel apply(DemoChatModel chat) {
+        return chat.withLanguageModel(lm);
+    }
 
     @Override
     public void close() {
