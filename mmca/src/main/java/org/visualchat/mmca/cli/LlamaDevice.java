@@ -3,7 +3,9 @@ package org.visualchat.mmca.cli;
 import org.visualchat.llama.model.CausalLm;
 import org.visualchat.llama.model.LlamaModel;
 import org.visualchat.mmca.demo.DemoChatModel;
+import org.visualchat.opencl.models.OpenClClipVision;
 import org.visualchat.opencl.models.OpenClLlama;
+import org.visualchat.vision.encoder.ClipVisionEncoder;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
@@ -25,15 +27,31 @@ final class LlamaDevice implements AutoCloseable {
             return LlamaDevice.open(setting, model, maxContext, err);
         }
 
-        /** Places a chat model's language model, for conversations up to its max_position_embeddings. */
+        /**
+         * Places a chat model's frozen parts: its language model, for conversations up to its
+         * max_position_embeddings, and a CLIP image encoder (device batches of {@link #IMAGE_BATCH}).
+         */
         LlamaDevice open(DemoChatModel chat, PrintStream err) {
             LlamaModel decoder = chat.model().decoder();
-            return open(decoder, decoder.config().maxPositions(), err);
+            LlamaDevice device = open(decoder, decoder.config().maxPositions(), err);
+            if (device.owned != null && chat.model().encoder() instanceof ClipVisionEncoder clip) {
+                try {
+                    device.vision = OpenClClipVision.open(clip, setting, IMAGE_BATCH);
+                } catch (RuntimeException e) {
+                    device.close();
+                    throw e;
+                }
+            }
+            return device;
         }
     }
 
+    /** Images per device batch of the chat's vision encoder: a conversation's images are encoded together. */
+    static final int IMAGE_BATCH = 4;
+
     private final CausalLm lm;
     private final OpenClLlama owned;
+    private OpenClClipVision vision;
 
     private LlamaDevice(CausalLm lm, OpenClLlama owned) {
         this.lm = lm;
@@ -52,13 +70,14 @@ final class LlamaDevice implements AutoCloseable {
 
     CausalLm model() { return lm; }
 
-    /** A chat model whose language model runs here. */
+    /** A chat model whose language model (and CLIP encoder, on OpenCL) run here. */
     DemoChatModel apply(DemoChatModel chat) {
-        return chat.withLanguageModel(lm);
+        return chat.withFrozenParts(lm, vision == null ? null : vision::encode);
     }
 
     @Override
     public void close() {
+        if (vision != null) vision.close();
         if (owned != null) owned.close();
     }
 }

@@ -23,6 +23,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntConsumer;
+import java.util.function.UnaryOperator;
 
 /**
  * DeepSpeed-VisualChat's {@code DeepSpeedViLModel} (reference §1): frozen vision encoder → trainable
@@ -106,8 +107,11 @@ public final class VisualChatModel extends Module {
 
     /** Embeddings, codes and labels of a batch after splicing, padded to {@code padMultiple}. */
     public SplicedBatch splice(ModelInput input, int padMultiple) {
-        return splicer.splice(input.ids(), input.codes(), input.labels(), input.imageCounts(),
-                projectImages(input.pixels()), langEmbed.weight(), padMultiple);
+        return splice(input, padMultiple, projectImages(input.pixels()));
+    }
+
+    private SplicedBatch splice(ModelInput input, int padMultiple, Variable images) {
+        return splicer.splice(input.ids(), input.codes(), input.labels(), input.imageCounts(), images, langEmbed.weight(), padMultiple);
     }
 
     /** Logits [B, L, V] of a spliced batch at positions 0..L−1 (reference §1.1 step 6). */
@@ -148,21 +152,25 @@ public final class VisualChatModel extends Module {
      * {@code maxNewTokens}; each token is also passed to {@code onToken} as soon as it is chosen.
      */
     public int[] generate(int[] promptIds, Tensor pixels, int maxNewTokens, Sampler sampler, IntConsumer onToken) {
-        return generate(decoder, promptIds, pixels, maxNewTokens, sampler, onToken);
+        return generate(decoder, null, promptIds, pixels, maxNewTokens, sampler, onToken);
     }
 
     /**
-     * As {@link #generate(int[], Tensor, int, Sampler, IntConsumer)} with the language model run by
-     * {@code lm}: this model's {@link #decoder()} (CPU), or the same weights on another backend (e.g.
-     * {@code OpenClLlama}). Image encoding, splicing and embedding stay here, on the CPU.
+     * As {@link #generate(int[], Tensor, int, Sampler, IntConsumer)} with the frozen parts run elsewhere:
+     * the language model by {@code lm} (this model's {@link #decoder()}, or the same weights on another
+     * backend, e.g. {@code OpenClLlama}) and the image encoder by {@code vision} (pixels → features
+     * [N, tokens, dim], the same as {@link #encoder()}'s; null = that encoder). Projection, splicing
+     * and the embeddings stay here, on the CPU.
      */
-    public int[] generate(CausalLm lm, int[] promptIds, Tensor pixels, int maxNewTokens, Sampler sampler, IntConsumer onToken) {
+    public int[] generate(CausalLm lm, UnaryOperator<Tensor> vision, int[] promptIds, Tensor pixels, int maxNewTokens, Sampler sampler,
+                          IntConsumer onToken) {
         try (NoGrad ignored = NoGrad.enter()) {
             int images = pixels == null ? 0 : pixels.dim(0);
             int[] ones = new int[promptIds.length];
             Arrays.fill(ones, 1);
             ModelInput input = new ModelInput(new int[][] {promptIds}, new int[][] {ones}, new int[][] {ones.clone()}, new int[] {images}, pixels);
-            SplicedBatch spliced = splice(input, 1);
+            Variable features = pixels == null ? null : vision == null ? encoder.encode(pixels) : Variable.of(vision.apply(pixels));
+            SplicedBatch spliced = splice(input, 1, features == null ? null : projection.forward(features));
             int[] codes = Arrays.copyOf(spliced.codes()[0], spliced.length() + maxNewTokens);
             int known = spliced.length();
             try (CausalLm.Session session = lm.start(known + maxNewTokens, DType.F32)) {

@@ -11,6 +11,7 @@ import org.visualchat.mmca.model.BaselineProjection;
 import org.visualchat.mmca.model.VisualChatModel;
 import org.visualchat.mmca.model.VisualChatOptions;
 import org.visualchat.nn.Activation;
+import org.visualchat.opencl.models.OpenClClipVision;
 import org.visualchat.opencl.models.OpenClLlama;
 import org.visualchat.tensor.DType;
 import org.visualchat.tensor.Tensor;
@@ -27,7 +28,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * VisualChat generation (CLIP encoder → projection → image splicing → LLaMA with MMCA over a KV cache)
- * with the language model on OpenCL (PoCL here) gives the CPU model's greedy tokens, in all three MMCA
+ * with the CLIP encoder and the language model on OpenCL (PoCL here; two images in device batches of
+ * one) gives the CPU model's greedy tokens, in all three MMCA
  * modes (strict, reference with its uniform fallback, causal), on a prompt with text before, between
  * and after two images. Tagged {@code opencl}: runs in this module's "opencl" surefire execution (G1, PoCL;
  * tests/pom.xml).
@@ -53,11 +55,12 @@ class OpenClVisualChatTest {
                 VisualChatOptions.original(), VisualChatOptions.defaults().withAttention(MmcaMode.CAUSAL)}) {
             VisualChatModel model = model(options);
             model.langEmbed().weight().setValue(Tensor.randn(77, 1f, VOCAB, HIDDEN));   // generated tokens use the trained copy
-            int[] cpu = model.generate(model.decoder(), prompt, pixels, 8, null, id -> { });
+            int[] cpu = model.generate(prompt, pixels, 8, null, id -> { });
             List<Integer> streamed = new ArrayList<>();
-            try (OpenClLlama gpu = OpenClLlama.open(model.decoder(), "opencl", 64)) {
-                int[] device = model.generate(gpu, prompt, pixels, 8, null, streamed::add);
-                assertTrue(gpu.ranOnOpenCl(), "ran on OpenCL");
+            try (OpenClLlama gpu = OpenClLlama.open(model.decoder(), "opencl", 64);
+                 OpenClClipVision vit = OpenClClipVision.open((ClipVisionEncoder) model.encoder(), "opencl", 1)) {
+                int[] device = model.generate(gpu, vit::encode, prompt, pixels, 8, null, streamed::add);
+                assertTrue(gpu.ranOnOpenCl() && vit.ranOnOpenCl(), "ran on OpenCL");
                 assertArrayEquals(cpu, device, options.attention() + ": greedy tokens");
             }
             assertTrue(cpu.length >= 3, options.attention() + ": too short to compare decode steps");
