@@ -82,7 +82,7 @@ final class DeviceMemory {
                 launcher.copyIn(values, d.offset());
                 bytes = 4L * count;
             }
-            case BF16, F16, Q8_0 -> {
+            case BF16, F16, Q8_0, Q4_0 -> {
                 byte[] values = c.segment().toArray(ValueLayout.JAVA_BYTE);
                 d = allocate(c.dtype(), c.shape());
                 System.arraycopy(values, 0, program.raw, d.offset(), values.length);
@@ -101,7 +101,7 @@ final class DeviceMemory {
                 launcher.copyIn(values, d.offset());
                 bytes = 4L * count;
             }
-            default -> throw new IllegalArgumentException("the OpenCL backend has no kernels for " + c.dtype() + " (supported: F32, BF16, F16, Q8_0, I32, I64)");
+            default -> throw new IllegalArgumentException("the OpenCL backend has no kernels for " + c.dtype() + " (supported: F32, BF16, F16, Q8_0, Q4_0, I32, I64)");
         }
         stats = stats.plusUpload(bytes);
         return d;

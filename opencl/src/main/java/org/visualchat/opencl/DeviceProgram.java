@@ -36,7 +36,7 @@ final class DeviceProgram extends Kernel {
             UN_QUICK_GELU = 13, UN_ADD_SCALAR = 14, UN_MUL_SCALAR = 15, UN_POW = 16;
 
     /** Weight encodings the kernels decode (codes shared by linear and embedding). */
-    static final int W_F32 = 0, W_BF16 = 1, W_F16 = 2, W_Q8_0 = 3;
+    static final int W_F32 = 0, W_BF16 = 1, W_F16 = 2, W_Q8_0 = 3, W_Q4_0 = 4;
 
     static final int NORM_RMS = 0, NORM_LAYER = 1;
     static final int ROPE_HALF = 0, ROPE_INTERLEAVED = 1;
@@ -166,9 +166,11 @@ final class DeviceProgram extends Kernel {
 
     // ------------------------------------------------------------------ fused dequantize matvec
     /**
-     * y[m, j] = Σ_k x[m, k] · W[j, k] with W [N, K] in its raw encoding (BF16/F16/Q8_0 bytes at
+     * y[m, j] = Σ_k x[m, k] · W[j, k] with W [N, K] in its raw encoding (BF16/F16/Q8_0/Q4_0 bytes at
      * {@link #wOff}); one work-group per output, the K loop split over the group, then a local-memory
-     * tree reduction. Q8_0 decodes its f16 scale once per 32-element block (ggml block_q8_0).
+     * tree reduction. The block formats decode their f16 scale once per 32-element block (ggml
+     * block_q8_0: 32 int8; block_q4_0: 16 bytes, byte e's low nibble element e, high nibble e + 16,
+     * value nibble − 8).
      */
     private void linearRaw() {
         int g = getGroupId(0), t = getLocalId(0);
@@ -181,6 +183,18 @@ final class DeviceProgram extends Kernel {
                 int base = wOff + (j * blocks + b) * 34;
                 float s = 0f;
                 for (int e = 0; e < 32; e++) s += raw[base + 2 + e] * heap[xBase + b * 32 + e];
+                partial += f16(u16(base)) * s;
+            }
+        } else if (wCode == W_Q4_0) {
+            int blocks = mmK / 32;
+            for (int b = t; b < blocks; b += ROW_GROUP) {
+                int base = wOff + (j * blocks + b) * 18;
+                int x0 = xBase + b * 32;
+                float s = 0f;
+                for (int e = 0; e < 16; e++) {
+                    int q = raw[base + 2 + e] & 255;
+                    s += ((q & 15) - 8) * heap[x0 + e] + ((q >> 4) - 8) * heap[x0 + 16 + e];
+                }
                 partial += f16(u16(base)) * s;
             }
         } else {
@@ -369,6 +383,11 @@ final class DeviceProgram extends Kernel {
             else if (wCode == W_Q8_0) {
                 int base = wOff + (e / 32) * 34;
                 v = f16(u16(base)) * raw[base + 2 + e % 32];
+            } else if (wCode == W_Q4_0) {
+                int base = wOff + (e / 32) * 18, within = e % 32;
+                int q = raw[base + 2 + within % 16] & 255;
+                if (within >= 16) q = q >> 4;
+                v = f16(u16(base)) * ((q & 15) - 8);
             } else v = half16(wCode, u16(wOff + 2 * e));
             heap[dst + g] = v;
         }

@@ -8,7 +8,7 @@ import java.util.Arrays;
 /**
  * A tensor resident on an OpenCL device: shape, dtype and a place in one of the backend's device
  * arenas. Always contiguous and row-major. F32 activations and weights live in the float arena;
- * BF16/F16/Q8_0 weights keep their raw bytes (GGUF block layout, see {@link DType}) in the byte arena
+ * BF16/F16/Q8_0/Q4_0 weights keep their raw bytes (GGUF block layout, see {@link DType}) in the byte arena
  * and are decoded inside the kernels; I32 ids and positions live in the int arena. Data moves only
  * through {@link OpenClBackend#upload} and {@link OpenClBackend#download}.
  */

@@ -30,7 +30,7 @@ import static org.visualchat.opencl.DeviceProgram.*;
  */
 public final class OpenClBackend implements AutoCloseable {
     /**
-     * Arena sizes: F32 elements, raw weight bytes (BF16/F16/Q8_0), I32 elements. The float arena is at
+     * Arena sizes: F32 elements, raw weight bytes (BF16/F16/Q8_0/Q4_0), I32 elements. The float arena is at
      * least {@link #MIN_HEAP_FLOATS} (32 MiB) so that G1 allocates it as a humongous object, which it
      * never moves (except in a last-ditch collection before OutOfMemoryError).
      */
@@ -107,7 +107,7 @@ public final class OpenClBackend implements AutoCloseable {
     }
 
     /**
-     * Copies a host tensor (any view) to the device: F32 into the float arena, BF16/F16/Q8_0 as their
+     * Copies a host tensor (any view) to the device: F32 into the float arena, BF16/F16/Q8_0/Q4_0 as their
      * raw bytes (weights for {@link #linear} and {@link #embedding}), I32/I64 as I32 (ids, positions).
      */
     public DeviceTensor upload(Tensor t) {
@@ -171,7 +171,7 @@ public final class OpenClBackend implements AutoCloseable {
         return c;
     }
 
-    /** x [..., K] · Wᵀ for W [N, K] in F32 (tiled matmul) or BF16/F16/Q8_0 (fused dequantize). */
+    /** x [..., K] · Wᵀ for W [N, K] in F32 (tiled matmul) or BF16/F16/Q8_0/Q4_0 (fused dequantize). */
     public DeviceTensor linear(DeviceTensor x, DeviceTensor w) {
         requireF32(x, "linear");
         requireLive(w, "linear");
@@ -195,6 +195,7 @@ public final class OpenClBackend implements AutoCloseable {
             case BF16 -> W_BF16;
             case F16 -> W_F16;
             case Q8_0 -> W_Q8_0;
+            case Q4_0 -> W_Q4_0;
             default -> throw new IllegalArgumentException("not a weight dtype: " + w);
         };
     }
@@ -419,7 +420,7 @@ public final class OpenClBackend implements AutoCloseable {
         return y;
     }
 
-    /** Rows of table [V, D] (F32 or raw BF16/F16/Q8_0) for host ids (I32/I64, any shape) → F32 [...ids, D]. */
+    /** Rows of table [V, D] (F32 or raw BF16/F16/Q8_0/Q4_0) for host ids (I32/I64, any shape) → F32 [...ids, D]. */
     public DeviceTensor embedding(DeviceTensor table, Tensor ids) {
         requireLive(table, "embedding");
         if (table.rank() != 2) throw new IllegalArgumentException("embedding table must be [V, D], got " + table);

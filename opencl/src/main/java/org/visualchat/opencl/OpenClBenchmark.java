@@ -47,7 +47,7 @@ public final class OpenClBenchmark {
 
             Tensor x = Tensor.uniform(3, -1, 1, 1, k), y = Tensor.zeros(1, n);
             DeviceTensor dx = gpu.upload(x);
-            for (DType dtype : new DType[] {DType.BF16, DType.Q8_0}) {
+            for (DType dtype : new DType[] {DType.BF16, DType.Q8_0, DType.Q4_0}) {
                 Tensor w = Tensor.uniform(4, -1, 1, n, k).to(dtype);
                 double bytes = dtype.byteSize((long) n * k);
                 try (OpenClBackend.Scope weights = gpu.scope()) {

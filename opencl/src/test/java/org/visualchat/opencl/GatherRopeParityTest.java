@@ -19,7 +19,7 @@ class GatherRopeParityTest extends DeviceTestBase {
     void embeddingOfEveryWeightDtypeIsExact() {
         Tensor table = Tensor.uniform(9, -2, 2, 50, 64);
         Tensor ids = Tensor.ofLongs(new long[] {0, 49, 7, 7, 13, 1, 48}, 7);
-        for (DType dtype : new DType[] {DType.F32, DType.BF16, DType.F16, DType.Q8_0}) {
+        for (DType dtype : new DType[] {DType.F32, DType.BF16, DType.F16, DType.Q8_0, DType.Q4_0}) {
             Tensor t = table.to(dtype);
             assertClose(Indexing.embedding(t, ids), gpu.download(gpu.embedding(gpu.upload(t), ids)), 0, 0, "embedding " + dtype);
         }

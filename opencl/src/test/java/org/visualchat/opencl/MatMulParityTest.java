@@ -35,7 +35,7 @@ class MatMulParityTest extends DeviceTestBase {
 
     @ParameterizedTest(name = "{0} W[{2}x{1}], {3} rows")
     @CsvSource({"F32,33,17,5", "F32,64,1,1", "BF16,64,33,1", "BF16,1000,7,3", "F16,96,17,7", "F16,33,5,2",
-            "Q8_0,64,33,1", "Q8_0,1024,17,3", "Q8_0,96,1,7"})
+            "Q8_0,64,33,1", "Q8_0,1024,17,3", "Q8_0,96,1,7", "Q4_0,64,33,1", "Q4_0,1024,17,3", "Q4_0,96,1,7"})
     void linearMatchesCpu(DType dtype, int k, int n, int rows) {
         Tensor x = Tensor.uniform(k + rows, -1, 1, rows, k);
         Tensor w = Tensor.uniform(n * 7L + k, -1, 1, n, k).to(dtype);

@@ -95,8 +95,9 @@ class TransfersTest extends DeviceTestBase {
 
     @Test
     void unsupportedInputsAreClearErrors() {
-        IllegalArgumentException q4 = assertThrows(IllegalArgumentException.class, () -> gpu.upload(Tensor.zeros(2, 32).to(DType.Q4_0)));
-        assertTrue(q4.getMessage().contains("Q4_0"), q4.getMessage());
+        DeviceTensor ids = gpu.upload(Tensor.ofInts(new int[64], 2, 32));
+        IllegalArgumentException notWeight = assertThrows(IllegalArgumentException.class, () -> gpu.linear(gpu.upload(Tensor.zeros(1, 32)), ids));
+        assertTrue(notWeight.getMessage().contains("not a weight dtype"), notWeight.getMessage());
         DeviceTensor raw = gpu.upload(Tensor.zeros(2, 32).to(DType.BF16));
         IllegalArgumentException dl = assertThrows(IllegalArgumentException.class, () -> gpu.download(raw));
         assertTrue(dl.getMessage().contains("download needs an F32 device tensor"), dl.getMessage());

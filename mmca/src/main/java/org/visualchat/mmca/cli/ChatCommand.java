@@ -14,8 +14,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code visualchat chat --model DIR}: the interactive multi-image, multi-round chat ({@link ChatRepl}) on a demo
- * model or a trained run with its base models ({@link ChatModelOptions}).
+ * {@code visualchat chat --model DIR [--device opencl[:N]]}: the interactive multi-image, multi-round chat
+ * ({@link ChatRepl}) on a demo model or a trained run with its base models ({@link ChatModelOptions}); with
+ * {@code --device} the language model (MMCA included) and a CLIP encoder run on that OpenCL device.
  */
 @Command(name = "chat", mixinStandardHelpOptions = true,
         description = "Chat about images with a trained model (reads commands and questions from standard input).")
@@ -38,11 +39,14 @@ public final class ChatCommand implements Runnable {
     @Option(names = "--seed", defaultValue = "123", description = "Sampling seed, per answer (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Mixin
+    LlamaDevice.Choice device = new LlamaDevice.Choice();
+
     @Override
     public void run() {
         GenerationOptions options = new GenerationOptions(maxNewTokens, temperature, topK, topP, seed);
-        try (ChatModelOptions.Opened opened = source.open(System.err::println)) {
-            ChatRepl repl = new ChatRepl(new ChatSession(opened.model), ImageDecoder::decode, options, System.out);
+        try (ChatModelOptions.Opened opened = source.open(System.err::println); LlamaDevice lm = device.open(opened.model, System.err)) {
+            ChatRepl repl = new ChatRepl(new ChatSession(lm.apply(opened.model)), ImageDecoder::decode, options, System.out);
             repl.run(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)));
         } catch (IOException e) {
             throw new UncheckedIOException(e.getMessage(), e);

@@ -12,7 +12,6 @@ import org.visualchat.llama.load.LoadedModel;
 import org.visualchat.llama.tokenizer.LlamaTokenizer;
 import org.visualchat.llama.tokenizer.VisualChatTokens;
 import org.visualchat.mmca.attention.MmcaMode;
-import org.visualchat.mmca.chat.ChatModel;
 import org.visualchat.mmca.demo.DemoChatModel;
 import org.visualchat.mmca.demo.DemoModel;
 import org.visualchat.mmca.model.VocabularyResize;
@@ -48,10 +47,10 @@ final class ChatModelOptions {
 
     /** A loaded model and the mapped LLaMA weights it reads (unmapped by {@link #close}). */
     static final class Opened implements AutoCloseable {
-        final ChatModel model;
+        final DemoChatModel model;
         private final LoadedModel weights;
 
-        Opened(ChatModel model, LoadedModel weights) {
+        Opened(DemoChatModel model, LoadedModel weights) {
             this.model = model;
             this.weights = weights;
         }

@@ -14,9 +14,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code visualchat eval --model DIR --data FILE.json}: the reference's batch generation over an eval file
- * ({@code eval_single} / {@code eval_comprehensive} / {@code eval_robustness} format), results in its CSV layout,
- * on a demo model or a trained run with its base models ({@link ChatModelOptions}); greedy, as the reference.
+ * {@code visualchat eval --model DIR --data FILE.json [--device opencl[:N]]}: the reference's batch generation over
+ * an eval file ({@code eval_single} / {@code eval_comprehensive} / {@code eval_robustness} format), results in its
+ * CSV layout, on a demo model or a trained run with its base models ({@link ChatModelOptions}); greedy, as the reference.
  */
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = "Answer every round of an eval file (DS-VisualChat eval format) and write the results CSV.")
@@ -33,10 +33,13 @@ public final class EvalCommand implements Runnable {
     @Option(names = "--max-new-tokens", defaultValue = "256", description = "Most tokens per answer; the reference uses 256 (default: ${DEFAULT-VALUE}).")
     int maxNewTokens;
 
+    @Mixin
+    LlamaDevice.Choice device = new LlamaDevice.Choice();
+
     @Override
     public void run() {
-        try (ChatModelOptions.Opened opened = source.open(System.err::println)) {
-            EvalRunner runner = new EvalRunner(opened.model, ImageDecoder::decode, new GenerationOptions(maxNewTokens, 0, 1, 0));
+        try (ChatModelOptions.Opened opened = source.open(System.err::println); LlamaDevice lm = device.open(opened.model, System.err)) {
+            EvalRunner runner = new EvalRunner(lm.apply(opened.model), ImageDecoder::decode, new GenerationOptions(maxNewTokens, 0, 1, 0));
             List<EvalRow> rows = runner.run(data, System.out::println);
             EvalCsv.write(out, rows);
             System.out.println("wrote " + rows.size() + " rows to " + out);

@@ -8,6 +8,7 @@ import org.visualchat.llama.load.LoadedModel;
 import org.visualchat.llama.tokenizer.LlamaTokenizer;
 import org.visualchat.tensor.DType;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -64,11 +65,11 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--kv-cache", description = "KV cache dtype: F32 or BF16 (default: ${DEFAULT-VALUE}; always F32 on OpenCL).")
     DType kvCache = DType.F32;
 
-    @Option(names = "--device", description = "cpu, opencl (first OpenCL device) or opencl:N (default: ${DEFAULT-VALUE}).")
-    String device = "cpu";
+    @Mixin
+    LlamaDevice.Choice device = new LlamaDevice.Choice();
 
     @Override
-    public Integer call() throws Exception {
+    public Integer call() throws IOException {
         PrintStream err = System.err;
         GenerationConfig config = new GenerationConfig(maxNewTokens, stops, !ignoreEos,
                 new SamplingConfig(temperature, topK, topP, repetitionPenalty, seed), kvCache);
@@ -84,7 +85,7 @@ public final class GenerateCommand implements Callable<Integer> {
             List<int[]> ids = new ArrayList<>();
             for (String p : prompts) ids.add(tok.encode(p, !noBos, false));
             int longest = ids.stream().mapToInt(i -> i.length).max().orElseThrow();
-            try (LlamaDevice lm = LlamaDevice.open(device, loaded.model(), longest + maxNewTokens, err)) {
+            try (LlamaDevice lm = device.open(loaded.model(), longest + maxNewTokens, err)) {
                 Generator generator = new Generator(lm.model(), tok);
                 if (prompts.size() == 1) {
                     out.print(prompts.getFirst());

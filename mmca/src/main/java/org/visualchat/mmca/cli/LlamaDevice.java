@@ -2,27 +2,63 @@ package org.visualchat.mmca.cli;
 
 import org.visualchat.llama.model.CausalLm;
 import org.visualchat.llama.model.LlamaModel;
+import org.visualchat.mmca.demo.DemoChatModel;
+import org.visualchat.opencl.models.OpenClClipVision;
 import org.visualchat.opencl.models.OpenClLlama;
+import org.visualchat.vision.encoder.ClipVisionEncoder;
+import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
 
 /**
- * The {@code --device} option of the commands that run LLaMA inference: {@code cpu} (the Vector API
- * kernels) or {@code opencl} / {@code opencl:N} (the model's weights uploaded to that OpenCL device,
- * which needs the G1 collector: the launcher picks it when it sees {@code opencl}). An absent OpenCL
- * device is an error that lists the devices present.
+ * Where a command runs LLaMA inference: {@code cpu} (the Vector API kernels) or {@code opencl} /
+ * {@code opencl:N} (the model's weights uploaded to that OpenCL device, which needs the G1 collector:
+ * the launcher picks it when it sees {@code opencl}). An absent OpenCL device is an error that lists
+ * the devices present.
  */
 final class LlamaDevice implements AutoCloseable {
-    private final CausalLm lm;
-    private final AutoCloseable owned;
+    /** The {@code --device} option, shared by generate, chat and eval (a picocli mixin). */
+    static final class Choice {
+        @Option(names = "--device", description = "Where the language model runs: cpu, opencl (first OpenCL device) or opencl:N (default: ${DEFAULT-VALUE}).")
+        String setting = "cpu";
 
-    private LlamaDevice(CausalLm lm, AutoCloseable owned) {
+        /** Places {@code model} for sequences of up to {@code maxContext} positions. */
+        LlamaDevice open(LlamaModel model, int maxContext, PrintStream err) {
+            return LlamaDevice.open(setting, model, maxContext, err);
+        }
+
+        /**
+         * Places a chat model's frozen parts: its language model, for conversations up to its
+         * max_position_embeddings, and a CLIP image encoder (device batches of {@link #IMAGE_BATCH}).
+         */
+        LlamaDevice open(DemoChatModel chat, PrintStream err) {
+            LlamaModel decoder = chat.model().decoder();
+            LlamaDevice device = open(decoder, decoder.config().maxPositions(), err);
+            if (device.owned != null && chat.model().encoder() instanceof ClipVisionEncoder clip) {
+                try {
+                    device.vision = OpenClClipVision.open(clip, setting, IMAGE_BATCH);
+                } catch (RuntimeException e) {
+                    device.close();
+                    throw e;
+                }
+            }
+            return device;
+        }
+    }
+
+    /** Images per device batch of the chat's vision encoder: a conversation's images are encoded together. */
+    static final int IMAGE_BATCH = 4;
+
+    private final CausalLm lm;
+    private final OpenClLlama owned;
+    private OpenClClipVision vision;
+
+    private LlamaDevice(CausalLm lm, OpenClLlama owned) {
         this.lm = lm;
         this.owned = owned;
     }
 
-    /** Places {@code model} on {@code setting} for sequences of up to {@code maxContext} positions. */
-    static LlamaDevice open(String setting, LlamaModel model, int maxContext, PrintStream err) {
+    private static LlamaDevice open(String setting, LlamaModel model, int maxContext, PrintStream err) {
         if (setting.equals("cpu")) return new LlamaDevice(model, null);
         if (!setting.equals("opencl") && !setting.matches("opencl:\\d+")) {
             throw new IllegalArgumentException("--device must be cpu, opencl or opencl:N, got '" + setting + "'");
@@ -34,8 +70,14 @@ final class LlamaDevice implements AutoCloseable {
 
     CausalLm model() { return lm; }
 
+    /** A chat model whose language model (and CLIP encoder, on OpenCL) run here. */
+    DemoChatModel apply(DemoChatModel chat) {
+        return chat.withFrozenParts(lm, vision == null ? null : vision::encode);
+    }
+
     @Override
-    public void close() throws Exception {
+    public void close() {
+        if (vision != null) vision.close();
         if (owned != null) owned.close();
     }
 }

@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
+import org.visualchat.llama.model.CausalLm;
 import org.visualchat.llama.tokenizer.LlamaTokenizer;
 import org.visualchat.mmca.chat.ChatModel;
 import org.visualchat.mmca.chat.ChatTurn;
@@ -27,14 +29,31 @@ public final class DemoChatModel implements ChatModel {
     private final VisualChatModel model;
     private final ConversationEncoder encoder;
     private final ClipPreprocessor preprocessor;
+    private final CausalLm languageModel;
+    private final UnaryOperator<Tensor> vision;
 
     public DemoChatModel(VisualChatModel model, ConversationEncoder encoder, ClipPreprocessor preprocessor) {
+        this(model, encoder, preprocessor, model.decoder(), null);
+    }
+
+    private DemoChatModel(VisualChatModel model, ConversationEncoder encoder, ClipPreprocessor preprocessor, CausalLm languageModel,
+                          UnaryOperator<Tensor> vision) {
         this.model = model;
         this.encoder = encoder;
         this.preprocessor = preprocessor;
+        this.languageModel = languageModel;
+        this.vision = vision;
     }
 
     public VisualChatModel model() { return model; }
+
+    /**
+     * The same chat model with its frozen parts run elsewhere: the language model by {@code lm} and the
+     * image encoder by {@code vision} (null: the model's own encoder); see {@link VisualChatModel#generate}.
+     */
+    public DemoChatModel withFrozenParts(CausalLm lm, UnaryOperator<Tensor> vision) {
+        return new DemoChatModel(model, encoder, preprocessor, lm, vision);
+    }
 
     @Override
     public String answer(List<ChatTurn> history, List<RgbImage> images, String question, int newImages,
@@ -44,7 +63,7 @@ public final class DemoChatModel implements ChatModel {
         List<Integer> generated = new ArrayList<>();
         StringBuilder shown = new StringBuilder();
         Tensor pixels = preprocessor.preprocessBatch(images);
-        model.generate(prompt, pixels, options.maxNewTokens(), options.sampler(), id -> {
+        model.generate(languageModel, vision, prompt, pixels, options.maxNewTokens(), options.sampler(), id -> {
             generated.add(id);
             String text = tokenizer.decode(generated.stream().mapToInt(Integer::intValue).toArray());
             // A piece can change how earlier bytes decode only at the very end; emit what is settled.

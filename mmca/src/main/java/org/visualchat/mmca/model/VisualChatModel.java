@@ -3,7 +3,7 @@ package org.visualchat.mmca.model;
 import org.visualchat.autograd.NoGrad;
 import org.visualchat.autograd.Variable;
 import org.visualchat.llama.generate.Sampler;
-import org.visualchat.llama.model.KvCache;
+import org.visualchat.llama.model.CausalLm;
 import org.visualchat.llama.model.LlamaBackbone;
 import org.visualchat.llama.model.LlamaModel;
 import org.visualchat.mmca.attention.MmcaAttention;
@@ -129,7 +129,10 @@ public final class VisualChatModel extends Module {
      * batch has none), so under ZeRO-3 the embedding table is gathered for it like the projection.
      */
     public SplicedBatch splice(ModelInput input, int padMultiple) {
-        Variable images = projectImages(input.pixels());
+        return splice(input, padMultiple, projectImages(input.pixels()));
+    }
+
+    private SplicedBatch splice(ModelInput input, int padMultiple, Variable images) {
         SplicedBatch[] spliced = new SplicedBatch[1];
         Variable embeddings = units.run(langEmbed, images != null ? images : Variable.of(NO_IMAGES), in -> {
             spliced[0] = splicer.splice(input.ids(), input.codes(), input.labels(), input.imageCounts(),
@@ -177,32 +180,51 @@ public final class VisualChatModel extends Module {
      * {@code maxNewTokens}; each token is also passed to {@code onToken} as soon as it is chosen.
      */
     public int[] generate(int[] promptIds, Tensor pixels, int maxNewTokens, Sampler sampler, IntConsumer onToken) {
+        return generate(decoder, null, promptIds, pixels, maxNewTokens, sampler, onToken);
+    }
+
+    /**
+     * As {@link #generate(int[], Tensor, int, Sampler, IntConsumer)} with the frozen parts run elsewhere:
+     * the language model by {@code lm} (this model's {@link #decoder()}, or the same weights on another
+     * backend, e.g. {@code OpenClLlama}) and the image encoder by {@code vision} (pixels → features
+     * [N, tokens, dim], the same as {@link #encoder()}'s; null = that encoder). Projection, splicing
+     * and the embeddings stay here, on the CPU.
+     */
+    public int[] generate(CausalLm lm, UnaryOperator<Tensor> vision, int[] promptIds, Tensor pixels, int maxNewTokens, Sampler sampler,
+                          IntConsumer onToken) {
         try (NoGrad ignored = NoGrad.enter()) {
             int images = pixels == null ? 0 : pixels.dim(0);
             int[] ones = new int[promptIds.length];
             Arrays.fill(ones, 1);
             ModelInput input = new ModelInput(new int[][] {promptIds}, new int[][] {ones}, new int[][] {ones.clone()}, new int[] {images}, pixels);
-            SplicedBatch spliced = splice(input, 1);
+            Variable features = pixels == null ? null : vision == null ? encoder.encode(pixels) : Variable.of(vision.apply(pixels));
+            SplicedBatch spliced = splice(input, 1, features == null ? null : units.run(projection, features, projection::forward));
             int[] codes = Arrays.copyOf(spliced.codes()[0], spliced.length() + maxNewTokens);
             int known = spliced.length();
-            KvCache cache = decoder.newCache(1, known + maxNewTokens, DType.F32);
-            Tensor logits = decoder.inferLast(spliced.embeddings().value(), cache, policy(codes, known));
-            int[] out = new int[maxNewTokens];
-            int n = 0;
-            while (n < maxNewTokens) {
-                float[] scores = logits.toFloatArray();
-                int next = sampler == null ? Sampler.argmax(scores) : sampler.sample(scores, Arrays.copyOf(out, n));
-                if (next == options.eosId()) break;
-                out[n++] = next;
-                onToken.accept(next);
-                if (n == maxNewTokens) break;
-                codes[known++] = 1;
-                Tensor id = Tensor.ofInts(new int[] {next}, 1, 1);
-                Tensor embedded = options.frozenEmbeddingForGenerated() ? decoder.embedTokens(id) : langEmbed.forward(id).value();
-                logits = decoder.inferLast(embedded, cache, policy(codes, known));
+            try (CausalLm.Session session = lm.start(known + maxNewTokens, DType.F32)) {
+                return decode(session, spliced.embeddings().value(), codes, known, maxNewTokens, sampler, onToken);
             }
-            return Arrays.copyOf(out, n);
         }
+    }
+
+    /** Prefill, then one decode step per token with MMCA over the codes seen so far (new tokens are text). */
+    private int[] decode(CausalLm.Session session, Tensor prompt, int[] codes, int known, int maxNewTokens, Sampler sampler, IntConsumer onToken) {
+        Tensor logits = session.inferLast(prompt, policy(codes, known));
+        int[] out = new int[maxNewTokens];
+        int n = 0;
+        while (n < maxNewTokens) {
+            float[] scores = logits.toFloatArray();
+            int next = sampler == null ? Sampler.argmax(scores) : sampler.sample(scores, Arrays.copyOf(out, n));
+            if (next == options.eosId()) break;
+            out[n++] = next;
+            onToken.accept(next);
+            if (n == maxNewTokens) break;
+            codes[known++] = 1;
+            Tensor id = Tensor.ofInts(new int[] {next}, 1, 1);
+            Tensor embedded = options.frozenEmbeddingForGenerated() ? decoder.embedTokens(id) : langEmbed.forward(id).value();
+            logits = session.inferLast(embedded, policy(codes, known));
+        }
+        return Arrays.copyOf(out, n);
     }
 
     /** The attention over the first {@code length} codes; plain causal generation takes the decoder's fast path. */

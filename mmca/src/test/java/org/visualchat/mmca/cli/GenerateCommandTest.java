@@ -10,6 +10,7 @@ import org.visualchat.tensor.DType;
 import org.visualchat.tensor.Tensor;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -42,14 +43,23 @@ class GenerateCommandTest {
         return new String[] {stdout.toString(StandardCharsets.UTF_8), stderr.toString(StandardCharsets.UTF_8)};
     }
 
-    @Test
-    void generatesFromAnHfDirectoryAndAGgufFile() throws Exception {
-        LlamaTokenizer tok = LlamaTokenizer.load(TOKENIZER);
-        LlamaConfig config = LlamaConfig.of(32, 48, 2, 4, 2, tok.vocabSize());
+    /** A tiny random model written to {@link #dir} as an HF directory with its tokenizer; returns its weights. */
+    private Map<String, Tensor> writeHfModel(LlamaConfig config) throws IOException {
         Map<String, Tensor> weights = new LinkedHashMap<>();
         LlamaModel.random(config, 1, DType.F32).namedParameters().forEach((n, p) -> weights.put(n, p.value()));
         LlamaCheckpoints.writeHf(dir, config, weights, Long.MAX_VALUE);
         Files.copy(TOKENIZER, dir.resolve("tokenizer.model"));
+        return weights;
+    }
+
+    private static LlamaConfig tinyConfig(int layers) throws IOException {
+        return LlamaConfig.of(32, 48, layers, 4, 2, LlamaTokenizer.load(TOKENIZER).vocabSize());
+    }
+
+    @Test
+    void generatesFromAnHfDirectoryAndAGgufFile() throws Exception {
+        LlamaConfig config = tinyConfig(2);
+        Map<String, Tensor> weights = writeHfModel(config);
         String[] hf = run(0, "generate", "--model", dir.toString(), "--prompt", "The licence", "--max-new-tokens", "6", "--ignore-eos");
         assertTrue(hf[0].startsWith("The licence") && hf[0].length() > "The licence\n".length(), hf[0]);
         assertTrue(hf[1].contains("loading: mapped 21 tensors") && hf[1].contains("6 new tokens") && hf[1].contains("MAX_NEW_TOKENS"), hf[1]);
@@ -61,7 +71,7 @@ class GenerateCommandTest {
 
         // A GGUF file alone (no tokenizer.model beside it) brings its own tokenizer, as llama.cpp's files do.
         Path alone = Files.createDirectories(dir.resolve("alone")).resolve("model.gguf");
-        LlamaCheckpoints.writeGguf(alone, config, weights, DType.F32, tok.ggufMetadata());
+        LlamaCheckpoints.writeGguf(alone, config, weights, DType.F32, LlamaTokenizer.load(TOKENIZER).ggufMetadata());
         String[] embedded = run(0, "generate", "--model", alone.toString(), "--prompt", "The licence", "--max-new-tokens", "6", "--ignore-eos");
         assertEquals(hf[0], embedded[0], "the embedded tokenizer encodes and decodes as tokenizer.model does");
 
@@ -79,12 +89,7 @@ class GenerateCommandTest {
      */
     @Test
     void deviceErrorsNameTheValueAndTheDevicesPresent() throws Exception {
-        LlamaTokenizer tok = LlamaTokenizer.load(TOKENIZER);
-        LlamaConfig config = LlamaConfig.of(32, 48, 1, 4, 2, tok.vocabSize());
-        Map<String, Tensor> weights = new LinkedHashMap<>();
-        LlamaModel.random(config, 1, DType.F32).namedParameters().forEach((n, p) -> weights.put(n, p.value()));
-        LlamaCheckpoints.writeHf(dir, config, weights, Long.MAX_VALUE);
-        Files.copy(TOKENIZER, dir.resolve("tokenizer.model"));
+        writeHfModel(tinyConfig(1));
         String[] bad = run(1, "generate", "--model", dir.toString(), "--prompt", "x", "--device", "tpu");
         assertTrue(bad[1].contains("--device must be cpu, opencl or opencl:N, got 'tpu'"), bad[1]);
         String[] absent = run(1, "generate", "--model", dir.toString(), "--prompt", "x", "--device", "opencl:9");

@@ -12,7 +12,7 @@ import java.util.Map;
 
 /**
  * A LLaMA model's weights resident on an OpenCL device, uploaded once: matrices in their stored dtype
- * (F32 into the float arena, BF16/F16/Q8_0 as raw bytes decoded by the kernels), norm weights as F32.
+ * (F32 into the float arena, BF16/F16/Q8_0/Q4_0 as raw bytes decoded by the kernels), norm weights as F32.
  * A tied {@code lm_head} is the embedding table itself, uploaded once.
  */
 record LlamaDeviceWeights(DeviceTensor embedTokens, Layer[] layers, DeviceTensor norm, DeviceTensor lmHead) {
@@ -66,9 +66,9 @@ record LlamaDeviceWeights(DeviceTensor embedTokens, Layer[] layers, DeviceTensor
 
     private static void checkDtype(String name, Tensor t) {
         switch (t.dtype()) {
-            case F32, BF16, F16, Q8_0 -> { }
+            case F32, BF16, F16, Q8_0, Q4_0 -> { }
             default -> throw new IllegalArgumentException("weight " + name + " is " + t.dtype()
-                    + ": the OpenCL backend has kernels for F32, BF16, F16 and Q8_0 weights (use --device cpu, or a Q8_0/F16 file)");
+                    + ": the OpenCL backend has kernels for F32, BF16, F16, Q8_0 and Q4_0 weights (use --device cpu)");
         }
     }
 

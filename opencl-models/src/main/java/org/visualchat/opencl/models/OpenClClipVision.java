@@ -19,7 +19,7 @@ import java.util.Map;
  * {@link #encode} call uploads the patch pixels and downloads the features, nothing else.
  *
  * <pre>{@code
- * try (OpenClClipVision vit = OpenClClipVision.open(encoder, "opencl", 4)) {   // up to 4 images a call
+ * try (OpenClClipVision vit = OpenClClipVision.open(encoder, "opencl", 4)) {   // device batches of up to 4 images
  *     Tensor features = vit.encode(encoder.preprocessor().preprocessBatch(images));   // [B, 257, 1024]
  * }
  * }</pre>
@@ -61,7 +61,7 @@ public final class OpenClClipVision implements AutoCloseable {
         }
     }
 
-    /** Opens {@code device} with arenas sized for this encoder and batches of up to {@code maxBatch} images. */
+    /** Opens {@code device} with arenas sized for this encoder and device batches of up to {@code maxBatch} images. */
     public static OpenClClipVision open(ClipVisionEncoder encoder, String device, int maxBatch) {
         if (maxBatch < 1) throw new IllegalArgumentException("maxBatch must be >= 1, got " + maxBatch);
         OpenClBackend gpu = OpenClBackend.open(device, capacity(encoder, maxBatch));
@@ -97,13 +97,27 @@ public final class OpenClClipVision implements AutoCloseable {
 
     public TransferStats transfers() { return gpu.transfers(); }
 
-    /** pixels F32 [B, C, H, W] at the native resolution → last_hidden_state F32 [B, 1 + (H/p)·(W/p), D]. */
+    /**
+     * pixels F32 [B, C, H, W] at the native resolution → last_hidden_state F32 [B, 1 + (H/p)·(W/p), D];
+     * more than {@code maxBatch} images run as several device batches.
+     */
     public Tensor encode(Tensor pixels) {
         int s = config.imageSize(), c = config.channels();
-        if (pixels.rank() != 4 || pixels.dim(1) != c || pixels.dim(2) != s || pixels.dim(3) != s || pixels.dim(0) < 1 || pixels.dim(0) > maxBatch) {
-            throw new IllegalArgumentException("pixels must be [1.." + maxBatch + ", " + c + ", " + s + ", " + s
+        if (pixels.rank() != 4 || pixels.dim(1) != c || pixels.dim(2) != s || pixels.dim(3) != s || pixels.dim(0) < 1) {
+            throw new IllegalArgumentException("pixels must be [B, " + c + ", " + s + ", " + s
                     + "] (the native resolution; other sizes run on the CPU encoder), got " + pixels);
         }
+        int b = pixels.dim(0), perImage = config.tokens() * config.hiddenSize();
+        if (b <= maxBatch) return encodeBatch(pixels);
+        float[] out = new float[b * perImage];
+        for (int start = 0; start < b; start += maxBatch) {
+            int n = Math.min(maxBatch, b - start);
+            System.arraycopy(encodeBatch(pixels.narrow(0, start, n)).toFloatArray(), 0, out, start * perImage, n * perImage);
+        }
+        return Tensor.of(out, b, config.tokens(), config.hiddenSize());
+    }
+
+    private Tensor encodeBatch(Tensor pixels) {
         int b = pixels.dim(0), d = config.hiddenSize(), t = config.tokens();
         try (OpenClBackend.Scope ignored = gpu.scope()) {
             DeviceTensor tokens = gpu.linear(gpu.upload(patches(pixels, config.patchSize())), patchWeight);        // [B, N, D]

@@ -27,8 +27,9 @@ import java.util.Arrays;
  * }
  * }</pre>
  *
- * Prompts are run in chunks of at most {@link #PREFILL_CHUNK} positions, which bounds the activation
- * memory. The KV cache on the device is F32 whatever cache dtype is asked for. Attention is causal
+ * The device holds a snapshot of the weights taken at {@link #open}: later changes to the CPU model
+ * (training) are not seen. Prompts are run in chunks of at most {@link #PREFILL_CHUNK} positions, which
+ * bounds the activation memory. The KV cache on the device is F32 whatever cache dtype is asked for. Attention is causal
  * (policy null) or given by a {@link MaskedAttentionPolicy} (MMCA: its two branch masks, uploaded once
  * per step, feed the two-branch softmax kernel); any other policy is refused.
  */

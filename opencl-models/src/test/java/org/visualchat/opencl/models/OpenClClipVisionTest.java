@@ -14,8 +14,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A whole tiny CLIP ViT (2 layers, 4 heads, 16 px images in 4 px patches: 17 tokens) on PoCL against
- * the CPU encoder, batch of 2, to 2e-5 absolute + 1e-4 relative; an encode call moves the patch
- * pixels up and the features down, no weights.
+ * the CPU encoder, batch of 2 and 5 images in device batches of 2, to 2e-5 absolute + 1e-4 relative;
+ * an encode call moves the patch pixels up and the features down, no weights.
  */
 class OpenClClipVisionTest {
     @ParameterizedTest
@@ -33,7 +33,8 @@ class OpenClClipVisionTest {
             Parity.assertClose(expected, actual, 2e-5, 1e-4, "CLIP ViT " + act);
             assertEquals(4L * pixels.numel(), after.bytesUploaded() - before.bytesUploaded(), "an encode uploads the pixels only");
             assertEquals(4L * expected.numel(), after.bytesDownloaded() - before.bytesDownloaded());
-            assertThrows(IllegalArgumentException.class, () -> vit.encode(Tensor.zeros(3, 3, 16, 16)), "batch above maxBatch");
+            Tensor five = Tensor.uniform(6, -2, 2, 5, 3, 16, 16);
+            Parity.assertClose(encoder.encode(five).value(), vit.encode(five), 2e-5, 1e-4, "5 images in device batches of 2");
             assertThrows(IllegalArgumentException.class, () -> vit.encode(Tensor.zeros(1, 3, 20, 20)), "not the native resolution");
         }
     }

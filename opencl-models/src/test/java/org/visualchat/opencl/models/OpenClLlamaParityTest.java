@@ -33,7 +33,7 @@ class OpenClLlamaParityTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"F32, HALF, false", "Q8_0, INTERLEAVED, true", "BF16, HALF, false"})
+    @CsvSource({"F32, HALF, false", "Q8_0, INTERLEAVED, true", "BF16, HALF, false", "Q4_0, HALF, false"})
     void prefillAndDecodeMatchTheCpuModel(DType dtype, Rope.Layout layout, boolean tied) {
         LlamaModel model = model(dtype, layout, tied);
         int[] ids = new int[PROMPT];
