@@ -20,12 +20,12 @@ import org.visualchat.parallel.Split;
  * fewer cores than 2p busy threads, they share the cores. Measured with the same processes that run the
  * collectives, it is the best per-rank send rate any ring algorithm could reach there, which is what nccl-tests'
  * bus bandwidth measures (all-reduce busbw = bytes each rank sends / time). {@link #oneWay} (one socket, one
- * direction, two threads) is the usual "loopback bandwidth" figure; on 2 cores it is about p times the ring
- * rate, so dividing busbw by it understates every p-rank collective by that factor.
+ * direction, two threads) is the usual "loopback bandwidth" figure; on 2 cores it was 1.5–5 times the ring
+ * rate (more for more ranks), so dividing busbw by it understates every p-rank collective by that factor.
  *
  * <p>On a shared machine wall-clock rates swing with the load (the ring rate varied 0.2–1.8 GB/s within one
  * run at load average 25 on 2 cores), so each rate comes with the CPU time all ranks spent per byte sent,
- * which the load barely moves: on a machine where the kernel's copies are the bottleneck the achievable
+ * which the load moves much less: on a machine whose cores are the bottleneck the achievable
  * busbw/ring ratio is the ring's CPU per byte over the collective's.
  */
 final class LoopbackBlast {
