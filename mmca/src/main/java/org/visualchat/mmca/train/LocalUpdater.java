@@ -69,6 +69,8 @@ final class LocalUpdater implements Updater {
 
     @Override public boolean anyRank(boolean flag) { return flag; }
 
+    @Override public boolean imagesOnSomeRanksOnly(boolean hasImages) { return false; }
+
     @Override
     public TrainingState resume(Path outputDir) throws IOException {
         if (Files.exists(outputDir.resolve(ZeroUpdater.SHARDED).resolve("latest"))) {

@@ -146,11 +146,13 @@ public final class Trainer {
                     // Data-parallel ranks skip a micro-step together (any rank's batch unusable), so every rank issues
                     // the same collectives: asked before splicing (ZeRO-3 gathers in it) and after (the length is known then).
                     boolean skip = updater.anyRank(input == null);
-                    SplicedBatch spliced = skip ? null : model.splice(input, VisualChatModel.TRAINING_PAD_MULTIPLE);
-                    skip = skip || updater.anyRank(spliced.length() > config.maxSeqLen());
+                    boolean imagesDiffer = !skip && updater.imagesOnSomeRanksOnly(input.pixels() != null);
+                    SplicedBatch spliced = skip || imagesDiffer ? null : model.splice(input, VisualChatModel.TRAINING_PAD_MULTIPLE);
+                    skip = skip || imagesDiffer || updater.anyRank(spliced.length() > config.maxSeqLen());
                     if (skip) {
                         String why = input == null ? "no usable sample" : spliced != null && spliced.length() > config.maxSeqLen()
-                                ? spliced.length() + " positions after splicing > max_seq_len " + config.maxSeqLen() : "unusable on another rank";
+                                ? spliced.length() + " positions after splicing > max_seq_len " + config.maxSeqLen()
+                                : imagesDiffer ? "ZeRO-3: images on some ranks only (the projection's gathers would differ)" : "unusable on another rank";
                         skipped++;
                         console.printf(Locale.ROOT, "%nskipping batch %d of epoch %d: %s%n", b, epoch + 1, why);
                     } else {

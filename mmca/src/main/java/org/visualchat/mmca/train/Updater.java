@@ -35,6 +35,12 @@ interface Updater extends AutoCloseable {
     /** Whether {@code flag} holds on any rank (a collective under data parallelism). */
     boolean anyRank(boolean flag);
 
+    /**
+     * Whether this micro-step must be skipped because some ranks' batches have images and others' do not: under
+     * ZeRO-3 only ranks with images would gather the projection (a collective under ZeRO-3; false otherwise).
+     */
+    boolean imagesOnSomeRanksOnly(boolean hasImages);
+
     /** Restores model, optimizer and schedule from {@code outputDir}'s checkpoint; null when there is none. */
     TrainingState resume(Path outputDir) throws IOException;
 

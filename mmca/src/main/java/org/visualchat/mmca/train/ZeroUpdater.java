@@ -77,6 +77,13 @@ final class ZeroUpdater implements Updater {
 
     @Override public boolean anyRank(boolean flag) { return pg.allReduce(flag ? 1f : 0f, ReduceOp.MAX) > 0; }
 
+    @Override
+    public boolean imagesOnSomeRanksOnly(boolean hasImages) {
+        if (zero.config().stage() < 3) return false;
+        float withImages = pg.allReduce(hasImages ? 1f : 0f, ReduceOp.SUM);
+        return withImages > 0 && withImages < pg.size();
+    }
+
     private boolean sharded() { return zero.config().stage() > 0; }
 
     @Override

@@ -169,6 +169,27 @@ class DataParallelTrainingTest {
         assertEquals(s.get(0).lastLoss(), s.get(1).lastLoss(), "the logged loss is the mean over ranks");
     }
 
+    @ParameterizedTest(name = "stage {0}")
+    @CsvSource({"2,0", "3,2"})
+    void aTextOnlyBatchOnOneRankIsSkippedOnAllOnlyUnderZero3(int stage, int skipped, @TempDir Path dir) throws Exception {
+        ToyData toy = new ToyData(SAMPLES, 500);
+        TrainingData oneTextOnly = new TrainingData() {
+            @Override public int size() { return toy.size(); }
+
+            @Override public org.visualchat.mmca.model.ModelInput batch(int[] indices) {
+                var in = toy.batch(indices);
+                if (indices[0] != 5) return in;
+                int[][] ids = new int[in.ids().length][];                      // sample 5 without its images
+                for (int r = 0; r < ids.length; r++) ids[r] = java.util.Arrays.stream(in.ids()[r]).map(t -> t == TinyModels.IMAGE ? 3 : t).toArray();
+                return new org.visualchat.mmca.model.ModelInput(ids, in.codes(), in.labels(), new int[ids.length], null);
+            }
+        };
+        for (Trainer.Summary r : ranks(dir.resolve("run"), 2, 2, Map.of("zero_stage", stage), Long.MAX_VALUE, oneTextOnly)) {
+            assertEquals(4, r.steps());
+            assertEquals(skipped, r.skippedBatches(), "stage " + stage);
+        }
+    }
+
     @Test
     void shardingIsRankStridedWithDropLast() {
         int[] order = {9, 8, 7, 6, 5, 4, 3};

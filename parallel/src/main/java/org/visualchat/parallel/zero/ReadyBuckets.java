@@ -19,6 +19,7 @@ final class ReadyBuckets {
     private final int[] size;
     private final int[] ready;
     private final IntConsumer launch;
+    private final List<? extends List<Variable>> buckets;
     private int next;
     private boolean armed;
 
@@ -27,6 +28,7 @@ final class ReadyBuckets {
         this.size = new int[buckets.size()];
         this.ready = new int[buckets.size()];
         this.launch = launch;
+        this.buckets = buckets;
         for (int i = 0; i < buckets.size(); i++) {
             int bucket = i;
             size[i] = buckets.get(i).size();
@@ -47,6 +49,11 @@ final class ReadyBuckets {
         if (!armed) return;
         ready[bucket]++;
         while (next < size.length && ready[next] == size[next]) launch.accept(next++);
+    }
+
+    /** Removes the hooks (the engine is closed; the parameters may train on without it). */
+    void detach() {
+        for (List<Variable> b : buckets) for (Variable p : b) p.onGradientReady(null);
     }
 
     /** After backward: launches, in order, the buckets it left incomplete (parameters the graph did not reach). */

@@ -481,6 +481,7 @@ public final class ZeroEngine implements AutoCloseable {
 
     @Override
     public void close() {
+        if (overlap != null) overlap.detach();
         comm.close();
     }
 }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -70,6 +71,38 @@ class ZeroOverlapTest {
             }
         });
         for (Object seen : ranks) assertTrue((Boolean) seen, "no gradient reduction had started when backward reached the projection");
+    }
+
+    @ParameterizedTest(name = "stage {0}")
+    @ValueSource(ints = {0, 1, 2})
+    void aParameterUnusedOnOneRankKeepsTheBucketsInOrder(int stage) {
+        // mlp0's bucket is the first to launch (last layer first) but never completes on rank 0, where mlp0 is
+        // skipped: every later bucket waits for it and all launch after backward, in the same order as on rank 1.
+        List<List<Object>> runs = new ArrayList<>();
+        for (boolean overlap : new boolean[] {false, true}) {
+            runs.add(LocalRanks.runAll(2, Duration.ofSeconds(30), pg -> {
+                TinyVisualChat m = new TinyVisualChat();
+                try (ZeroEngine zero = new ZeroEngine(pg, m, ZeroTraining.groups(m), AdamW::new, config(stage, overlap), m.units())) {
+                    TinyVisualChat.Runner skipping = (unit, input, body) -> pg.rank() == 0 && unit == m.mlp0
+                            ? Variable.of(Tensor.zeros(input.shape())) : zero.forward(unit, input, body);
+                    List<Float> losses = new ArrayList<>();
+                    for (int step = 0; step < 2; step++) {
+                        int first = pg.rank() * 3;
+                        Variable loss = m.loss(skipping, TinyVisualChat.pixels(step, first, 3), TinyVisualChat.ids(step, first, 3, 0), TinyVisualChat.ids(step, first, 3, 1));
+                        losses.add(loss.value().get());
+                        zero.backward(loss, true);
+                        zero.step();
+                    }
+                    return List.of(losses, zero.fullTrainableParameters());
+                }
+            }));
+        }
+        for (int r = 0; r < 2; r++) {
+            List<?> plain = (List<?>) runs.get(0).get(r), overlapped = (List<?>) runs.get(1).get(r);
+            assertEquals(plain.get(0), overlapped.get(0), "losses on rank " + r);
+            Map<?, ?> a = (Map<?, ?>) plain.get(1), b = (Map<?, ?>) overlapped.get(1);
+            for (Object n : a.keySet()) assertArrayEquals(((Tensor) a.get(n)).toFloatArray(), ((Tensor) b.get(n)).toFloatArray(), n + " on rank " + r);
+        }
     }
 
     /** Event order, not timing: waits (bounded) until this rank has sent payload for {@code op}. */
