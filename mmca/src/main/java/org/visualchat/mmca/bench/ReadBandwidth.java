@@ -34,7 +34,7 @@ public final class ReadBandwidth implements AutoCloseable {
             peers.clear();
             peerNote = "numpy: none (" + whyNot + "), Java probe only";
         } else {
-            peerNote = "numpy " + peers.values().iterator().next().version() + " np.dot (OpenBLAS sdot)";
+            peerNote = peers.values().iterator().next().version() + " np.dot (OpenBLAS sdot)";
         }
     }
 

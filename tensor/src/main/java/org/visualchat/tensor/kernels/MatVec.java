@@ -6,6 +6,7 @@ import org.visualchat.tensor.DType;
 import org.visualchat.tensor.Storage;
 import org.visualchat.tensor.WorkerPool;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
@@ -38,10 +39,9 @@ public final class MatVec {
             throw new IllegalArgumentException(w.dtype() + " weight rows must be whole blocks of 32, got k = " + k);
         }
         DType type = w.dtype();
-        MemorySegment s = w.segment();
         long first = Dequantize.byteOffset(type, wOffset), rowBytes = Dequantize.byteOffset(type, w.rowStride());
         MethodHandle loop = rowLoop(type);
-        WorkerPool.get().parallelFor(rows, MIN_ROWS_PER_CHUNK, (start, end) -> run(loop, s, first, rowBytes, start, end, x, k, y, yOffset, yStride));
+        onNative(w.segment(), s -> WorkerPool.get().parallelFor(rows, MIN_ROWS_PER_CHUNK, (start, end) -> run(loop, s, first, rowBytes, start, end, x, k, y, yOffset, yStride)));
     }
 
     /**
@@ -53,7 +53,35 @@ public final class MatVec {
     public static void rows(DType type, MemorySegment w, long firstRowByte, long rowBytes, int from, int to, float[] x, int k,
                             MemorySegment y, long yOffset, long yStride) {
         if (type.isQuantized() && k % BLOCK != 0) throw new IllegalArgumentException(type + " weight rows must be whole blocks of 32, got k = " + k);
-        run(rowLoop(type), w, firstRowByte, rowBytes, from, to, x, k, y, yOffset, yStride);
+        MethodHandle loop = rowLoop(type);
+        onNative(w, s -> run(loop, s, firstRowByte, rowBytes, from, to, x, k, y, yOffset, yStride));
+    }
+
+    /**
+     * Runs {@code body} on {@code s} if it is native memory (mapped or off-heap), else on a native copy
+     * of it, alive for the call: the kernels read weights only through {@link #exact}.
+     */
+    private static void onNative(MemorySegment s, java.util.function.Consumer<MemorySegment> body) {
+        if (s.isNative()) {
+            body.accept(s);
+            return;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            body.accept(arena.allocate(s.byteSize(), 64).copyFrom(s));
+        }
+    }
+
+    /**
+     * The native segment {@code s} as a new segment object of the one class C2 then knows exactly.
+     * Weights arrive as mapped, off-heap or (copied) heap segments, and the JDK's vector load path
+     * calls methods of the segment's class: when a process has loaded vectors from several segment
+     * classes, that call site is megamorphic, and C2 compiles a kernel's loads with memory barriers
+     * or falls back to boxing every vector (Q8_0 measured 6× slower, Q4_0 2×, once heap segments had
+     * been used). Built here from the address, the class is a compile-time fact and the allocation is
+     * scalar-replaced. Global scope: the caller keeps the memory alive for the call.
+     */
+    private static MemorySegment exact(MemorySegment s) {
+        return MemorySegment.ofAddress(s.address()).reinterpret(s.byteSize());
     }
 
     private static MethodHandle rowLoop(DType type) {
@@ -141,6 +169,11 @@ public final class MatVec {
      * single rows; {@link #multiply} reaches the kernels through {@link #ROW_LOOPS} instead of this switch.
      */
     public static float dot(DType type, MemorySegment s, long at, float[] x, int k) {
+        if (!s.isNative()) {
+            float[] result = new float[1];
+            onNative(s, n -> result[0] = dot(type, n, at, x, k));
+            return result[0];
+        }
         return switch (type) {
             case F32 -> dotF32(s, at, x, k);
             case BF16 -> dotBf16(s, at, x, k);
@@ -159,6 +192,7 @@ public final class MatVec {
     // slower (measured).
 
     private static float dotF32(MemorySegment s, long at, float[] x, int k) {
+        s = exact(s);
         FloatVector a = FloatVector.zero(F);
         int i = 0;
         for (; i <= k - LANES; i += LANES) a = Dequantize.f32(s, at + 4L * i).fma(FloatVector.fromArray(F, x, i), a);
@@ -170,6 +204,7 @@ public final class MatVec {
      * {@code yAt + j·yStride}.
      */
     private static void dotF32x4(MemorySegment s, long at, long rowBytes, float[] x, int k, int rows, MemorySegment y, long yAt, long yStride) {
+        s = exact(s);
         long at1 = at + Math.min(1, rows - 1) * rowBytes, at2 = at + Math.min(2, rows - 1) * rowBytes, at3 = at + Math.min(3, rows - 1) * rowBytes;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         int i = 0;
@@ -187,6 +222,7 @@ public final class MatVec {
     }
 
     private static float dotBf16(MemorySegment s, long at, float[] x, int k) {
+        s = exact(s);
         FloatVector a = FloatVector.zero(F);
         int i = 0;
         for (; i <= k - LANES; i += LANES) a = Dequantize.bf16(s, at + 2L * i).fma(FloatVector.fromArray(F, x, i), a);
@@ -195,6 +231,7 @@ public final class MatVec {
 
     /** {@link #dotBf16} of the four rows at {@code at + j·rowBytes}, written to y at {@code yAt + j·yStride}. */
     private static void dotBf16x4(MemorySegment s, long at, long rowBytes, float[] x, int k, int rows, MemorySegment y, long yAt, long yStride) {
+        s = exact(s);
         long at1 = at + Math.min(1, rows - 1) * rowBytes, at2 = at + Math.min(2, rows - 1) * rowBytes, at3 = at + Math.min(3, rows - 1) * rowBytes;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         int i = 0;
@@ -212,6 +249,7 @@ public final class MatVec {
     }
 
     private static float dotF16(MemorySegment s, long at, float[] x, int k) {
+        s = exact(s);
         FloatVector a = FloatVector.zero(F);
         int i = 0;
         for (; i <= k - LANES; i += LANES) a = Dequantize.f16(s, at + 2L * i).fma(FloatVector.fromArray(F, x, i), a);
@@ -223,6 +261,7 @@ public final class MatVec {
      * calls of BF16's, and four rows of it outgrow C2's inlining node budget.
      */
     private static void dotF16x2(MemorySegment s, long at, long rowBytes, float[] x, int k, int rows, MemorySegment y, long yAt, long yStride) {
+        s = exact(s);
         long at1 = at + Math.min(1, rows - 1) * rowBytes;
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         int i = 0;
@@ -286,6 +325,7 @@ public final class MatVec {
     }
 
     private static float dotQ8(MemorySegment s, long at, float[] x, int blocks) {
+        s = exact(s);
         FloatVector a = FloatVector.zero(F);
         for (int blk = 0; blk < blocks; blk++, at += 34) a = q8Block(s, at, x, blk * BLOCK).fma(scale(s, at), a);
         return LaneSum.sum(a);
@@ -293,6 +333,7 @@ public final class MatVec {
 
     /** {@link #dotQ8} of four rows, as {@link #dotF32x4}; each block's activations are loaded once for all four. */
     private static void dotQ8x4(MemorySegment s, long at, long rowBytes, float[] x, int blocks, int rows, MemorySegment y, long yAt, long yStride) {
+        s = exact(s);
         long at1 = at + Math.min(1, rows - 1) * rowBytes, at2 = at + Math.min(2, rows - 1) * rowBytes, at3 = at + Math.min(3, rows - 1) * rowBytes;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int blk = 0; blk < blocks; blk++) {
@@ -321,6 +362,7 @@ public final class MatVec {
     }
 
     private static float dotQ4(MemorySegment s, long at, float[] x, int blocks) {
+        s = exact(s);
         FloatVector a = FloatVector.zero(F), b = a;
         int blk = 0;
         for (; blk + 1 < blocks; blk += 2, at += 2 * Q4_BYTES) {
