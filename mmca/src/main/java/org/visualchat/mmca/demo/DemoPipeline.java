@@ -122,23 +122,25 @@ public final class DemoPipeline {
         }
         Map<String, DemoScores> columns = new LinkedHashMap<>();
         results.forEach((mode, scores) -> columns.put(AccuracyTable.name(mode), scores));
-        columns.put("LM+captions", captionCeiling(data, tokenizer, heldOut));
+        LlamaModel lm = DemoModel.loadLlama(config, tokenizer, dir);
+        columns.put("LM+captions", captionCeiling(lm, data, heldOut, MmcaMode.CAUSAL, "eval-captions.json"));
+        columns.put("LM+capt strict", captionCeiling(lm, data, heldOut, MmcaMode.STRICT, "eval-captions-strict.json"));
         out.println();
         out.print(AccuracyTable.format(columns, AccuracyTable.chance(train), heldOut.size()));
-        out.println("(LM+captions: the frozen LLaMA reading perfect captions instead of images, the ceiling for stage 4.)");
+        out.println("(LM+captions: the frozen LLaMA reading perfect captions instead of images, the ceiling for stage 4;");
+        out.println(" causal attention, and MMCA strict with the captions in the images' place.)");
         writeExamples(heldOut.subList(0, Math.min(3, heldOut.size())));
         out.printf(Locale.ROOT, "%nTotal time %s. Example held-out images and their conversations: %s%n",
                 minutes((System.nanoTime() - start) / 1e9), dir.resolve("examples"));
         return results;
     }
 
-    /** The diagnostic column: the pretrained LM answering from each image's exact caption. */
-    private DemoScores captionCeiling(DemoData data, LlamaTokenizer tokenizer, List<Dialogue> heldOut) throws IOException {
-        Path file = dir.resolve("eval-captions.json");
+    /** A diagnostic column: the pretrained LM answering from each image's exact caption, under {@code mode}. */
+    private DemoScores captionCeiling(LlamaModel lm, DemoData data, List<Dialogue> heldOut, MmcaMode mode, String name) throws IOException {
+        Path file = dir.resolve(name);
         if (Files.exists(file)) return AccuracyTable.fromJson((Map<?, ?>) Json.read(file));
-        LlamaModel lm = DemoModel.loadLlama(config, tokenizer, dir);
-        DemoScores s = HeldOutEvaluation.run(d -> new CaptionReader(lm, data, d.scenes(), MmcaMode.CAUSAL), heldOut, config.maxAnswerTokens(),
-                bar("LM+captions", heldOut.size()));
+        DemoScores s = HeldOutEvaluation.run(d -> new CaptionReader(lm, data, d.scenes(), mode), heldOut, config.maxAnswerTokens(),
+                bar("LM+captions " + mode.id(), heldOut.size()));
         AtomicWrite.writeString(file, Json.writePretty(AccuracyTable.toJson(s)));
         return s;
     }
