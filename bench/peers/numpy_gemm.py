@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
-"""SGEMM GFLOP/s of numpy (OpenBLAS) for the shapes `visualchat bench gemm` measures.
+"""SGEMM GFLOP/s of numpy (OpenBLAS) for the shapes `visualchat bench gemm` measures, and numpy's read
+bandwidth (np.dot of a float32 array with itself, OpenBLAS sdot) as the yardstick of `visualchat bench
+matvec|decode`.
 
 A shape is MxNxK (C = A·B, both row-major) or MxNxKt (C = A·Bᵀ with B stored [N, K], a linear layer).
 OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are removed before numpy loads: this machine's environment pins
 them to the AVX2 (Haswell) kernel, and the comparison is against OpenBLAS at its best (AVX-512).
 
   python3 numpy_gemm.py --threads 1 --seconds 2 1024x1024x1024 64x2048x2048t
-  python3 numpy_gemm.py --threads 2 --serve      # reads "SHAPE SECONDS" lines, answers "SHAPE GFLOPS"
+  python3 numpy_gemm.py --threads 2 --serve      # reads "SHAPE SECONDS" lines, answers "SHAPE GFLOPS";
+                                                 # "dot BYTES SECONDS" answers "dot GB/S"
 """
 import argparse
 import os
@@ -39,6 +42,25 @@ def gflops(np, shape, seconds):
     return 2.0 * m * n * k / times[len(times) // 2] / 1e9
 
 
+def read_gbs(np, nbytes, seconds, cache={}):
+    """Median GB/s of np.dot(b, b) over a float32 array of `nbytes`: one pass over memory per call
+    (both operands are the same array), the rate OpenBLAS's sdot streams at."""
+    import time
+    b = cache.get(nbytes)
+    if b is None:
+        cache.clear()
+        b = cache[nbytes] = np.ones(nbytes // 4, dtype=np.float32)
+    np.dot(b, b)
+    times = []
+    deadline = time.perf_counter() + seconds
+    while len(times) < 3 or time.perf_counter() < deadline:
+        t0 = time.perf_counter()
+        np.dot(b, b)
+        times.append(time.perf_counter() - t0)
+    times.sort()
+    return b.nbytes / times[len(times) // 2] / 1e9
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--threads", type=int, default=1)
@@ -56,7 +78,11 @@ def main():
         for line in sys.stdin:
             if not line.strip():
                 continue
-            shape, seconds = line.split()
+            words = line.split()
+            if words[0] == "dot":
+                print("dot", "%.3f" % read_gbs(np, int(words[1]), float(words[2])), flush=True)
+                continue
+            shape, seconds = words
             print(shape, "%.3f" % gflops(np, shape, float(seconds)), flush=True)
         return
     print("# numpy %s, OPENBLAS_NUM_THREADS=%d" % (np.__version__, args.threads))

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /** The reverse sweep: topological order of the recorded graph, then each node's rule from the root down. */
@@ -14,7 +15,12 @@ final class Backprop {
     private Backprop() {}
 
     static void run(Variable root) {
+        if (root.backwardRule() == null) {                  // backward() on a leaf: its gradient is the seed
+            if (root.gradReadyHook() != null) root.gradReadyHook().accept(root);
+            return;
+        }
         List<Variable> order = topologicalOrder(root);
+        Map<Variable, int[]> pending = pendingHookedLeaves(order);
         // Reverse post-order visits a node only after every consumer of it has added its contribution.
         for (int i = order.size() - 1; i >= 0; i--) {
             Variable node = order.get(i);
@@ -29,7 +35,35 @@ final class Backprop {
                     if (inputs[k] != null && inputs[k].requiresGrad() && grads[k] != null) inputs[k].accumulate(grads[k]);
                 }
             }
+            if (pending != null) fireCompleted(node.inputs(), pending);
             node.release();
+        }
+    }
+
+    /**
+     * For each hooked leaf: how many edges from recorded ops still have to deliver its gradient; null when no
+     * leaf in the graph has a hook (the common case costs one pass over the edges).
+     */
+    private static Map<Variable, int[]> pendingHookedLeaves(List<Variable> order) {
+        Map<Variable, int[]> pending = null;
+        for (Variable node : order) {
+            for (Variable in : node.inputs()) {
+                if (in == null || in.gradReadyHook() == null || in.backwardRule() != null || !in.requiresGrad()) continue;
+                if (pending == null) pending = new IdentityHashMap<>();
+                pending.computeIfAbsent(in, k -> new int[1])[0]++;
+            }
+        }
+        return pending;
+    }
+
+    /** A node has delivered its contributions: a hooked leaf whose last consumer this was is complete. */
+    private static void fireCompleted(Variable[] inputs, Map<Variable, int[]> pending) {
+        for (Variable in : inputs) {
+            int[] left = in == null ? null : pending.get(in);
+            if (left != null && --left[0] == 0) {
+                pending.remove(in);
+                in.gradReadyHook().accept(in);
+            }
         }
     }
 

@@ -4,6 +4,7 @@ import org.visualchat.tensor.Tensor;
 import org.visualchat.tensor.ops.Elementwise;
 
 import java.util.Arrays;
+import java.util.function.Consumer;
 
 /**
  * A tensor on the autograd tape: its {@link #value()}, its accumulated {@link #grad()}, whether it
@@ -32,6 +33,8 @@ public final class Variable {
     private Variable[] inputs;
     private Backward backward;
     private boolean consumed;
+    /** Called by {@link Backprop} once this leaf's gradient of a backward pass is complete; null = none. */
+    private Consumer<Variable> gradReady;
 
     private Variable(Tensor value, boolean requiresGrad) {
         this.value = value;
@@ -105,6 +108,19 @@ public final class Variable {
         this.requiresGrad = requiresGrad;
     }
 
+    /**
+     * Calls {@code hook} (on the thread running {@code backward}) as soon as this leaf's gradient for the
+     * current backward pass is complete, i.e. when every recorded op that consumes the leaf has passed its
+     * contribution, while backward continues through the rest of the graph. This is what lets data
+     * parallelism start reducing a gradient bucket before backward ends (DeepSpeed's {@code overlap_comm},
+     * PyTorch's {@code register_post_accumulate_grad_hook}). The hook may read and replace the gradient.
+     * A leaf that the graph does not reach gets no call. One hook per leaf; null removes it.
+     */
+    public void onGradientReady(Consumer<Variable> hook) {
+        if (!isLeaf()) throw new IllegalStateException("gradient-ready hooks are for leaves (parameters)");
+        this.gradReady = hook;
+    }
+
     /** True for parameters and constants; false for op results (also after their graph was freed). */
     public boolean isLeaf() { return backward == null && !consumed; }
 
@@ -138,6 +154,8 @@ public final class Variable {
     Variable[] inputs() { return inputs; }
 
     Backward backwardRule() { return backward; }
+
+    Consumer<Variable> gradReadyHook() { return gradReady; }
 
     /** Adds {@code g} into this gradient, copying on the second contribution so shared views stay intact. */
     void accumulate(Tensor g) {

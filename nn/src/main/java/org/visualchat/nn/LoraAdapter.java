@@ -13,7 +13,8 @@ import org.visualchat.tensor.ops.MatMul;
  * (reference §5.3): right factor A [in, r], left factor B [r, out], output contribution
  * (x·A·B)·(alpha/r). A starts Kaiming-uniform with a = √5, which for PyTorch's fan-in (dim 1 of the
  * [in, r] tensor, i.e. r) is U(−1/√r, 1/√r); B starts at zero so the adapter is initially a no-op.
- * Merging folds W += (alpha/r)·Bᵀ·Aᵀ into the base weight; unmerging subtracts it again.
+ * Merging folds W += (alpha/r)·Bᵀ·Aᵀ into the base weight, rounded into its dtype (F16/BF16, or
+ * re-quantized Q8_0/Q4_0 blocks); unmerging subtracts it again (exactly only for F32).
  */
 public final class LoraAdapter {
     private final Linear base;
@@ -63,7 +64,8 @@ public final class LoraAdapter {
         // Bᵀ·Aᵀ = [out, r]·[r, in] = [out, in], the weight's layout.
         Tensor delta = Elementwise.mul(MatMul.matmul(left.value().transpose(0, 1), right.value().transpose(0, 1)), scale);
         DType dtype = w.value().dtype();
-        Tensor updated = Elementwise.add(w.value(), delta);
+        // Quantized blocks have no element-wise arithmetic: dequantize, add, re-quantize (lossy).
+        Tensor updated = Elementwise.add(dtype.isQuantized() ? w.value().to(DType.F32) : w.value(), delta);
         w.setValue(dtype == DType.F32 ? updated : updated.to(dtype));
     }
 }

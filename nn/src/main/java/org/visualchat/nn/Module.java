@@ -40,6 +40,16 @@ public abstract class Module {
         return module;
     }
 
+    /**
+     * Registers {@code other}'s own parameters and children as this module's, under the same names: for
+     * a module built around another one whose original flattens that one's parts into its own state dict
+     * (e.g. DeepSpeed-VisualChat's perceiver projection around QWen's resampler).
+     */
+    protected void adopt(Module other) {
+        other.parameters.forEach(this::parameter);
+        other.children.forEach(this::child);
+    }
+
     private void checkName(String name) {
         if (name.isEmpty() || name.contains(".")) throw new IllegalArgumentException("a module part name must be non-empty without dots: '" + name + "'");
         if (parameters.containsKey(name) || children.containsKey(name)) throw new IllegalArgumentException("'" + name + "' is already registered in " + getClass().getSimpleName());

@@ -22,6 +22,9 @@ public final class Storage {
     /** Allocations at or above this size go off-heap; smaller ones stay on the Java heap. */
     static final long OFF_HEAP_THRESHOLD = 1 << 16;
 
+    /** Whether {@link #uninitialized} poisons its memory: assertions are on (as in every test run). */
+    static final boolean POISON = Storage.class.desiredAssertionStatus();
+
     private final MemorySegment segment;
     private final boolean readOnly;
 
@@ -33,6 +36,18 @@ public final class Storage {
     /** Zero-filled storage of {@code bytes} bytes, on the heap when small, off-heap (64-byte aligned) otherwise. */
     public static Storage allocate(long bytes) {
         return bytes < OFF_HEAP_THRESHOLD ? heap(bytes) : offHeap(bytes, Arena.ofAuto());
+    }
+
+    /**
+     * Storage whose contents are unspecified, for an op that writes every element before anyone reads
+     * it (saves the zero fill, see {@link NativeMemory}). With assertions on (tests) it is filled with
+     * 0xFF bytes instead — NaN as F32/BF16/F16, −1 as integers — so an op that forgets an element fails
+     * its tests rather than reading leftovers.
+     */
+    public static Storage uninitialized(long bytes) {
+        Storage s = bytes < OFF_HEAP_THRESHOLD ? heap(bytes) : new Storage(NativeMemory.allocate(bytes), false);
+        if (POISON) s.segment.fill((byte) 0xFF);
+        return s;
     }
 
     /** Zero-filled heap storage backed by a {@code byte[]}. */

@@ -44,6 +44,19 @@ public final class Tensor {
         return new Tensor(Storage.allocate(dtype.byteSize(Shapes.numel(shape))), dtype, shape, Shapes.contiguousStrides(shape), 0);
     }
 
+    /**
+     * A contiguous tensor with unspecified contents, for an op that writes every element before it is
+     * read: no zero fill ({@link Storage#uninitialized}). Use {@link #zeros} when in doubt.
+     */
+    public static Tensor empty(DType dtype, int... shape) {
+        return new Tensor(Storage.uninitialized(dtype.byteSize(Shapes.numel(shape))), dtype, shape, Shapes.contiguousStrides(shape), 0);
+    }
+
+    /** An F32 {@link #empty} tensor. */
+    public static Tensor empty(int... shape) {
+        return empty(DType.F32, shape);
+    }
+
     /** A zero-filled F32 tensor. */
     public static Tensor zeros(int... shape) {
         return zeros(DType.F32, shape);
@@ -52,7 +65,7 @@ public final class Tensor {
     /** An F32 tensor holding a copy of {@code data} in row-major order. */
     public static Tensor of(float[] data, int... shape) {
         checkLength(data.length, shape);
-        Tensor t = zeros(DType.F32, shape);
+        Tensor t = empty(DType.F32, shape);
         MemorySegment.copy(data, 0, t.storage.segment(), Storage.F32, 0, data.length);
         return t;
     }
@@ -60,7 +73,7 @@ public final class Tensor {
     /** An I32 tensor holding a copy of {@code data}. */
     public static Tensor ofInts(int[] data, int... shape) {
         checkLength(data.length, shape);
-        Tensor t = zeros(DType.I32, shape);
+        Tensor t = empty(DType.I32, shape);
         MemorySegment.copy(data, 0, t.storage.segment(), Storage.I32, 0, data.length);
         return t;
     }
@@ -68,7 +81,7 @@ public final class Tensor {
     /** An I64 tensor holding a copy of {@code data}. */
     public static Tensor ofLongs(long[] data, int... shape) {
         checkLength(data.length, shape);
-        Tensor t = zeros(DType.I64, shape);
+        Tensor t = empty(DType.I64, shape);
         MemorySegment.copy(data, 0, t.storage.segment(), Storage.I64, 0, data.length);
         return t;
     }
@@ -80,7 +93,7 @@ public final class Tensor {
 
     /** An F32 tensor filled with {@code value}. */
     public static Tensor full(float value, int... shape) {
-        Tensor t = zeros(shape);
+        Tensor t = empty(shape);
         for (long i = 0, n = t.numel(); i < n; i++) t.storage.segment().setAtIndex(Storage.F32, i, value);
         return t;
     }
@@ -366,7 +379,7 @@ public final class Tensor {
 
     /** A contiguous copy with fresh storage. */
     public Tensor copy() {
-        Tensor out = zeros(dtype, shape);
+        Tensor out = empty(dtype, shape);
         copyTo(out);
         return out;
     }
@@ -375,7 +388,7 @@ public final class Tensor {
     public Tensor to(DType target) {
         if (target == dtype) return copy();
         if (target.isQuantized()) return QuantBlocks.quantize(contiguous().to(DType.F32), target);
-        Tensor out = zeros(target, shape);
+        Tensor out = empty(target, shape);
         copyTo(out);
         return out;
     }
@@ -389,6 +402,10 @@ public final class Tensor {
             return;
         }
         if (dst.dtype.isQuantized()) throw new UnsupportedOperationException("copy into " + dst.dtype + " needs quantization: use to(" + dst.dtype + ")");
+        if (dtype == dst.dtype && !dtype.isQuantized() && rank() > 0 && stride(-1) == 1 && dst.stride(-1) == 1) {
+            copyRows(dst);
+            return;
+        }
         boolean integral = !dtype.isFloating() && !dst.dtype.isFloating();
         int[] idx = new int[shape.length];
         for (long i = 0, n = numel(); i < n; i++) {
@@ -401,6 +418,25 @@ public final class Tensor {
                 dst.writeFloat(to, readFloat(src));
             }
             increment(idx);
+        }
+    }
+
+    /**
+     * Same dtype, last dimension dense on both sides (transposed heads, narrowed rows, the usual views
+     * behind {@code contiguous()}): one bulk copy per innermost row instead of one access per element.
+     */
+    private void copyRows(Tensor dst) {
+        int last = shape.length - 1, rowLength = shape[last];
+        long rows = rowLength == 0 ? 0 : numel() / rowLength, rowBytes = dtype.byteSize(rowLength);
+        int[] idx = new int[last];
+        for (long r = 0; r < rows; r++) {
+            long src = offset, to = dst.offset;
+            for (int d = 0; d < last; d++) {
+                src += (long) idx[d] * strides[d];
+                to += (long) idx[d] * dst.strides[d];
+            }
+            MemorySegment.copy(storage.segment(), byteOffset(src), dst.storage.segment(), dst.byteOffset(to), rowBytes);
+            for (int d = last - 1; d >= 0 && ++idx[d] == shape[d]; d--) idx[d] = 0;
         }
     }
 

@@ -5,12 +5,16 @@ import org.visualchat.llama.tokenizer.LlamaTokenizer;
 import org.visualchat.nn.AttentionPolicy;
 import org.visualchat.tensor.Tensor;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
- * Autoregressive generation for one sequence: a prefill of the prompt (ids, or embeddings with image
- * features spliced in), then one decode step per token through the KV cache, streaming text as it
- * becomes printable.
+ * Autoregressive generation: a prefill of each prompt (ids, or embeddings with image features spliced
+ * in), then one decode step per token through the KV cache, streaming text as it becomes printable.
+ * Several sequences ({@link #generateAll}) decode together: each step is one batched forward pass over
+ * the sequences still running (one matrix product per weight instead of one matrix-vector product per
+ * sequence), each with its own cache, attention policy, sampling and stopping rules.
  *
  * <pre>{@code
  * var generator = new Generator(model, tokenizer);   // a LlamaModel (CPU) or any other CausalLm
@@ -33,6 +37,22 @@ public final class Generator {
      */
     public record Result(int[] tokens, String text, StopReason reason, int promptTokens, long prefillNanos, long decodeNanos) {}
 
+    /**
+     * One sequence to generate: prompt embeddings [1, S, d] (e.g. with image features spliced in).
+     *
+     * @param history  ids the repetition penalty counts as already seen (HF: the input ids; none for embeddings)
+     * @param prefixId the prompt's last text id, so the first generated piece keeps its leading space; -1 if none
+     * @param policy   attention for every step (null = causal); see llama.md for what it receives with a cache
+     */
+    public record Request(Tensor promptEmbeds, int[] history, int prefixId, AttentionPolicy policy, GenerationConfig config, TextListener listener) {
+        public Request {
+            if (promptEmbeds.rank() != 3 || promptEmbeds.dim(0) != 1) {
+                throw new IllegalArgumentException("prompt embeddings must be [1, S, d], got " + Arrays.toString(promptEmbeds.shape()));
+            }
+            history = history.clone();
+        }
+    }
+
     private final CausalLm model;
     private final LlamaTokenizer tokenizer;
 
@@ -43,64 +63,109 @@ public final class Generator {
 
     /** Generates after the prompt ids (BOS included if wanted), causal attention. */
     public Result generate(int[] promptIds, GenerationConfig config, TextListener listener) {
+        return generateAll(List.of(request(promptIds, config, listener))).getFirst();
+    }
+
+    /** A request for a prompt of ids (BOS included if wanted), causal attention. */
+    public Request request(int[] promptIds, GenerationConfig config, TextListener listener) {
         if (promptIds.length == 0) throw new IllegalArgumentException("the prompt is empty (add BOS to generate from nothing)");
         Tensor embeds = model.embedTokens(Tensor.ofInts(promptIds, 1, promptIds.length));
-        return generate(embeds, promptIds, promptIds[promptIds.length - 1], null, config, listener);
+        return new Request(embeds, promptIds, promptIds[promptIds.length - 1], null, config, listener);
+    }
+
+    /** Generates after prompt embeddings [1, S, d]; see {@link Request} for the arguments. */
+    public Result generate(Tensor promptEmbeds, int[] history, int prefixId, AttentionPolicy policy, GenerationConfig config, TextListener listener) {
+        return generateAll(List.of(new Request(promptEmbeds, history, prefixId, policy, config, listener))).getFirst();
     }
 
     /**
-     * Generates after prompt embeddings [1, S, d] (e.g. with image features spliced in).
-     *
-     * @param history  ids the repetition penalty counts as already seen (HF: the input ids; none for embeddings)
-     * @param prefixId the prompt's last text id, so the first generated piece keeps its leading space; -1 if none
-     * @param policy   attention for every step (null = causal); see llama.md for what it receives with a cache
+     * Generates every request, decoding them together: each prompt is prefilled alone (prompts differ in
+     * length), then every step runs the still-active sequences as one batch through
+     * {@link CausalLm#inferEach}. Results are in request order; each sequence's listener hears only its
+     * own text. A sequence gets what it would get alone up to float rounding (see inferEach).
      */
-    public Result generate(Tensor promptEmbeds, int[] history, int prefixId, AttentionPolicy policy, GenerationConfig config, TextListener listener) {
-        int promptLength = promptEmbeds.dim(1);
-        try (CausalLm.Session session = model.start(promptLength + config.maxNewTokens(), config.cacheType())) {
-            return generate(session, promptEmbeds, history, prefixId, policy, config, listener);
+    public List<Result> generateAll(List<Request> requests) {
+        List<Sequence> sequences = new ArrayList<>(requests.size());
+        try {
+            for (Request r : requests) sequences.add(new Sequence(r));
+            long decodeStart = System.nanoTime();
+            List<Sequence> active = new ArrayList<>();
+            for (Sequence s : sequences) if (s.accept(s.prefillLogits, decodeStart)) active.add(s);
+            while (!active.isEmpty()) {
+                int n = active.size();
+                int[] ids = new int[n];
+                CausalLm.Session[] sessions = new CausalLm.Session[n];
+                AttentionPolicy[] policies = new AttentionPolicy[n];
+                for (int i = 0; i < n; i++) {
+                    ids[i] = active.get(i).last;
+                    sessions[i] = active.get(i).session;
+                    policies[i] = active.get(i).request.policy();
+                }
+                Tensor logits = model.inferEach(ids, sessions, policies);
+                List<Sequence> still = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    if (active.get(i).accept(logits.narrow(0, i, 1).toFloatArray(), decodeStart)) still.add(active.get(i));
+                }
+                active = still;
+            }
+            return sequences.stream().map(s -> s.result).toList();
+        } finally {
+            for (Sequence s : sequences) s.session.close();
         }
     }
 
-    private Result generate(CausalLm.Session session, Tensor promptEmbeds, int[] history, int prefixId, AttentionPolicy policy,
-                            GenerationConfig config, TextListener listener) {
-        int promptLength = promptEmbeds.dim(1);
-        Sampler sampler = new Sampler(config.sampling());
-        IncrementalDecoder decoder = new IncrementalDecoder(tokenizer, prefixId);
-        int[] seen = Arrays.copyOf(history, history.length + config.maxNewTokens());
-        int seenCount = history.length, generated = 0, emitted = 0;
-        long start = System.nanoTime();
-        Tensor logits = session.inferLast(promptEmbeds, policy);
-        Timing timing = new Timing(promptLength, System.nanoTime() - start);
-        while (true) {
-            int id = sampler.sample(logits.toFloatArray(), Arrays.copyOf(seen, seenCount));
-            if (config.stopOnEos() && id == tokenizer.eosId()) return finish(seen, history.length, generated, decoder.text(), emitted, StopReason.EOS, listener, timing);
+    /** One sequence's state: its decoding session, sampler, text so far, and its result once it stops. */
+    private final class Sequence {
+        final Request request;
+        final CausalLm.Session session;
+        final Sampler sampler;
+        final IncrementalDecoder decoder;
+        final float[] prefillLogits;
+        final long prefillNanos;
+        int[] seen;
+        int seenCount, generated, emitted, last;
+        Result result;
+
+        Sequence(Request request) {
+            this.request = request;
+            GenerationConfig config = request.config();
+            this.session = model.start(request.promptEmbeds().dim(1) + config.maxNewTokens(), config.cacheType());
+            this.sampler = new Sampler(config.sampling());
+            this.decoder = new IncrementalDecoder(tokenizer, request.prefixId());
+            this.seen = Arrays.copyOf(request.history(), request.history().length + config.maxNewTokens());
+            this.seenCount = request.history().length;
+            long start = System.nanoTime();
+            this.prefillLogits = session.inferLast(request.promptEmbeds(), request.policy()).toFloatArray();
+            this.prefillNanos = System.nanoTime() - start;
+        }
+
+        /** Samples the next id from {@code logits}; false (and {@link #result} set) if the sequence stops here. */
+        boolean accept(float[] logits, long decodeStart) {
+            GenerationConfig config = request.config();
+            int id = sampler.sample(logits, Arrays.copyOf(seen, seenCount));
+            if (config.stopOnEos() && id == tokenizer.eosId()) return finish(decoder.text(), StopReason.EOS, decodeStart);
             seen[seenCount++] = id;
             generated++;
+            last = id;
             decoder.append(id);
             String text = decoder.text();
             int stop = StopStrings.firstMatch(text, config.stopStrings());
-            if (stop >= 0) return finish(seen, history.length, generated, text.substring(0, stop), emitted, StopReason.STOP_STRING, listener, timing);
-            if (generated == config.maxNewTokens()) return finish(seen, history.length, generated, text, emitted, StopReason.MAX_NEW_TOKENS, listener, timing);
+            if (stop >= 0) return finish(text.substring(0, stop), StopReason.STOP_STRING, decodeStart);
+            if (generated == config.maxNewTokens()) return finish(text, StopReason.MAX_NEW_TOKENS, decodeStart);
             int printable = StopStrings.safeLength(text, IncrementalDecoder.stableLength(text), config.stopStrings());
             if (printable > emitted) {
-                listener.onText(text.substring(emitted, printable));
+                request.listener().onText(text.substring(emitted, printable));
                 emitted = printable;
             }
-            logits = session.inferToken(id, policy);
+            return true;
         }
-    }
 
-    /** Prompt length and prefill time; decode time is measured from the end of the prefill. */
-    private record Timing(int promptLength, long prefillNanos, long decodeStart) {
-        Timing(int promptLength, long prefillNanos) {
-            this(promptLength, prefillNanos, System.nanoTime());
+        private boolean finish(String text, StopReason reason, long decodeStart) {
+            if (text.length() > emitted) request.listener().onText(text.substring(emitted));
+            int from = request.history().length;
+            result = new Result(Arrays.copyOfRange(seen, from, from + generated), text, reason,
+                    request.promptEmbeds().dim(1), prefillNanos, System.nanoTime() - decodeStart);
+            return false;
         }
-    }
-
-    private static Result finish(int[] seen, int historyLength, int generated, String text, int emitted, StopReason reason, TextListener listener, Timing timing) {
-        long decodeNanos = System.nanoTime() - timing.decodeStart();
-        if (text.length() > emitted) listener.onText(text.substring(emitted));
-        return new Result(Arrays.copyOfRange(seen, historyLength, historyLength + generated), text, reason, timing.promptLength(), timing.prefillNanos(), decodeNanos);
     }
 }

@@ -3,6 +3,7 @@ package org.visualchat.llama.model;
 import org.visualchat.nn.AttentionPolicy;
 import org.visualchat.tensor.DType;
 import org.visualchat.tensor.Tensor;
+import org.visualchat.tensor.ops.Join;
 
 /**
  * What generation needs from a causal language model, whichever backend runs it: token embeddings on
@@ -18,6 +19,18 @@ public interface CausalLm {
 
     /** A fresh decoding state (KV cache) for one sequence of up to {@code capacity} positions. */
     Session start(int capacity, DType cacheType);
+
+    /**
+     * One decode step of several sequences, token {@code ids[i]} after the positions of {@code sessions[i]}
+     * under {@code policies[i]} (null = causal) → logits F32 [B, vocab]. This default steps the sessions one
+     * after another; a backend that can batch them (one matrix product per weight for all B rows, as
+     * {@link LlamaModel} does) overrides it.
+     */
+    default Tensor inferEach(int[] ids, Session[] sessions, AttentionPolicy[] policies) {
+        Tensor[] rows = new Tensor[ids.length];
+        for (int i = 0; i < ids.length; i++) rows[i] = sessions[i].inferToken(ids[i], policies[i]);
+        return Join.concat(0, rows);
+    }
 
     /** One sequence's positions so far; each call runs the next positions and returns the last one's logits. */
     interface Session extends AutoCloseable {

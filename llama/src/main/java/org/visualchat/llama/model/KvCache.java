@@ -42,6 +42,11 @@ public final class KvCache {
 
     public DType dtype() { return keys[0].dtype(); }
 
+    /** Memory the preallocated keys and values take, all layers. */
+    public long bytes() {
+        return 2L * keys.length * dtype().byteSize(keys[0].numel());
+    }
+
     /** Forgets positions from {@code newLength} on (e.g. to re-run a changed suffix). */
     public void truncate(int newLength) {
         if (newLength < 0 || newLength > length) throw new IllegalArgumentException("truncate to " + newLength + " outside [0, " + length + "]");

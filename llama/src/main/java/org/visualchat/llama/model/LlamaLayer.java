@@ -8,6 +8,8 @@ import org.visualchat.tensor.Tensor;
 import org.visualchat.tensor.ops.Elementwise;
 import org.visualchat.tensor.ops.Rope;
 
+import java.util.function.UnaryOperator;
+
 /** One pre-norm decoder block: x + attn(norm(x)), then x + mlp(norm(x)) (HF LlamaDecoderLayer). */
 public final class LlamaLayer extends Module {
     private final LlamaRmsNorm inputNorm;
@@ -31,8 +33,17 @@ public final class LlamaLayer extends Module {
 
     /** Inference path: updates x [B, S, d] (F32, owned by the caller) in place. */
     void infer(Tensor x, Tensor positions, KvCache cache, int layer, AttentionPolicy policy) {
-        Elementwise.addInto(x, attention.infer(inputNorm.apply(x), positions, cache, layer, policy));
-        Elementwise.addInto(x, mlp.infer(postAttentionNorm.apply(x)));
+        residual(x, h -> attention.infer(h, positions, cache, layer, policy), mlp::infer);
+    }
+
+    /** Decode step of B independent sequences, x [B, 1, d], each with its own cache (see {@link LlamaModel#inferEach}). */
+    void inferEach(Tensor x, KvCache[] caches, int layer, AttentionPolicy[] policies) {
+        residual(x, h -> attention.inferEach(h, caches, layer, policies), h -> mlp.infer(h, true));
+    }
+
+    private void residual(Tensor x, UnaryOperator<Tensor> attend, UnaryOperator<Tensor> feedForward) {
+        Elementwise.addInto(x, attend.apply(inputNorm.apply(x)));
+        Elementwise.addInto(x, feedForward.apply(postAttentionNorm.apply(x)));
     }
 
     public LlamaAttention attention() { return attention; }

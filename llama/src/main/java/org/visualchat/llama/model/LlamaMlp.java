@@ -3,6 +3,7 @@ package org.visualchat.llama.model;
 import org.visualchat.autograd.Activations;
 import org.visualchat.autograd.Arith;
 import org.visualchat.autograd.Variable;
+import org.visualchat.nn.Linear;
 import org.visualchat.nn.Module;
 import org.visualchat.tensor.Tensor;
 import org.visualchat.tensor.ops.Elementwise;
@@ -11,9 +12,9 @@ import org.visualchat.tensor.ops.Unary;
 
 /** {@code mlp}: SwiGLU, down(silu(gate(x))·up(x)), no biases. */
 public final class LlamaMlp extends Module {
-    private final Projection gate;
-    private final Projection up;
-    private final Projection down;
+    private final Linear gate;
+    private final Linear up;
+    private final Linear down;
 
     LlamaMlp(LlamaConfig config, String prefix, Weights weights) {
         int d = config.hiddenSize(), f = config.intermediateSize();
@@ -27,16 +28,22 @@ public final class LlamaMlp extends Module {
         return down.forward(Arith.mul(Activations.silu(gate.forward(x)), up.forward(x)));
     }
 
-    /** Inference path: one row goes through the fused gate/up matvec, several rows through the GEMM. */
+    /**
+     * Inference path: a few rows (a decode step, of one sequence or several) go through the fused row-streaming
+     * products, more rows (a prefill) through the GEMM.
+     */
     Tensor infer(Tensor x) {
+        return infer(x, x.numel() / x.dim(-1) <= FusedMatVec.MAX_ROWS);
+    }
+
+    /** As {@link #infer(Tensor)}, the kernel chosen by the caller (a batched decode step always streams rows). */
+    Tensor infer(Tensor x, boolean rowStreaming) {
         int[] shape = x.shape();
-        Tensor hidden;
-        if (x.numel() == x.dim(-1)) {
-            shape[shape.length - 1] = gate.outFeatures();
-            hidden = Tensor.of(FusedMatVec.swiGlu(x.toFloatArray(), gate.weight(), up.weight()), shape);
-        } else {
-            hidden = Elementwise.mul(Unary.silu(MatMul.linear(x, gate.weight())), MatMul.linear(x, up.weight()));
+        if (rowStreaming) {
+            float[][] hidden = FusedMatVec.swiGlu(FusedMatVec.rows(x), gate.inferenceWeight(), up.inferenceWeight());
+            return FusedMatVec.tensor(FusedMatVec.multiply(hidden, down.inferenceWeight())[0], shape);
         }
-        return MatMul.linear(hidden, down.weight());
+        Tensor hidden = Elementwise.mul(Unary.silu(MatMul.linear(x, gate.inferenceWeight())), MatMul.linear(x, up.inferenceWeight()));
+        return MatMul.linear(hidden, down.inferenceWeight());
     }
 }

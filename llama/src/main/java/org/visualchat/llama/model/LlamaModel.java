@@ -3,6 +3,7 @@ package org.visualchat.llama.model;
 import org.visualchat.autograd.NoGrad;
 import org.visualchat.autograd.Variable;
 import org.visualchat.nn.AttentionPolicy;
+import org.visualchat.nn.Linear;
 import org.visualchat.nn.Module;
 import org.visualchat.nn.NamePattern;
 import org.visualchat.tensor.DType;
@@ -37,14 +38,14 @@ public final class LlamaModel extends Module implements CausalLm {
     private final LlamaConfig config;
     private final Rope.Layout ropeLayout;
     private final LlamaBackbone model;
-    private final Projection lmHead;
+    private final Linear lmHead;
 
     public LlamaModel(LlamaConfig config, Rope.Layout ropeLayout, Weights weights) {
         this.config = config;
         this.ropeLayout = ropeLayout;
         this.model = child("model", new LlamaBackbone(config, ropeLayout, weights));
         this.lmHead = child("lm_head", config.tieWordEmbeddings()
-                ? new Projection(model.embedTokens().weightVariable())
+                ? new Linear(model.embedTokens().weightVariable(), null)
                 : projection(weights, "lm_head.weight", config.vocabSize(), config.hiddenSize()));
         freeze(NamePattern.glob("**"));
     }
@@ -54,8 +55,8 @@ public final class LlamaModel extends Module implements CausalLm {
         return new LlamaModel(config, Rope.Layout.HALF, new RandomWeights(seed, dtype));
     }
 
-    static Projection projection(Weights weights, String name, int out, int in) {
-        return new Projection(Variable.parameter(weights.tensor(name, out, in)));
+    static Linear projection(Weights weights, String name, int out, int in) {
+        return new Linear(Variable.parameter(weights.tensor(name, out, in)), null);
     }
 
     @Override
@@ -65,7 +66,7 @@ public final class LlamaModel extends Module implements CausalLm {
 
     public LlamaBackbone backbone() { return model; }
 
-    public Projection lmHead() { return lmHead; }
+    public Linear lmHead() { return lmHead; }
 
     // ------------------------------------------------------------------ training path
 
@@ -106,18 +107,38 @@ public final class LlamaModel extends Module implements CausalLm {
     /** A CPU decoding session over a fresh {@link KvCache} of batch 1. */
     @Override
     public Session start(int capacity, DType cacheType) {
-        KvCache cache = newCache(1, capacity, cacheType);
-        return new Session() {
-            @Override
-            public Tensor inferLast(Tensor embeds, AttentionPolicy policy) {
-                return LlamaModel.this.inferLast(embeds, cache, policy);
-            }
+        return new CpuSession(newCache(1, capacity, cacheType));
+    }
 
-            @Override
-            public Tensor inferToken(int id, AttentionPolicy policy) {
-                return inferLast(embedTokens(Tensor.ofInts(new int[] {id}, 1, 1)), policy);
+    private final class CpuSession implements Session {
+        final KvCache cache;
+
+        CpuSession(KvCache cache) { this.cache = cache; }
+
+        LlamaModel owner() { return LlamaModel.this; }
+
+        @Override
+        public Tensor inferLast(Tensor embeds, AttentionPolicy policy) {
+            return LlamaModel.this.inferLast(embeds, cache, policy);
+        }
+
+        @Override
+        public Tensor inferToken(int id, AttentionPolicy policy) {
+            return inferLast(embedTokens(Tensor.ofInts(new int[] {id}, 1, 1)), policy);
+        }
+    }
+
+    /** Sessions of this model decode as one batch through {@link #inferEach(Tensor, KvCache[], AttentionPolicy[])}. */
+    @Override
+    public Tensor inferEach(int[] ids, Session[] sessions, AttentionPolicy[] policies) {
+        KvCache[] caches = new KvCache[sessions.length];
+        for (int i = 0; i < sessions.length; i++) {
+            if (!(sessions[i] instanceof CpuSession s) || s.owner() != this) {
+                throw new IllegalArgumentException("session " + i + " was not started by this model");
             }
-        };
+            caches[i] = s.cache;
+        }
+        return inferEach(embedTokens(Tensor.ofInts(ids, ids.length, 1)), caches, policies);
     }
 
     /**
@@ -135,6 +156,30 @@ public final class LlamaModel extends Module implements CausalLm {
         return logits.reshape(logits.dim(0), logits.dim(2));
     }
 
+    /**
+     * One decode step of B independent sequences: embeddings [B, 1, d], row i the next token of the sequence
+     * whose keys/values are in {@code caches[i]} (a batch-1 cache of any length) under {@code policies[i]}
+     * (null = causal). Returns logits F32 [B, vocab]. Every weight row streams from memory once per step for
+     * all B sequences and is dotted with each of them by the same kernel a single decode step uses, so each
+     * sequence gets exactly what it gets decoded alone; with B = 1 it is {@link #inferLast}.
+     */
+    public Tensor inferEach(Tensor inputEmbeds, KvCache[] caches, AttentionPolicy[] policies) {
+        checkEmbeds(inputEmbeds.shape());
+        int b = inputEmbeds.dim(0);
+        if (inputEmbeds.dim(1) != 1 || caches.length != b || policies.length != b) {
+            throw new IllegalArgumentException("inferEach takes one new position per sequence, [B, 1, d] with B caches and B policies; got "
+                    + Shapes.toString(inputEmbeds.shape()) + ", " + caches.length + " caches, " + policies.length + " policies");
+        }
+        if (b == 1) return inferLast(inputEmbeds, caches[0], policies[0]);
+        for (KvCache c : caches) c.reserve(1, 1);
+        try (NoGrad ignored = NoGrad.enter()) {
+            Tensor x = inputEmbeds.to(DType.F32);
+            for (int i = 0; i < model.layerCount(); i++) model.layer(i).inferEach(x, caches, i, policies);
+            for (KvCache c : caches) c.advance(1);
+            return FusedMatVec.tensor(FusedMatVec.multiply(FusedMatVec.rows(model.norm().apply(x)), lmHead.inferenceWeight())[0], b, config.vocabSize());
+        }
+    }
+
     private Tensor run(Tensor inputEmbeds, KvCache cache, AttentionPolicy policy, boolean lastOnly) {
         checkEmbeds(inputEmbeds.shape());
         int b = inputEmbeds.dim(0), s = inputEmbeds.dim(1);
@@ -145,7 +190,7 @@ public final class LlamaModel extends Module implements CausalLm {
             for (int i = 0; i < model.layerCount(); i++) model.layer(i).infer(x, positions, cache, i, policy);
             cache.advance(s);
             Tensor last = lastOnly ? x.narrow(1, s - 1, 1) : x;
-            return MatMul.linear(model.norm().apply(last), lmHead.weight());
+            return MatMul.linear(model.norm().apply(last), lmHead.inferenceWeight());
         }
     }
 

@@ -3,7 +3,12 @@ package org.visualchat.llama.tokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import java.util.OptionalInt;
+import java.util.stream.Stream;
+import org.visualchat.tensor.io.GgufMetadata;
+import org.visualchat.tensor.io.GgufValue;
 
 /**
  * The LLaMA-1/2 tokenizer: SentencePiece BPE read from {@code tokenizer.model} or HF {@code tokenizer.json},
@@ -47,19 +52,40 @@ public final class LlamaTokenizer {
     }
 
     /**
-     * Loads {@code tokenizer.model} or {@code tokenizer.json} (by file name extension), or, for a directory, the
-     * {@code tokenizer.model} inside it, else its {@code tokenizer.json}.
+     * Loads {@code tokenizer.model}, {@code tokenizer.json} or the tokenizer embedded in a {@code .gguf} model's
+     * metadata (by file name extension), or, for a directory, the {@code tokenizer.model} inside it, else its
+     * {@code tokenizer.json}, else the tokenizer of its only {@code .gguf} file.
      *
      * @throws TokenizerFormatException naming the file and field when the file is malformed or unsupported
      */
     public static LlamaTokenizer load(Path path) throws IOException {
         if (Files.isDirectory(path)) {
-            Path model = path.resolve("tokenizer.model");
-            return Files.exists(model) ? load(model) : load(path.resolve("tokenizer.json"));
+            for (String name : new String[] {"tokenizer.model", "tokenizer.json"}) {
+                if (Files.exists(path.resolve(name))) return load(path.resolve(name));
+            }
+            // A llama.cpp model folder (one .gguf, as LlamaLoader accepts) carries its tokenizer inside.
+            List<Path> ggufs;
+            try (Stream<Path> files = Files.list(path)) {
+                ggufs = files.filter(p -> p.getFileName().toString().endsWith(".gguf")).toList();
+            }
+            if (ggufs.size() == 1) return load(ggufs.getFirst());
+            throw new TokenizerFormatException(path + ": no tokenizer.model, tokenizer.json or single .gguf file in this directory");
         }
         if (!Files.isRegularFile(path)) throw new TokenizerFormatException(path + ": no such tokenizer file");
-        return path.getFileName().toString().endsWith(".json")
-                ? TokenizerJsonLoader.load(path) : ModelFileLoader.load(path);
+        String name = path.getFileName().toString();
+        if (name.endsWith(".json")) return TokenizerJsonLoader.load(path);
+        return name.endsWith(".gguf") ? GgufVocabulary.load(path) : ModelFileLoader.load(path);
+    }
+
+    /**
+     * The SentencePiece tokenizer llama.cpp embeds in GGUF metadata ({@code tokenizer.ggml.*}); equal, token for
+     * token, to the one read from the {@code tokenizer.model} it was converted from.
+     *
+     * @param source names the file in error messages
+     * @throws TokenizerFormatException naming the file and key when the metadata has no usable tokenizer
+     */
+    public static LlamaTokenizer fromGguf(String source, GgufMetadata metadata) throws TokenizerFormatException {
+        return GgufVocabulary.fromMetadata(source, metadata);
     }
 
     /**
@@ -118,6 +144,26 @@ public final class LlamaTokenizer {
             tokens = tokens.with(new AddedToken(content, id, true, false, false));
         }
         return new LlamaTokenizer(vocab, normalizer, encoder, tokens, newSize, bosId, eosId, padId, unkSurface);
+    }
+
+    /**
+     * This tokenizer as GGUF metadata ({@code tokenizer.ggml.*}, what llama.cpp's converter writes), to embed in
+     * a {@code .gguf} model; {@link #fromGguf} reads it back into an equal tokenizer.
+     *
+     * @throws IllegalStateException for a tokenizer GGUF's SentencePiece form cannot describe: one read from
+     *     {@code tokenizer.json} (merge ranks, not scores), one without byte fallback whose vocabulary has byte
+     *     pieces, or tokens added past the vocabulary
+     */
+    public Map<String, GgufValue> ggufMetadata() {
+        if (!(encoder instanceof SentencePieceBpe spm) || spm.byteFallback() != vocab.hasAnyBytes()) {
+            throw new IllegalStateException("only a SentencePiece model whose byte fallback matches its byte pieces"
+                    + " has a GGUF tokenizer.ggml form");
+        }
+        if (size != vocab.size()) {
+            throw new IllegalStateException(size - vocab.size() + " added tokens lie past the SentencePiece vocabulary"
+                    + " of " + vocab.size() + "; GGUF's tokenizer.ggml.tokens cannot hold them");
+        }
+        return GgufVocabulary.metadata(vocab, normalizer, bosId, eosId, padId);
     }
 
     /** Number of ids: SentencePiece pieces plus added tokens past them. */

@@ -68,26 +68,36 @@ final class ModelFileLoader {
         Vocabulary vocab = new Vocabulary(source, pieces, scores, types);
         Normalizer normalizer = new Normalizer(spec.getAddDummyPrefix(), spec.getRemoveExtraWhitespaces(),
                 spec.getEscapeWhitespaces());
-        int bos = checkId(source, "bos_id", trainer.getBosId(), vocab);
-        int eos = checkId(source, "eos_id", trainer.getEosId(), vocab);
-        int pad = checkId(source, "pad_id", trainer.getPadId(), vocab);
-        // HF's LlamaTokenizer(Fast) treats the model's special pieces as added tokens: a literal "<s>" in the
-        // text becomes id 1 in encode() (but stays characters in encodeOrdinary(), as in SentencePiece).
+        int bos = checkId(source, "trainer_spec.bos_id", trainer.getBosId(), vocab);
+        int eos = checkId(source, "trainer_spec.eos_id", trainer.getEosId(), vocab);
+        int pad = checkId(source, "trainer_spec.pad_id", trainer.getPadId(), vocab);
+        return sentencePiece(vocab, normalizer, trainer.getByteFallback(), bos, eos, pad, trainer.getUnkSurface());
+    }
+
+    /**
+     * The tokenizer over a SentencePiece vocabulary, however it was read ({@code tokenizer.model} here, GGUF
+     * metadata in {@link GgufVocabulary}). HF's LlamaTokenizer(Fast) treats the model's special pieces as
+     * added tokens: a literal "<s>" in the text becomes id 1 in encode() (but stays characters in
+     * encodeOrdinary(), as in SentencePiece).
+     */
+    static LlamaTokenizer sentencePiece(Vocabulary vocab, Normalizer normalizer, boolean byteFallback,
+                                        int bos, int eos, int pad, String unkSurface) {
         List<AddedToken> specials = new ArrayList<>();
         for (int id = 0; id < vocab.size(); id++) {
             if (vocab.type(id) == PieceType.UNKNOWN || vocab.type(id) == PieceType.CONTROL) {
                 specials.add(new AddedToken(vocab.piece(id), id, true, false, false));
             }
         }
-        return new LlamaTokenizer(vocab, normalizer, new SentencePieceBpe(vocab, trainer.getByteFallback()),
-                new AddedTokens(specials), vocab.size(), bos, eos, pad, trainer.getUnkSurface());
+        return new LlamaTokenizer(vocab, normalizer, new SentencePieceBpe(vocab, byteFallback),
+                new AddedTokens(specials), vocab.size(), bos, eos, pad, unkSurface);
     }
 
-    private static int checkId(String source, String field, int id, Vocabulary vocab) throws TokenizerFormatException {
+    /** A special-token id from the file, -1 meaning "none"; {@code field} names it in the error. */
+    static int checkId(String source, String field, long id, Vocabulary vocab) throws TokenizerFormatException {
         if (id < -1 || id >= vocab.size()) {
-            throw new TokenizerFormatException(source + ": trainer_spec." + field + " = " + id
+            throw new TokenizerFormatException(source + ": " + field + " = " + id
                     + " is outside the vocabulary of " + vocab.size() + " pieces");
         }
-        return id;
+        return (int) id;
     }
 }

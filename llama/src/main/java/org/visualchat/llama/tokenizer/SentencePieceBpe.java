@@ -38,6 +38,10 @@ final class SentencePieceBpe implements TextEncoder {
         userDefined.values().forEach(list -> list.sort(Comparator.comparingInt(String::length).reversed()));
     }
 
+    boolean byteFallback() {
+        return byteFallback;
+    }
+
     @Override
     public void encode(String text, IdBuffer out) {
         Symbols symbols = split(text).link();

@@ -109,6 +109,11 @@ final class Vocabulary {
         return Arrays.stream(byteIds).allMatch(id -> id >= 0);
     }
 
+    /** True if any byte piece exists (SentencePiece writes all 256 exactly when trained with byte fallback). */
+    boolean hasAnyBytes() {
+        return Arrays.stream(byteIds).anyMatch(id -> id >= 0);
+    }
+
     /** Id of a piece a merge may produce (NORMAL, USER_DEFINED, UNUSED), or -1. */
     int mergeableId(String piece) {
         Integer id = mergeable.get(piece);

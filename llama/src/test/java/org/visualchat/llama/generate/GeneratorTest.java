@@ -6,6 +6,7 @@ import org.visualchat.llama.model.LlamaModel;
 import org.visualchat.llama.model.RandomWeights;
 import org.visualchat.llama.model.Weights;
 import org.visualchat.llama.tokenizer.LlamaTokenizer;
+import org.visualchat.nn.AttentionPolicy;
 import org.visualchat.tensor.DType;
 import org.visualchat.tensor.Tensor;
 import org.visualchat.tensor.ops.Rope;
@@ -107,6 +108,46 @@ class GeneratorTest {
         int[] b = new Generator(model, tok).generate(prompt, sampled, s -> {}).tokens();
         assertArrayEquals(a, b);
         assertEquals(10, a.length);
+    }
+
+    /**
+     * Several sequences decoded together (one batched step per token, each with its own cache, prompt length,
+     * attention policy, sampling, stop rule and length limit, so the batch shrinks as they finish) give each
+     * exactly what it gives generated alone, and each listener hears only its own text.
+     */
+    @Test
+    void batchedGenerationEqualsEachSequenceAlone() throws Exception {
+        LlamaTokenizer tok = tokenizer();
+        for (DType type : new DType[] {DType.F32, DType.BF16}) {
+            LlamaModel model = LlamaModel.random(config(tok), 5, type);
+            Generator generator = new Generator(model, tok);
+            String[] prompts = {"The licence", "Permission is hereby granted, free of charge,", "A", "Copyright notice and"};
+            GenerationConfig[] configs = {
+                    new GenerationConfig(12, List.of(), false, SamplingConfig.greedy(), DType.F32),
+                    new GenerationConfig(9, List.of(), false, new SamplingConfig(0.9f, 40, 0.95f, 1.1f, 7), DType.F32),
+                    new GenerationConfig(3, List.of(), false, new SamplingConfig(1.2f, 0, 0.8f, 1.0f, 11), DType.BF16),
+                    new GenerationConfig(14, List.of(), false, new SamplingConfig(0.7f, 5, 1.0f, 1.3f, 3), DType.F32)};
+            List<Generator.Request> requests = new ArrayList<>();
+            List<StringBuilder> streamed = new ArrayList<>();
+            List<Generator.Result> alone = new ArrayList<>();
+            for (int i = 0; i < prompts.length; i++) {
+                int[] ids = tok.encode(prompts[i], true, false);
+                StringBuilder out = new StringBuilder();
+                streamed.add(out);
+                Generator.Request r = generator.request(ids, configs[i], out::append);
+                // One sequence goes through the attention-policy path (causal as a policy: the same attention).
+                if (i == 1) r = new Generator.Request(r.promptEmbeds(), r.history(), r.prefixId(), AttentionPolicy.causal(), r.config(), r.listener());
+                requests.add(r);
+                alone.add(generator.generate(ids, configs[i], s -> {}));
+            }
+            List<Generator.Result> together = generator.generateAll(requests);
+            for (int i = 0; i < prompts.length; i++) {
+                assertArrayEquals(alone.get(i).tokens(), together.get(i).tokens(), type + " sequence " + i);
+                assertEquals(alone.get(i).text(), together.get(i).text());
+                assertEquals(together.get(i).text(), streamed.get(i).toString());
+                assertEquals(configs[i].maxNewTokens(), together.get(i).tokens().length);
+            }
+        }
     }
 
     @Test

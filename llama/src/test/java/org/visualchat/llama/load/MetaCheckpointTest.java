@@ -100,7 +100,7 @@ class MetaCheckpointTest {
     @Test
     void twoShardsAreConcatenatedAlongMetasSplitDimensions() throws Exception {
         try (LoadedModel two = LlamaLoader.load(fixture("two"), m -> {}); LoadedModel one = LlamaLoader.load(fixture("one"), m -> {})) {
-            assertEquals(DType.BF16, two.model().lmHead().weight().dtype(), "concatenated in the stored dtype");
+            assertEquals(DType.BF16, two.model().lmHead().weight().value().dtype(), "concatenated in the stored dtype");
             assertEquals(0.0, relativeError(logits(two.model()), logits(one.model())), "the same weights, split and joined");
             assertTrue(relativeError(logits(two.model()), logits(expectedModel(fixture("two")))) < 1e-5);
         }

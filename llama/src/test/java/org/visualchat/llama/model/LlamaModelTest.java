@@ -8,8 +8,10 @@ import org.visualchat.tensor.DType;
 import org.visualchat.tensor.Tensor;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -72,6 +74,38 @@ class LlamaModelTest {
         assertTrue(model.namedParameters().get("lm_head.weight") == model.namedParameters().get("model.embed_tokens.weight"));
         Tensor embeds = Tensor.randn(5, 1f, 1, 4, 32);
         assertTrue(relativeError(model.infer(embeds, model.newCache(1, 4, DType.F32), null), reference(model, embeds)) < 2e-5);
+    }
+
+    /**
+     * One batched decode step over sequences of different lengths, each in its own cache, equals decoding
+     * each alone exactly (the same dot products), and leaves each cache as decoding alone does.
+     */
+    @Test
+    void batchedStepOverSeparateCachesEqualsEachSequenceAlone() {
+        for (DType type : new DType[] {DType.F32, DType.BF16, DType.Q8_0}) {
+            LlamaModel model = LlamaModel.random(TINY, 6, type);
+            int[] lengths = {1, 5, 3};
+            int b = lengths.length;
+            KvCache[] together = new KvCache[b], alone = new KvCache[b];
+            for (int i = 0; i < b; i++) {
+                Tensor prompt = Tensor.randn(10 + i, 1f, 1, lengths[i], 64);
+                together[i] = model.newCache(1, 8, DType.F32);
+                alone[i] = model.newCache(1, 8, DType.F32);
+                model.infer(prompt, together[i], null);
+                model.infer(prompt, alone[i], null);
+            }
+            for (int step = 0; step < 3; step++) {
+                Tensor next = Tensor.randn(20 + step, 1f, b, 1, 64);
+                Tensor logits = model.inferEach(next, together, new org.visualchat.nn.AttentionPolicy[b]);
+                assertEquals(List.of(b, TINY.vocabSize()), java.util.Arrays.stream(logits.shape()).boxed().toList());
+                for (int i = 0; i < b; i++) {
+                    Tensor expected = model.inferLast(next.narrow(0, i, 1), alone[i], null);
+                    assertArrayEquals(expected.toFloatArray(), logits.narrow(0, i, 1).toFloatArray(), type + " step " + step + " sequence " + i);
+                    assertEquals(alone[i].length(), together[i].length());
+                }
+            }
+            assertThrows(IllegalArgumentException.class, () -> model.inferEach(Tensor.randn(1, 1f, 2, 1, 64), together, new org.visualchat.nn.AttentionPolicy[2]));
+        }
     }
 
     @Test

@@ -12,7 +12,8 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * numpy (OpenBLAS) as a peer measured in the same run: {@code bench/peers/numpy_gemm.py --serve} runs
+ * numpy (OpenBLAS) as a peer measured in the same run (SGEMM GFLOP/s, and read bandwidth through np.dot):
+ * {@code bench/peers/numpy_gemm.py --serve} runs
  * as a child process with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed (they force the AVX2 kernel
  * on this machine) and answers one shape at a time, so Java and numpy take turns on the same host.
  */
@@ -60,9 +61,22 @@ public final class NumpyPeer implements AutoCloseable {
 
     /** numpy's median GFLOP/s for a shape (MxNxK or MxNxKt), measured for about {@code seconds}. */
     public double gflops(String shape, double seconds) throws IOException {
-        requests.println(shape + " " + seconds);
+        return ask(shape + " " + seconds, shape);
+    }
+
+    /**
+     * numpy's median GB/s reading a float32 array of {@code bytes} (np.dot of the array with itself,
+     * OpenBLAS sdot), measured for about {@code seconds}: the read-bandwidth yardstick.
+     */
+    public double readGbs(long bytes, double seconds) throws IOException {
+        return ask("dot " + bytes + " " + seconds, "np.dot over " + bytes + " bytes");
+    }
+
+    /** Sends one request line; the number at the end of the answer. */
+    private double ask(String request, String what) throws IOException {
+        requests.println(request);
         String line = answers.readLine();
-        if (line == null) throw new IOException("numpy peer exited while timing " + shape);
+        if (line == null) throw new IOException("numpy peer exited while timing " + what);
         String[] parts = line.trim().split("\\s+");
         return Double.parseDouble(parts[parts.length - 1]);
     }

@@ -69,20 +69,31 @@ public final class Probes {
         return total;
     }
 
-    /** Sum of the floats in [from, from + bytes), four vector accumulators deep. */
+    /**
+     * Sum of the floats in [from, from + bytes). Eight independent accumulators, so that eight loads are
+     * in flight per loop turn, and an int-indexed loop over each 1 MiB slice: C2 unrolls and hoists the
+     * bounds checks of int loops far better than of long ones. With four accumulators over long offsets
+     * this probe read 14–17 GB/s on one core where numpy's np.dot streams ~30.
+     */
     public static float sum(MemorySegment s, long from, long bytes) {
         float total = 0;
-        // Chunks with an int-indexed inner loop: C2 unrolls and range-checks int loops far better than long ones.
+        int step = F.vectorByteSize(), unroll = 8 * step;
         for (long chunk = from; chunk < from + bytes; chunk += CHUNK_BYTES) {
-            int n = (int) Math.min(CHUNK_BYTES, from + bytes - chunk), step = F.vectorByteSize(), i = 0;
-            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-            for (; i <= n - 4 * step; i += 4 * step) {
-                a0 = a0.add(FloatVector.fromMemorySegment(F, s, chunk + i, ByteOrder.LITTLE_ENDIAN));
-                a1 = a1.add(FloatVector.fromMemorySegment(F, s, chunk + i + step, ByteOrder.LITTLE_ENDIAN));
-                a2 = a2.add(FloatVector.fromMemorySegment(F, s, chunk + i + 2 * step, ByteOrder.LITTLE_ENDIAN));
-                a3 = a3.add(FloatVector.fromMemorySegment(F, s, chunk + i + 3 * step, ByteOrder.LITTLE_ENDIAN));
+            MemorySegment slice = s.asSlice(chunk, Math.min(CHUNK_BYTES, from + bytes - chunk));
+            int n = (int) slice.byteSize(), i = 0;
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+            for (; i <= n - unroll; i += unroll) {
+                a0 = a0.add(FloatVector.fromMemorySegment(F, slice, i, ByteOrder.LITTLE_ENDIAN));
+                a1 = a1.add(FloatVector.fromMemorySegment(F, slice, i + step, ByteOrder.LITTLE_ENDIAN));
+                a2 = a2.add(FloatVector.fromMemorySegment(F, slice, i + 2 * step, ByteOrder.LITTLE_ENDIAN));
+                a3 = a3.add(FloatVector.fromMemorySegment(F, slice, i + 3 * step, ByteOrder.LITTLE_ENDIAN));
+                a4 = a4.add(FloatVector.fromMemorySegment(F, slice, i + 4 * step, ByteOrder.LITTLE_ENDIAN));
+                a5 = a5.add(FloatVector.fromMemorySegment(F, slice, i + 5 * step, ByteOrder.LITTLE_ENDIAN));
+                a6 = a6.add(FloatVector.fromMemorySegment(F, slice, i + 6 * step, ByteOrder.LITTLE_ENDIAN));
+                a7 = a7.add(FloatVector.fromMemorySegment(F, slice, i + 7 * step, ByteOrder.LITTLE_ENDIAN));
             }
-            total += a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+            for (; i <= n - step; i += step) a0 = a0.add(FloatVector.fromMemorySegment(F, slice, i, ByteOrder.LITTLE_ENDIAN));
+            total += a0.add(a1).add(a2.add(a3)).add(a4.add(a5).add(a6.add(a7))).reduceLanes(VectorOperators.ADD);
         }
         return total;
     }

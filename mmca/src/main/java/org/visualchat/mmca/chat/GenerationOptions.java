@@ -1,31 +1,47 @@
 package org.visualchat.mmca.chat;
 
 import java.util.Locale;
+import org.visualchat.llama.generate.Sampler;
+import org.visualchat.llama.generate.SamplingConfig;
 
 /**
  * How answers are decoded. {@code temperature == 0} is greedy (argmax, deterministic); otherwise tokens are
- * sampled from softmax(logits / temperature) restricted to the smallest set whose probability reaches
- * {@code topP} (nucleus sampling), with a seeded generator so a run can be repeated. Generation stops at EOS
- * or after {@code maxNewTokens}. The reference generates 256 new tokens per round (eval/batch_generation.py).
+ * sampled (llama's {@link org.visualchat.llama.generate.Sampler}) from softmax(logits / temperature) restricted
+ * to the {@code topK} most likely tokens (0 = all) and to the smallest set whose probability reaches
+ * {@code topP} (nucleus sampling), with a generator seeded per answer so a run can be repeated. Generation
+ * stops at EOS or after {@code maxNewTokens}. The reference generates 256 new tokens per round
+ * (eval/batch_generation.py).
  */
-public record GenerationOptions(int maxNewTokens, double temperature, double topP, long seed) {
+public record GenerationOptions(int maxNewTokens, double temperature, int topK, double topP, long seed) {
     public static final GenerationOptions GREEDY = new GenerationOptions(256, 0, 1, 123);
 
     public GenerationOptions {
         if (maxNewTokens < 1) throw new IllegalArgumentException("max_new_tokens must be >= 1, got " + maxNewTokens);
         if (!(temperature >= 0) || Double.isInfinite(temperature)) throw new IllegalArgumentException("temperature must be >= 0, got " + temperature);
+        if (topK < 0) throw new IllegalArgumentException("top_k must be >= 0 (0 = off), got " + topK);
         if (!(topP > 0 && topP <= 1)) throw new IllegalArgumentException("top_p must be in (0, 1], got " + topP);
     }
 
-    /** A copy with one option changed, by its REPL name ({@code max_new_tokens}, {@code temperature}, {@code top_p}, {@code seed}). */
+    /** Without a top-k cut. */
+    public GenerationOptions(int maxNewTokens, double temperature, double topP, long seed) {
+        this(maxNewTokens, temperature, 0, topP, seed);
+    }
+
+    /** llama's sampler for one answer, or null for greedy decoding. */
+    public Sampler sampler() {
+        return temperature == 0 ? null : new Sampler(new SamplingConfig((float) temperature, topK, (float) topP, 1f, seed));
+    }
+
+    /** A copy with one option changed, by its REPL name ({@code max_new_tokens}, {@code temperature}, {@code top_k}, {@code top_p}, {@code seed}). */
     public GenerationOptions with(String name, String value) {
         try {
             return switch (name.toLowerCase(Locale.ROOT)) {
-                case "max_new_tokens", "max" -> new GenerationOptions(Integer.parseInt(value), temperature, topP, seed);
-                case "temperature", "temp" -> new GenerationOptions(maxNewTokens, Double.parseDouble(value), topP, seed);
-                case "top_p" -> new GenerationOptions(maxNewTokens, temperature, Double.parseDouble(value), seed);
-                case "seed" -> new GenerationOptions(maxNewTokens, temperature, topP, Long.parseLong(value));
-                default -> throw new IllegalArgumentException("unknown option '" + name + "' (max_new_tokens, temperature, top_p, seed)");
+                case "max_new_tokens", "max" -> new GenerationOptions(Integer.parseInt(value), temperature, topK, topP, seed);
+                case "temperature", "temp" -> new GenerationOptions(maxNewTokens, Double.parseDouble(value), topK, topP, seed);
+                case "top_k" -> new GenerationOptions(maxNewTokens, temperature, Integer.parseInt(value), topP, seed);
+                case "top_p" -> new GenerationOptions(maxNewTokens, temperature, topK, Double.parseDouble(value), seed);
+                case "seed" -> new GenerationOptions(maxNewTokens, temperature, topK, topP, Long.parseLong(value));
+                default -> throw new IllegalArgumentException("unknown option '" + name + "' (max_new_tokens, temperature, top_k, top_p, seed)");
             };
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(name + ": not a number: '" + value + "'");
@@ -34,6 +50,6 @@ public record GenerationOptions(int maxNewTokens, double temperature, double top
 
     @Override
     public String toString() {
-        return "max_new_tokens=" + maxNewTokens + " temperature=" + temperature + " top_p=" + topP + " seed=" + seed;
+        return "max_new_tokens=" + maxNewTokens + " temperature=" + temperature + " top_k=" + topK + " top_p=" + topP + " seed=" + seed;
     }
 }

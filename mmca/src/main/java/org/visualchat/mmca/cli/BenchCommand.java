@@ -4,6 +4,7 @@ import org.visualchat.mmca.bench.GemmWorkload;
 import org.visualchat.mmca.bench.MatVecWorkload;
 import org.visualchat.mmca.bench.NumpyPeer;
 import org.visualchat.mmca.bench.Probes;
+import org.visualchat.mmca.bench.ReadBandwidth;
 import org.visualchat.mmca.bench.Stopwatch;
 import org.visualchat.mmca.bench.Threads;
 import org.visualchat.tensor.DType;
@@ -14,22 +15,34 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * {@code visualchat bench gemm|matvec|decode|prefill|vit|collectives}: kernel, model and collective throughput on this
+ * {@code visualchat bench gemm|matvec|decode|prefill|vit|collectives|train|zero}: kernel, model and collective throughput on this
  * machine, each figure next to what the machine (or numpy) does in the same run — on a shared host only such ratios
  * mean anything.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure kernel, model and collective throughput.",
         subcommands = {BenchCommand.Gemm.class, BenchCommand.MatVec.class,
                 LlamaBenchCommands.Decode.class, LlamaBenchCommands.Prefill.class, VitBenchCommand.class,
-                CollectivesBenchCommand.class})
+                CollectivesBenchCommand.class, TrainBenchCommand.class, ZeroBenchCommand.class})
 public final class BenchCommand {
+
+    /** One comment line: JVM, cores, pool size, vector width and the load average (figures mean little without it). */
+    static void printMachine() {
+        String load = "?";
+        try {
+            load = Files.readString(Path.of("/proc/loadavg")).trim();
+        } catch (IOException | RuntimeException ignored) {
+            // not Linux: the load average is informative only
+        }
+        System.out.printf("# %s %s (%s), %d cores, pool %d threads, %d-bit vectors, load average %s%n",
+                System.getProperty("java.vm.vendor"), System.getProperty("java.vm.name"), System.getProperty("java.runtime.version"),
+                Runtime.getRuntime().availableProcessors(), WorkerPool.get().threads(),
+                jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize(), load);
+    }
 
     /** Options both benchmarks share. Field initialisers are the defaults, also when built without picocli. */
     static final class Common {
@@ -43,16 +56,7 @@ public final class BenchCommand {
         int rounds = 3;
 
         void printConditions() {
-            String load = "?";
-            try {
-                load = Files.readString(Path.of("/proc/loadavg")).trim();
-            } catch (IOException | RuntimeException ignored) {
-                // not Linux: the load average is informative only
-            }
-            System.out.printf("# %s %s (%s), %d cores, pool %d threads, %d-bit vectors, load average %s%n",
-                    System.getProperty("java.vm.vendor"), System.getProperty("java.vm.name"), System.getProperty("java.runtime.version"),
-                    Runtime.getRuntime().availableProcessors(), WorkerPool.get().threads(),
-                    jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize(), load);
+            printMachine();
             System.out.printf("# medians of %d interleaved rounds of %.2f s each%n", rounds, seconds);
         }
     }
@@ -106,7 +110,7 @@ public final class BenchCommand {
     }
 
     @Command(name = "matvec", mixinStandardHelpOptions = true,
-            description = "Matrix-vector GB/s of weights streamed, against the read bandwidth measured in the same run.")
+            description = "Matrix-vector GB/s of weights streamed, against the read bandwidth (Java probe and numpy np.dot) measured in the same run.")
     static final class MatVec implements Runnable {
         @Mixin
         Common common = new Common();
@@ -125,25 +129,27 @@ public final class BenchCommand {
             for (String shape : shapes) MatVecWorkload.parseShape(shape);
             for (int threads : common.threads) Threads.check(threads);
             common.printConditions();
-            try (Arena arena = Arena.ofShared()) {
-                MemorySegment stream = Probes.streamBuffer(arena);
+            try (ReadBandwidth bandwidth = new ReadBandwidth(common.threads)) {
+                System.out.println("# " + bandwidth.describe());
                 // Compile the probe before the first round counts (its first calls run interpreted).
-                for (int threads : common.threads) Probes.readBandwidthGbs(stream, threads, common.seconds);
+                for (int threads : common.threads) bandwidth.measure(threads, common.seconds);
                 for (String shape : shapes)
-                    for (DType type : dtypes) measure(new MatVecWorkload(shape, type, workingSetMib), stream);
+                    for (DType type : dtypes) measure(new MatVecWorkload(shape, type, workingSetMib), bandwidth);
             }
         }
 
-        private void measure(MatVecWorkload op, MemorySegment stream) {
+        private void measure(MatVecWorkload op, ReadBandwidth bandwidth) {
             for (int threads : common.threads) {
-                double[] kernel = new double[common.rounds], memory = new double[common.rounds];
+                double[] kernel = new double[common.rounds];
+                ReadBandwidth.Sample[] memory = new ReadBandwidth.Sample[common.rounds];
                 for (int r = 0; r < common.rounds; r++) {
-                    memory[r] = Probes.readBandwidthGbs(stream, threads, common.seconds);
+                    memory[r] = bandwidth.measure(threads, common.seconds);
                     kernel[r] = op.bytes() / Stopwatch.medianSeconds(() -> Threads.call(threads, op), common.seconds) / 1e9;
                 }
-                double g = Stopwatch.median(kernel), bw = Stopwatch.median(memory);
-                System.out.printf("matvec %-9s %-4s threads=%d  %6.1f GB/s of weights (%3.0f%% of %5.1f GB/s read bandwidth), %.1f MiB x %d copies%n",
-                        op.name, op.type, threads, g, 100 * g / bw, bw, op.bytes() / 1048576.0, op.copies());
+                double g = Stopwatch.median(kernel);
+                ReadBandwidth.Sample bw = ReadBandwidth.Sample.median(memory);
+                System.out.printf("matvec %-9s %-4s threads=%d  %6.1f GB/s of weights (%3.0f%% of %s), %.1f MiB x %d copies%n",
+                        op.name, op.type, threads, g, 100 * g / bw.best(), bw, op.bytes() / 1048576.0, op.copies());
             }
         }
     }

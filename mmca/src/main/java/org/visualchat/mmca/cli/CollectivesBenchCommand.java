@@ -1,18 +1,13 @@
 package org.visualchat.mmca.cli;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.visualchat.parallel.GroupOptions;
 import org.visualchat.parallel.Launcher;
 import org.visualchat.parallel.ProcessGroup;
 import org.visualchat.parallel.ReduceOp;
@@ -24,8 +19,10 @@ import picocli.CommandLine.Option;
 /**
  * Bus bandwidth of all-reduce, all-gather and reduce-scatter on loopback, with nccl-tests' definitions
  * (distributed.md §3.4): algbw = S/t; busbw = algbw·2(n−1)/n for all-reduce (S = count·size) and
- * algbw·(n−1)/n for all-gather / reduce-scatter (S = total bytes). Reported against the loopback TCP
- * bandwidth of a plain socket blast measured in the same run.
+ * algbw·(n−1)/n for all-gather / reduce-scatter (S = total bytes). busbw is the rate at which each rank
+ * sends, so it is reported against {@link LoopbackBlast#ring}: the same processes sending to rank+1 and
+ * receiving from rank−1 over plain sockets at once, measured right before each sample with as many bytes.
+ * The one-way single-socket rate is printed once for reference.
  */
 @Command(name = "collectives", mixinStandardHelpOptions = true,
         description = "Bus bandwidth of the Netty collectives vs raw loopback TCP (nccl-tests definitions).")
@@ -42,22 +39,33 @@ public final class CollectivesBenchCommand implements Callable<Integer> {
     @Option(names = "--factor", defaultValue = "4", description = "Size step factor (default: ${DEFAULT-VALUE}).")
     int factor;
 
+    @Option(names = "--ops", split = ",", defaultValue = "all_reduce,all_gather,reduce_scatter",
+            description = "Collectives to measure (default: ${DEFAULT-VALUE}).")
+    List<String> ops;
+
+    @Option(names = "--segment-bytes", defaultValue = "" + GroupOptions.DEFAULT_SEGMENT_BYTES,
+            description = "Frame payload size the rings pipeline at (default: ${DEFAULT-VALUE}).")
+    int segmentBytes;
+
     @Option(names = "--worker", hidden = true, description = "Internal: run as one rank (set by the launcher).")
     boolean worker;
 
-    @Option(names = "--tcp-gbps", hidden = true, defaultValue = "0", description = "Internal: the measured loopback TCP bandwidth.")
-    double tcpGBps;
+    @Option(names = "--rounds", defaultValue = "3",
+            description = "Alternations of raw-socket ring and collective per size; medians are printed (default: ${DEFAULT-VALUE}).")
+    int rounds;
 
     @Override
     public Integer call() throws Exception {
         if (worker) return runRank();
-        double tcp = loopbackTcpGBps(1L << 30);
-        System.out.printf("loopback TCP (one socket, 1 MiB writes, 1 GiB): %.3f GB/s%n", tcp);
+        System.out.printf("loopback TCP, one socket one way (1 MiB writes, 1 GiB): %.3f GB/s; load average %s%n",
+                LoopbackBlast.oneWay(1L << 30), loadAverage());
         int status = 0;
         for (int n : worldSizes) {
             List<String> args = List.of("bench", "collectives", "--worker", "--min-bytes", Long.toString(minBytes), "--max-bytes",
-                    Long.toString(maxBytes), "--factor", Integer.toString(factor), "--tcp-gbps", Double.toString(tcp));
-            List<String> cmd = Launcher.javaCommand(List.of("-XX:+UseParallelGC", "-Xmx1g"), Main.class.getName(), args);
+                    Long.toString(maxBytes), "--factor", Integer.toString(factor), "--ops", String.join(",", ops), "--rounds",
+                    Integer.toString(rounds), "--segment-bytes", Integer.toString(segmentBytes));
+            List<String> cmd = Launcher.javaCommand(List.of("-XX:+UseParallelGC", "-Xmx1g", "-XX:-UseDynamicNumberOfCompilerThreads"),
+                    Main.class.getName(), args);
             try (Launcher.Job job = Launcher.start(n, cmd, Map.of("VC_DIST_TIMEOUT_MS", "120000"), null)) {
                 status = Math.max(status, job.supervise(Duration.ofSeconds(10), System.err));
             }
@@ -65,13 +73,17 @@ public final class CollectivesBenchCommand implements Callable<Integer> {
         return status;
     }
 
-    private int runRank() {
-        try (ProcessGroup pg = ProcessGroup.fromEnv(); Arena arena = Arena.ofConfined()) {
+    private int runRank() throws IOException, InterruptedException {
+        GroupOptions options = GroupOptions.fromEnv(System.getenv());
+        options = options.withAlgorithmSizes(segmentBytes, Math.min(options.directMaxBytes(), segmentBytes));
+        try (ProcessGroup pg = ProcessGroup.create(options); Arena arena = Arena.ofConfined()) {
             int n = pg.size();
             MemorySegment a = arena.allocate(maxBytes, 64), b = arena.allocate(maxBytes, 64);
             if (pg.rank() == 0) {
-                System.out.printf("%n%d ranks (F32)%n%-15s %12s %10s %10s %10s %9s%n", n, "op", "bytes", "time us", "algbw GB/s",
-                        "busbw GB/s", "busbw/TCP");
+                System.out.printf("%n%d ranks (F32, %d-byte segments); ring = raw sockets, every rank sending to the next at once;"
+                        + " cpu/ring = CPU time per byte sent, all ranks, ring's over the collective's; medians of %d rounds%n%-15s %12s %10s"
+                        + " %10s %10s %10s %10s %9s%n", n, segmentBytes, rounds, "op", "bytes", "time us", "algbw GB/s", "busbw GB/s", "ring GB/s",
+                        "busbw/ring", "cpu/ring");
             }
             for (long bytes = minBytes; bytes <= maxBytes; bytes *= factor) {
                 long count = bytes / 4 / n * n;
@@ -88,52 +100,53 @@ public final class CollectivesBenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    private void report(ProcessGroup pg, String op, long bytes, double busFactor, int iters, Runnable call) {
+    /**
+     * Times {@code iters} calls right after a raw-socket ring moving as many bytes per rank, {@link #rounds}
+     * times, and prints medians: on a shared machine the load drifts within seconds, so only a yardstick
+     * measured next to each sample is comparable with it.
+     */
+    private void report(ProcessGroup pg, String op, long bytes, double busFactor, int iters, Runnable call)
+            throws IOException, InterruptedException {
+        if (!ops.contains(op)) return;
         // Several warm-up calls, not nccl-tests' one: the first calls of each code path run interpreted or in
         // C1 (one 4 MiB all-reduce measured 900 ms cold, 15-70 ms warm), which skewed the first size's figures.
         for (int i = 0; i < Math.max(3, iters / 4); i++) call.run();
-        pg.barrier();
-        long t0 = System.nanoTime();
-        for (int i = 0; i < iters; i++) call.run();
-        pg.barrier();
-        // Rank 0's time including the closing barrier: the slowest rank bounds it, as in nccl-tests' max over ranks.
-        double seconds = (System.nanoTime() - t0) / 1e9 / iters;
-        double algbw = bytes / seconds / 1e9, busbw = algbw * busFactor;
+        double sentPerRank = bytes * busFactor * iters;   // busbw is the rate at which each rank sends
+        double[] seconds = new double[rounds], busbw = new double[rounds], ring = new double[rounds];
+        double[] ratio = new double[rounds], cpuRatio = new double[rounds];
+        for (int k = 0; k < rounds; k++) {
+            LoopbackBlast.Rate raw = LoopbackBlast.ring(pg, Math.max(8L << 20, (long) sentPerRank));
+            pg.barrier();
+            long t0 = System.nanoTime(), cpu0 = LoopbackBlast.cpuNanos();
+            for (int i = 0; i < iters; i++) call.run();
+            pg.barrier();
+            // Rank 0's time including the closing barrier: the slowest rank bounds it, as in nccl-tests' max over ranks.
+            double t = (System.nanoTime() - t0) / 1e9;
+            LoopbackBlast.Rate r = LoopbackBlast.rate(pg, sentPerRank, t, LoopbackBlast.cpuNanos() - cpu0);
+            seconds[k] = t / iters;
+            busbw[k] = r.gbps();
+            ring[k] = raw.gbps();
+            ratio[k] = r.gbps() / raw.gbps();
+            cpuRatio[k] = raw.cpuNsPerByte() / r.cpuNsPerByte();
+        }
         if (pg.rank() == 0) {
-            System.out.printf("%-15s %12d %10.1f %10.3f %10.3f %9.2f%n", op, bytes, seconds * 1e6, algbw, busbw,
-                    tcpGBps > 0 ? busbw / tcpGBps : Double.NaN);
+            double time = median(seconds);
+            System.out.printf("%-15s %12d %10.1f %10.3f %10.3f %10.3f %10.2f %9.2f%n", op, bytes, time * 1e6, bytes / time / 1e9,
+                    median(busbw), median(ring), median(ratio), median(cpuRatio));
         }
     }
 
-    /** One TCP connection on loopback, 1 MiB writes, the receiver discarding: the ceiling for one link. */
-    static double loopbackTcpGBps(long total) throws IOException, InterruptedException {
-        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            List<Long> received = new ArrayList<>();
-            Thread reader = new Thread(() -> {
-                byte[] buf = new byte[1 << 20];
-                long got = 0;
-                try (Socket s = server.accept(); InputStream in = s.getInputStream()) {
-                    for (int r; (r = in.read(buf)) > 0; ) got += r;
-                } catch (IOException e) {
-                    got = -1;
-                }
-                synchronized (received) {
-                    received.add(got);
-                }
-            });
-            reader.start();
-            byte[] chunk = new byte[1 << 20];
-            long t0 = System.nanoTime();
-            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort()); OutputStream out = s.getOutputStream()) {
-                s.setTcpNoDelay(true);
-                for (long sent = 0; sent < total; sent += chunk.length) out.write(chunk);
-            }
-            reader.join();
-            double seconds = (System.nanoTime() - t0) / 1e9;
-            synchronized (received) {
-                if (received.get(0) != total) throw new IOException("loopback blast received " + received.get(0) + " of " + total + " bytes");
-            }
-            return total / seconds / 1e9;
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        java.util.Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    private static String loadAverage() {
+        try {
+            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim();
+        } catch (IOException e) {
+            return "unknown";
         }
     }
 }

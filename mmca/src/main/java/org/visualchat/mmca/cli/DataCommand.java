@@ -14,6 +14,7 @@ import org.visualchat.mmca.prompt.ConversationEncoder;
 import org.visualchat.vision.image.ClipPreprocessor;
 import org.visualchat.vision.image.DecodeOptions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -28,24 +29,11 @@ import java.util.SplittableRandom;
 @Command(name = "data", mixinStandardHelpOptions = true,
         description = "Inspect and check a training data mixture (see mmca/docs/data.md).")
 public final class DataCommand implements Runnable {
-    @Option(names = "--data-path", required = true, description = "Data root (the original's --data_path).")
-    Path root;
-
-    @Option(names = "--datasets", required = true, arity = "1..*",
-            description = "Dataset names (llava, llava_dial, ..., jsonl:<file>).")
-    List<String> names;
-
-    @Option(names = "--samples", arity = "1..*", defaultValue = "all", description = "Per dataset: all or a count (one value = all datasets).")
-    List<String> samples;
-
-    @Option(names = "--concat", arity = "1..*", defaultValue = "1", description = "Per dataset: max samples grouped into one (one value = all).")
-    List<Integer> concat;
+    @Mixin
+    DataMixtureOptions mixture = new DataMixtureOptions();
 
     @Option(names = "--tokenizer", required = true, description = "LLaMA tokenizer.model / tokenizer.json or its folder.")
     Path tokenizer;
-
-    @Option(names = "--max-images", defaultValue = "8", description = "The original's --max_num_image_per_sample.")
-    int maxImages;
 
     @Option(names = "--seed", defaultValue = "1234", description = "Seed for grouping, subsampling and rendering.")
     long seed;
@@ -73,7 +61,7 @@ public final class DataCommand implements Runnable {
     public void run() {
         try {
             LlamaTokenizer tok = VisualChatTokens.addTo(LlamaTokenizer.load(tokenizer));
-            DataMixture mix = DataMixture.open(root, names, samples, concat, maxImages, seed);
+            DataMixture mix = mixture.open(seed);
             System.out.println("mixture " + mix.name() + ": " + mix.size() + " samples");
             ClipPreprocessor pre = new ClipPreprocessor(imageSize, imageSize, ClipPreprocessor.CLIP_MEAN, ClipPreprocessor.CLIP_STD);
             SamplePreparer preparer = new SamplePreparer(new ConversationEncoder(tok), pre, DecodeOptions.PILLOW_PARITY,

@@ -4,10 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
-import org.visualchat.mmca.attention.MmcaMode;
 import org.visualchat.mmca.chat.GenerationOptions;
-import org.visualchat.mmca.demo.DemoChatModel;
-import org.visualchat.mmca.demo.DemoModel;
 import org.visualchat.mmca.eval.EvalCsv;
 import org.visualchat.mmca.eval.EvalRow;
 import org.visualchat.mmca.eval.EvalRunner;
@@ -18,22 +15,20 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code visualchat eval --model DIR --data FILE.json [--device opencl[:N]]}: the reference's batch generation over an eval file
- * ({@code eval_single} / {@code eval_comprehensive} / {@code eval_robustness} format), results in its CSV layout.
+ * ({@code eval_single} / {@code eval_comprehensive} / {@code eval_robustness} format), results in its CSV layout,
+ * on a demo model or a trained run with its base models ({@link ChatModelOptions}); greedy, as the reference.
  */
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = "Answer every round of an eval file (DS-VisualChat eval format) and write the results CSV.")
 public final class EvalCommand implements Runnable {
-    @Option(names = "--model", required = true, description = "Model folder written by `visualchat demo`.")
-    Path model;
+    @Mixin
+    ChatModelOptions source = new ChatModelOptions();
 
     @Option(names = "--data", required = true, description = "Eval file: {case: [[question] | [question, \"img1 img2\"], ...]}.")
     Path data;
 
     @Option(names = "--out", defaultValue = "results.csv", description = "Result CSV (default: ${DEFAULT-VALUE}).")
     Path out;
-
-    @Option(names = "--attention", defaultValue = "strict", description = "strict, reference or causal (default: ${DEFAULT-VALUE}).")
-    String attention;
 
     @Option(names = "--max-new-tokens", defaultValue = "256", description = "Most tokens per answer; the reference uses 256 (default: ${DEFAULT-VALUE}).")
     int maxNewTokens;
@@ -43,14 +38,11 @@ public final class EvalCommand implements Runnable {
 
     @Override
     public void run() {
-        try {
-            DemoChatModel chat = DemoModel.load(model, MmcaMode.parse(attention));
-            try (LlamaDevice lm = device.open(chat, System.err)) {
-                EvalRunner runner = new EvalRunner(lm.apply(chat), ImageDecoder::decode, new GenerationOptions(maxNewTokens, 0, 1, 0));
-                List<EvalRow> rows = runner.run(data, System.out::println);
-                EvalCsv.write(out, rows);
-                System.out.println("wrote " + rows.size() + " rows to " + out);
-            }
+        try (ChatModelOptions.Opened opened = source.open(System.err::println); LlamaDevice lm = device.open(opened.model, System.err)) {
+            EvalRunner runner = new EvalRunner(lm.apply(opened.model), ImageDecoder::decode, new GenerationOptions(maxNewTokens, 0, 1, 0));
+            List<EvalRow> rows = runner.run(data, System.out::println);
+            EvalCsv.write(out, rows);
+            System.out.println("wrote " + rows.size() + " rows to " + out);
         } catch (IOException e) {
             throw new UncheckedIOException(e.getMessage(), e);
         }

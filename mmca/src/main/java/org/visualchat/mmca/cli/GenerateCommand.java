@@ -29,10 +29,10 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "HF model directory (config.json + safetensors), or a .gguf file.")
     Path model;
 
-    @Option(names = "--prompt", required = true, description = "Prompt text.")
-    String prompt;
+    @Option(names = "--prompt", required = true, description = "Prompt text; repeat it to decode several prompts together (each printed when it is done).")
+    List<String> prompts;
 
-    @Option(names = "--tokenizer", description = "tokenizer.model or tokenizer.json (default: found next to the model).")
+    @Option(names = "--tokenizer", description = "tokenizer.model or tokenizer.json (default: found next to the model; for a .gguf file without one, the tokenizer in its metadata).")
     Path tokenizer;
 
     @Option(names = "--max-new-tokens", description = "Default: ${DEFAULT-VALUE}.")
@@ -82,29 +82,48 @@ public final class GenerateCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("the tokenizer has " + tok.vocabSize() + " ids but the model's vocabulary is " + modelVocab);
             }
             PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-            out.print(prompt);
-            int[] ids = tok.encode(prompt, !noBos, false);
-            Generator.Result r;
-            try (LlamaDevice lm = device.open(loaded.model(), ids.length + maxNewTokens, err)) {
-                r = new Generator(lm.model(), tok).generate(ids, config, text -> {
-                    out.print(text);
-                    out.flush();
-                });
+            List<int[]> ids = new ArrayList<>();
+            for (String p : prompts) ids.add(tok.encode(p, !noBos, false));
+            int longest = ids.stream().mapToInt(i -> i.length).max().orElseThrow();
+            try (LlamaDevice lm = device.open(loaded.model(), longest + maxNewTokens, prompts.size(), err)) {
+                Generator generator = new Generator(lm.model(), tok);
+                if (prompts.size() == 1) {
+                    out.print(prompts.getFirst());
+                    Generator.Result r = generator.generate(ids.getFirst(), config, text -> {
+                        out.print(text);
+                        out.flush();
+                    });
+                    out.println();
+                    report(err, r);
+                } else {
+                    // Several prompts: one batched decode step per token for all of them (Generator.generateAll).
+                    List<Generator.Request> requests = new ArrayList<>();
+                    for (int[] prompt : ids) requests.add(generator.request(prompt, config, text -> {}));
+                    List<Generator.Result> results = generator.generateAll(requests);
+                    for (int i = 0; i < prompts.size(); i++) {
+                        out.println(prompts.get(i) + results.get(i).text());
+                        report(err, results.get(i));
+                    }
+                }
             }
-            out.println();
-            err.printf("%d prompt tokens in %.2f s (%.1f tok/s); %d new tokens in %.2f s (%.2f tok/s); stopped: %s%n",
-                    r.promptTokens(), r.prefillNanos() / 1e9, r.promptTokens() / (r.prefillNanos() / 1e9),
-                    r.tokens().length, r.decodeNanos() / 1e9, r.tokens().length / (r.decodeNanos() / 1e9), r.reason());
         }
         return 0;
     }
 
+    private static void report(PrintStream err, Generator.Result r) {
+        err.printf("%d prompt tokens in %.2f s (%.1f tok/s); %d new tokens in %.2f s (%.2f tok/s); stopped: %s%n",
+                r.promptTokens(), r.prefillNanos() / 1e9, r.promptTokens() / (r.prefillNanos() / 1e9),
+                r.tokens().length, r.decodeNanos() / 1e9, r.tokens().length / (r.decodeNanos() / 1e9), r.reason());
+    }
+
+    /** --tokenizer, else a tokenizer file beside the model, else a GGUF model's own (llama.cpp embeds one). */
     private Path tokenizerPath() throws IOException {
         if (tokenizer != null) return tokenizer;
         Path dir = Files.isDirectory(model) ? model : model.toAbsolutePath().getParent();
         for (String name : new String[] {"tokenizer.model", "tokenizer.json"}) {
             if (Files.isRegularFile(dir.resolve(name))) return dir.resolve(name);
         }
+        if (Files.isRegularFile(model) && model.getFileName().toString().endsWith(".gguf")) return model;
         throw new IOException("no tokenizer.model or tokenizer.json in " + dir + "; pass --tokenizer");
     }
 }

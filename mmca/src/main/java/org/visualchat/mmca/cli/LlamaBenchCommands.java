@@ -5,8 +5,10 @@ import org.visualchat.llama.model.LlamaConfig;
 import org.visualchat.llama.model.LlamaModel;
 import org.visualchat.mmca.bench.LlamaWorkload;
 import org.visualchat.mmca.bench.Probes;
+import org.visualchat.mmca.bench.ReadBandwidth;
 import org.visualchat.mmca.bench.Stopwatch;
 import org.visualchat.mmca.bench.Threads;
+import org.visualchat.nn.AttentionPolicy;
 import org.visualchat.tensor.DType;
 import org.visualchat.tensor.Tensor;
 import picocli.CommandLine.Command;
@@ -15,8 +17,6 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.function.Consumer;
 
@@ -67,7 +67,7 @@ final class LlamaBenchCommands {
     }
 
     @Command(name = "decode", mixinStandardHelpOptions = true,
-            description = "Decode tokens/s (one token per step after a short prompt) against the memory-bandwidth bound.")
+            description = "Decode tokens/s (one token per step after a short prompt) against the memory-bandwidth bound, and resident memory against mapped weights + KV cache + 10%.")
     static final class Decode implements Runnable {
         @Mixin
         BenchCommand.Common common = new BenchCommand.Common();
@@ -78,19 +78,23 @@ final class LlamaBenchCommands {
         @Option(names = "--context", description = "Cached positions each measured step attends to (default: ${DEFAULT-VALUE}).")
         int context = 16;
 
+        @Option(names = "--sequences", description = "Also decode this many sequences per step together (LlamaModel.inferEach) and compare with one; 1 = off (default: ${DEFAULT-VALUE}).")
+        int sequences = 1;
+
         @Override
         public void run() {
             model.config(); // a bad --shape fails before anything is measured
             for (int threads : common.threads) Threads.check(threads);
+            if (sequences < 1) throw new IllegalArgumentException("--sequences must be >= 1, got " + sequences);
             common.printConditions();
-            try (Arena arena = Arena.ofShared()) {
-                MemorySegment stream = Probes.streamBuffer(arena);
-                for (int threads : common.threads) Probes.readBandwidthGbs(stream, threads, common.seconds);
-                model.forEachModel(w -> measure(w, stream));
+            try (ReadBandwidth bandwidth = new ReadBandwidth(common.threads)) {
+                System.out.println("# " + bandwidth.describe());
+                for (int threads : common.threads) bandwidth.measure(threads, common.seconds);
+                model.forEachModel(w -> measure(w, bandwidth));
             }
         }
 
-        private void measure(LlamaWorkload w, MemorySegment stream) {
+        private void measure(LlamaWorkload w, ReadBandwidth bandwidth) {
             LlamaModel m = w.model();
             KvCache cache = w.cache(context + 1);
             cache.truncate(0);
@@ -102,14 +106,47 @@ final class LlamaBenchCommands {
             };
             double megabytes = w.weightBytesPerToken() / 1e6;
             for (int threads : common.threads) {
-                double[] tps = new double[common.rounds], bandwidth = new double[common.rounds];
+                double[] tps = new double[common.rounds];
+                ReadBandwidth.Sample[] memory = new ReadBandwidth.Sample[common.rounds];
                 for (int r = 0; r < common.rounds; r++) {
-                    bandwidth[r] = Probes.readBandwidthGbs(stream, threads, common.seconds);
+                    memory[r] = bandwidth.measure(threads, common.seconds);
                     tps[r] = 1 / Stopwatch.medianSeconds(() -> Threads.call(threads, step), common.seconds);
                 }
-                double t = Stopwatch.median(tps), bw = Stopwatch.median(bandwidth), bound = bw * 1e3 / megabytes;
-                System.out.printf("decode %-4s threads=%d  %6.2f tok/s  (%3.0f%% of the bandwidth bound %.2f tok/s = %.1f GB/s / %.0f MB per token)%n",
-                        w.type, threads, t, 100 * t / bound, bound, bw, megabytes);
+                ReadBandwidth.Sample bw = ReadBandwidth.Sample.median(memory);
+                double t = Stopwatch.median(tps), bound = bw.best() * 1e3 / megabytes;
+                System.out.printf("decode %-4s threads=%d  %6.2f tok/s  (%3.0f%% of the bandwidth bound %.2f tok/s = %.1f GB/s / %.0f MB per token; java probe %.1f, numpy %.1f GB/s)%n",
+                        w.type, threads, t, 100 * t / bound, bound, bw.best(), megabytes, bw.java(), bw.numpy());
+            }
+            if (sequences > 1) measureSequences(w, step);
+            // The probe's buffer is ours but not the model's: say so next to the figures it inflates.
+            System.out.printf("%s (anonymous includes the bandwidth probe's %.0f MiB buffer)%n", w.memoryReport(), Probes.STREAM_BYTES / 1048576.0);
+        }
+
+        /**
+         * One step of {@link #sequences} sequences at once (each its own cache, one matrix product per weight)
+         * against the single-sequence step, interleaved in each round so the ratio shares the machine's state.
+         */
+        private void measureSequences(LlamaWorkload w, Runnable single) {
+            LlamaModel m = w.model();
+            KvCache[] caches = new KvCache[sequences];
+            for (int i = 0; i < sequences; i++) {
+                caches[i] = m.newCache(1, context + 1, DType.F32);
+                m.infer(w.tokens(context), caches[i], null);
+            }
+            Tensor next = w.tokens(sequences).reshape(sequences, 1, w.config.hiddenSize());
+            Runnable batched = () -> {
+                for (KvCache c : caches) c.truncate(context);
+                m.inferEach(next, caches, new AttentionPolicy[sequences]);
+            };
+            for (int threads : common.threads) {
+                double[] one = new double[common.rounds], together = new double[common.rounds];
+                for (int r = 0; r < common.rounds; r++) {
+                    one[r] = 1 / Stopwatch.medianSeconds(() -> Threads.call(threads, single), common.seconds);
+                    together[r] = sequences / Stopwatch.medianSeconds(() -> Threads.call(threads, batched), common.seconds);
+                }
+                double a = Stopwatch.median(one), b = Stopwatch.median(together);
+                System.out.printf("decode %-4s threads=%d  %d sequences together: %6.2f tok/s in all vs %6.2f tok/s for one (%.2fx)%n",
+                        w.type, threads, sequences, b, a, b / a);
             }
         }
     }

@@ -6,9 +6,6 @@ import org.visualchat.llama.model.LlamaModel;
 import org.visualchat.llama.tokenizer.LlamaTokenizer;
 import org.visualchat.llama.tokenizer.VisualChatTokens;
 import org.visualchat.mmca.data.Collator;
-import org.visualchat.mmca.data.ConversationDataset;
-import org.visualchat.mmca.data.DataMixture;
-import org.visualchat.mmca.data.Datasets;
 import org.visualchat.mmca.data.SamplePreparer;
 import org.visualchat.mmca.data.SkipLog;
 import org.visualchat.mmca.model.VisualChatModel;
@@ -22,18 +19,19 @@ import org.visualchat.mmca.train.Trainer;
 import org.visualchat.nn.Lora;
 import org.visualchat.nn.Module;
 import org.visualchat.nn.NamePattern;
+import org.visualchat.parallel.ProcessGroup;
 import org.visualchat.vision.encoder.VisionEncoder;
 import org.visualchat.vision.encoder.VisionEncoders;
 import org.visualchat.vision.image.ClipPreprocessor;
 import org.visualchat.vision.image.DecodeOptions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -61,20 +59,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--tokenizer", description = "tokenizer.model or tokenizer.json (default: in the LM directory).")
     Path tokenizerPath;
 
-    @Option(names = "--data_path", defaultValue = "./data/", description = "Dataset root (default: ${DEFAULT-VALUE}).")
-    Path dataPath;
-
-    @Option(names = "--dataset_names", split = " |,", defaultValue = "minigpt4", description = "Datasets (space or comma separated; jsonl:<file> for our JSONL).")
-    List<String> datasetNames;
-
-    @Option(names = "--dataset_samples", split = " |,", defaultValue = "all", description = "Per dataset: 'all' or a sample count (one value is broadcast).")
-    List<String> datasetSamples;
-
-    @Option(names = "--dataset_concatenate_samples", split = " |,", defaultValue = "1", description = "Per dataset: max samples grouped into one (one value is broadcast).")
-    List<Integer> concatenate;
-
-    @Option(names = "--max_num_image_per_sample", defaultValue = "8", description = "Otter SN/TVC/VST image filter (default: ${DEFAULT-VALUE}).")
-    int maxImages;
+    @Mixin
+    DataMixtureOptions mixture = new DataMixtureOptions();
 
     @Option(names = "--config", description = "JSON file with training options (main.py names); flags override it.")
     Path config;
@@ -102,11 +88,16 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--vis_lora_module_name") String visLoraModule;
     @Option(names = "--only_optimize_lora", arity = "0..1", fallbackValue = "true") Boolean onlyLora;
     @Option(names = "--gradient_checkpointing", arity = "0..1", fallbackValue = "true") Boolean checkpointing;
-    @Option(names = "--precision", description = "fp32 or bf16 (trainable parameters; AdamW keeps F32 masters).") String precision;
+    @Option(names = "--precision", description = "fp32, bf16 or fp16 (trainable parameters; AdamW keeps F32 masters; fp16 with DeepSpeed's dynamic loss scaling).") String precision;
     @Option(names = "--seed") Long seed;
     @Option(names = "--data_train_split_ratio") Double split;
     @Option(names = "--save_steps", description = "Also checkpoint every N updates (0: at epoch ends only).") Integer saveSteps;
     @Option(names = "--output_dir") String outputDir;
+    // Data parallelism: applies when launched with several ranks (visualchat launch --nproc N -- train ..., or torchrun-style variables).
+    @Option(names = "--zero_stage", description = "ZeRO stage 0-3 under data parallelism (default 0: plain all-reduce).") Integer zeroStage;
+    @Option(names = "--overlap_comm", arity = "0..1", fallbackValue = "true", description = "Reduce gradient buckets while backward runs.") Boolean overlapComm;
+    @Option(names = "--reduce_bucket_size", description = "Elements per gradient bucket (default 5e8).") Long reduceBucketSize;
+    @Option(names = "--zero_prefetch_units", description = "ZeRO-3: units gathered ahead (default 1).") Integer prefetchUnits;
 
     @Override
     public Integer call() throws Exception {
@@ -118,7 +109,14 @@ public final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    private int train(TrainConfig c, LlamaTokenizer tokenizer, VisionEncoder encoder, LlamaModel decoder) throws Exception {
+    /** A VisualChat model as a training run builds it, with the prompt encoder and image preprocessing it uses. */
+    record Assembled(VisualChatModel model, ConversationEncoder conversations, ClipPreprocessor preprocessor) {}
+
+    /**
+     * The model a run with config {@code c} trains (options, projection, LoRA), over a decoder already resized
+     * to the tokenizer: shared by training and by chat/eval on a trained run, so both build the same model.
+     */
+    static Assembled assemble(TrainConfig c, LlamaTokenizer tokenizer, VisionEncoder encoder, LlamaModel decoder) {
         ConversationEncoder conversations = new ConversationEncoder(tokenizer);
         VisualChatOptions options = VisualChatOptions.defaults().withAttention(c.attention())
                 .withImageOrder(c.reverseImageOrder())
@@ -127,17 +125,34 @@ public final class TrainCommand implements Callable<Integer> {
         VisualChatModel model = new VisualChatModel(encoder, decoder, projection, options);
         addLora(decoder, c.langLoraDim(), c.langLoraModule(), c.onlyOptimizeLora(), c.seed(), "lang");
         addLora(encoder.module(), c.visLoraDim(), c.visLoraModule(), c.onlyOptimizeLora(), c.seed() + 1, "vis");
-
         ClipPreprocessor pre = c.imageSize() == 0 ? encoder.preprocessor()
                 : new ClipPreprocessor(c.imageSize(), c.imageSize(), ClipPreprocessor.CLIP_MEAN, ClipPreprocessor.CLIP_STD);
-        int perImage = projection.outputTokens(encoder.tokens());
-        SamplePreparer preparer = new SamplePreparer(conversations, pre, DecodeOptions.PILLOW_PARITY, c.maxSeqLen(), perImage);
+        return new Assembled(model, conversations, pre);
+    }
+
+    private int train(TrainConfig c, LlamaTokenizer tokenizer, VisionEncoder encoder, LlamaModel decoder) throws Exception {
+        Assembled assembled = assemble(c, tokenizer, encoder, decoder);
+        VisualChatModel model = assembled.model();
+        ClipPreprocessor pre = assembled.preprocessor();
+        int perImage = model.projection().outputTokens(encoder.tokens());
+        SamplePreparer preparer = new SamplePreparer(assembled.conversations(), pre, DecodeOptions.PILLOW_PARITY, c.maxSeqLen(), perImage);
         SkipLog skips = new SkipLog();
-        ConversationData data = new ConversationData(mixture(c.seed()), preparer, Collator.placeholders(pre, tokenizer.eosId(), 1), c.seed(), skips);
+        ConversationData data = new ConversationData(mixture.open(c.seed()), preparer, Collator.placeholders(pre, tokenizer.eosId(), 1), c.seed(), skips);
         System.err.printf(Locale.ROOT, "training %,d parameters (%s) of %,d; %d samples%n", model.parameterCount(true),
                 String.join(", ", model.trainableParameters().keySet().stream().map(n -> n.substring(0, n.indexOf('.'))).distinct().toList()),
                 model.parameterCount(false), data.size());
-        Trainer.Summary s = new Trainer(model, c, System.err, System.console() != null).train(data);
+        Trainer trainer = new Trainer(model, c, System.err, System.console() != null);
+        if (System.getenv("WORLD_SIZE") == null) {
+            if (c.zero().stage() > 0) System.err.println("note: --zero_stage applies to data-parallel runs (visualchat launch --nproc N -- train ...); training on one process");
+            return report(trainer.train(data), skips);
+        }
+        try (ProcessGroup pg = ProcessGroup.fromEnv()) {
+            System.err.printf(Locale.ROOT, "rank %d of %d, ZeRO stage %d%s%n", pg.rank(), pg.size(), c.zero().stage(), c.zero().overlapComm() ? ", overlap_comm" : "");
+            return report(trainer.dataParallel(pg).train(data), skips);
+        }
+    }
+
+    private static int report(Trainer.Summary s, SkipLog skips) {
         System.err.printf(Locale.ROOT, "done: %d updates, last loss %.4f, %.0f tokens/s, %d batches skipped%n%s%n",
                 s.steps(), s.lastLoss(), s.tokensPerSecond(), s.skippedBatches(), skips.summary());
         return 0;
@@ -153,21 +168,6 @@ public final class TrainCommand implements Callable<Integer> {
         }
         if (enableMmca && attention == null) o.put("attention", "reference");
         return o;
-    }
-
-    /** main.py's broadcast rule: one value for all datasets, or one per dataset. */
-    private ConversationDataset mixture(long seed) throws Exception {
-        int n = datasetNames.size();
-        if (datasetSamples.size() != n && datasetSamples.size() != 1) throw new IllegalArgumentException("--dataset_samples needs 1 or " + n + " values, got " + datasetSamples.size());
-        if (concatenate.size() != n && concatenate.size() != 1) throw new IllegalArgumentException("--dataset_concatenate_samples needs 1 or " + n + " values, got " + concatenate.size());
-        List<ConversationDataset> sets = new ArrayList<>();
-        List<Integer> counts = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            sets.add(Datasets.open(datasetNames.get(i), dataPath, concatenate.get(concatenate.size() == 1 ? 0 : i), maxImages, seed));
-            String count = datasetSamples.get(datasetSamples.size() == 1 ? 0 : i);
-            counts.add(count.equals("all") ? DataMixture.ALL : Integer.parseInt(count));
-        }
-        return DataMixture.of(sets, counts, seed);
     }
 
     /** The reference's LoRA (rank r, alpha 1 → scale 1/r) on every Linear whose name contains {@code filter}. */

@@ -22,8 +22,8 @@ import org.visualchat.vision.image.RgbImage;
  * A {@link VisualChatModel} behind the chat interface. The prompt is built as in training and as the
  * reference's chat loop does (§3.4): the finished rounds rendered as training samples (each round with its
  * BOS, answer and EOS), then this round's instruction with its BOS and no answer; every image of the
- * conversation is encoded, in order. Answers are decoded greedily (the model's {@code generate}); the
- * text is streamed as each token arrives.
+ * conversation is encoded, in order. Answers are decoded by the model's {@code generate}, greedily or with
+ * llama's sampler as the options say; the text is streamed as each token arrives.
  */
 public final class DemoChatModel implements ChatModel {
     private final VisualChatModel model;
@@ -58,15 +58,12 @@ public final class DemoChatModel implements ChatModel {
     @Override
     public String answer(List<ChatTurn> history, List<RgbImage> images, String question, int newImages,
                          GenerationOptions options, Consumer<String> stream) {
-        if (options.temperature() != 0) {
-            throw new IllegalArgumentException("VisualChatModel.generate decodes greedily; sampling is not available (/set temperature 0)");
-        }
         int[] prompt = prompt(encoder, history, question, newImages, images.size() - newImages);
         LlamaTokenizer tokenizer = encoder.tokenizer();
         List<Integer> generated = new ArrayList<>();
         StringBuilder shown = new StringBuilder();
         Tensor pixels = preprocessor.preprocessBatch(images);
-        model.generate(languageModel, vision, prompt, pixels, options.maxNewTokens(), null, id -> {
+        model.generate(languageModel, vision, prompt, pixels, options.maxNewTokens(), options.sampler(), id -> {
             generated.add(id);
             String text = tokenizer.decode(generated.stream().mapToInt(Integer::intValue).toArray());
             // A piece can change how earlier bytes decode only at the very end; emit what is settled.

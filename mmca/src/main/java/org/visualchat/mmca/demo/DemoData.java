@@ -33,13 +33,26 @@ public final class DemoData {
     public static final SceneRenderer RENDERER = new SceneRenderer(DemoConfig.IMAGE_SIZE);
 
     private final ConversationEncoder encoder;
-    private final int[] captionIds;
+    /** Token id of each class of each bag slot, {@code [slot][class]}. */
+    private final int[][] captionIds;
 
     public DemoData(LlamaTokenizer tokenizer) {
         this.encoder = new ConversationEncoder(tokenizer);
-        this.captionIds = VisualWords.WORDS.stream().mapToInt(w -> tokenizer.tokenId("\u2581" + w)
-                .orElseThrow(() -> new IllegalStateException("the demo tokenizer lacks the caption word '" + w + "'"))).toArray();
+        this.captionIds = VisualWords.SLOTS.stream().map(words -> words.stream().mapToInt(w -> tokenizer.tokenId("\u2581" + w)
+                .orElseThrow(() -> new IllegalStateException("the demo tokenizer lacks the caption word '" + w + "'"))).toArray())
+                .toArray(int[][]::new);
     }
+
+    /**
+     * Token ids with each image replaced by its caption: {@code slots[k][position]}, the id of word {@code k} of the
+     * bag at each position ({@link VisualWords#NONE} where absent; a text position holds its token in slot 0 only),
+     * and the attention code of each position ({@link EncodedConversation#IMAGE} on captions, where the images' tokens
+     * will be, {@link EncodedConversation#TEXT} elsewhere, 0 on padding).
+     */
+    public record Captioned(int[][] slots, int[] codes) {}
+
+    /** A language-model pretraining row: {@link Captioned} input and the labels. */
+    public record CaptionedRow(int[][] slots, int[] codes, int[] labels) {}
 
     public ConversationEncoder encoder() { return encoder; }
 
@@ -74,49 +87,61 @@ public final class DemoData {
     }
 
     /**
-     * Language-model pretraining rows: the encoded dialogue with each {@code <image>} replaced by the ids of its
-     * caption; labels on the answers only (the caption words are -100: they are given, not predicted).
+     * Language-model pretraining row of a dialogue: the encoded dialogue with each {@code <image>} replaced by its
+     * caption, one bag per encoder token; labels on the answers only (caption positions are -100: given, not predicted).
      */
-    public int[][] captioned(Dialogue dialogue) {
+    public CaptionedRow captioned(Dialogue dialogue) {
         EncodedConversation e = encode(dialogue);
-        int[] ids = withCaptions(e.inputIds(), dialogue.scenes());
-        int[] labels = new int[ids.length];
+        Captioned input = withCaptions(e.inputIds(), dialogue.scenes());
+        int[] labels = new int[input.codes().length];
         for (int i = 0, j = 0; i < e.length(); i++) {
             if (e.inputIds()[i] == encoder.imageTokenId()) {
-                java.util.Arrays.fill(labels, j, j + VisualWords.TOKENS, EncodedConversation.IGNORE);
+                Arrays.fill(labels, j, j + VisualWords.TOKENS, EncodedConversation.IGNORE);
                 j += VisualWords.TOKENS;
             } else {
                 labels[j++] = e.labels()[i];
             }
         }
-        return new int[][] {ids, labels};
+        return new CaptionedRow(input.slots(), input.codes(), labels);
     }
 
     /** {@code ids} with the n-th {@code <image>} replaced by the caption of {@code scenes.get(n)}. */
-    public int[] withCaptions(int[] ids, List<Scene> scenes) {
-        List<Integer> out = new ArrayList<>();
-        int images = 0;
+    public Captioned withCaptions(int[] ids, List<Scene> scenes) {
+        int slotCount = VisualWords.SLOTS.size(), images = (int) Arrays.stream(ids).filter(id -> id == encoder.imageTokenId()).count();
+        int[][] slots = new int[slotCount][ids.length + images * (VisualWords.TOKENS - 1)];
+        int[] codes = new int[slots[0].length];
+        for (int[] slot : slots) Arrays.fill(slot, VisualWords.NONE);
+        int at = 0, image = 0;
         for (int id : ids) {
             if (id != encoder.imageTokenId()) {
-                out.add(id);
+                codes[at] = EncodedConversation.TEXT;
+                slots[0][at++] = id;
                 continue;
             }
-            for (int word : VisualWords.classes(scenes.get(images++))) out.add(captionIds[word]);
+            for (int[] bag : VisualWords.classes(scenes.get(image++))) {
+                for (int k = 0; k < slotCount; k++) if (bag[k] != VisualWords.NONE) slots[k][at] = captionIds[k][bag[k]];
+                codes[at++] = EncodedConversation.IMAGE;
+            }
         }
-        return out.stream().mapToInt(Integer::intValue).toArray();
+        return new Captioned(slots, codes);
     }
 
-    /** Right-pads rows of [ids, labels] pairs with EOS / -100 into [ids[B][L], labels[B][L]]. */
-    public int[][][] pad(List<int[][]> rows) {
-        int length = rows.stream().mapToInt(r -> r[0].length).max().orElseThrow();
-        int[][] ids = new int[rows.size()][], labels = new int[rows.size()][];
-        for (int b = 0; b < rows.size(); b++) {
-            ids[b] = Arrays.copyOf(rows.get(b)[0], length);
-            labels[b] = Arrays.copyOf(rows.get(b)[1], length);
-            Arrays.fill(ids[b], rows.get(b)[0].length, length, encoder.tokenizer().eosId());
-            Arrays.fill(labels[b], rows.get(b)[1].length, length, EncodedConversation.IGNORE);
+    /** Right-pads rows to the longest with EOS (slot 0), absent slots, code 0 and -100 labels. */
+    public List<CaptionedRow> pad(List<CaptionedRow> rows) {
+        int length = rows.stream().mapToInt(r -> r.labels().length).max().orElseThrow();
+        List<CaptionedRow> out = new ArrayList<>(rows.size());
+        for (CaptionedRow row : rows) {
+            int from = row.labels().length;
+            int[][] slots = new int[row.slots().length][];
+            for (int k = 0; k < slots.length; k++) {
+                slots[k] = Arrays.copyOf(row.slots()[k], length);
+                Arrays.fill(slots[k], from, length, k == 0 ? encoder.tokenizer().eosId() : VisualWords.NONE);
+            }
+            int[] labels = Arrays.copyOf(row.labels(), length);
+            Arrays.fill(labels, from, length, EncodedConversation.IGNORE);
+            out.add(new CaptionedRow(slots, Arrays.copyOf(row.codes(), length), labels));
         }
-        return new int[][][] {ids, labels};
+        return out;
     }
 
     /** An MMCA training batch: one {@code <image>} id per image, pixels of every image in order. */

@@ -137,7 +137,7 @@ public final class DemoPipeline {
         Path file = dir.resolve("eval-captions.json");
         if (Files.exists(file)) return AccuracyTable.fromJson((Map<?, ?>) Json.read(file));
         LlamaModel lm = DemoModel.loadLlama(config, tokenizer, dir);
-        DemoScores s = HeldOutEvaluation.run(d -> new CaptionReader(lm, data, d.scenes()), heldOut, config.maxAnswerTokens(),
+        DemoScores s = HeldOutEvaluation.run(d -> new CaptionReader(lm, data, d.scenes(), MmcaMode.CAUSAL), heldOut, config.maxAnswerTokens(),
                 bar("LM+captions", heldOut.size()));
         AtomicWrite.writeString(file, Json.writePretty(AccuracyTable.toJson(s)));
         return s;

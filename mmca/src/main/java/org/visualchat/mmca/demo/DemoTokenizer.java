@@ -27,10 +27,15 @@ import org.visualchat.tensor.io.Json;
  * character at a time from the left ({@code ▁ r → ▁r}, {@code ▁r e → ▁re}, {@code ▁re d → ▁red}). Chains of
  * words that start with {@code ▁} are ranked before the others: only the first piece of a word can start
  * with {@code ▁}, so its chain always runs to the end and a corpus word is never split.
+ *
+ * <p>A word is a run of letters and digits, or a run of punctuation: "image 2?" is {@code ▁image ▁2 ?}, as
+ * LLaMA's own tokenizer splits it. Keeping the punctuation on the word would make "2?" (a question), "2."
+ * and "2:" (the {@code ### Image 2:} marker) four unrelated tokens for one number, and the language model
+ * would have to learn from the answers alone that the image a question names is the one after that marker.
  */
 public final class DemoTokenizer {
-    /** A word: an optional leading ▁ and a run of anything but ▁ and newline (the normalised form of the text). */
-    private static final Pattern WORD = Pattern.compile("\u2581?[^\u2581\n]+");
+    /** A word of the normalised text: an optional leading ▁, then a run of letters and digits or a run of punctuation. */
+    private static final Pattern WORD = Pattern.compile("\u2581?(?:[\\p{Alnum}_]+|[^\\p{Alnum}_\u2581\n]+)");
 
     private DemoTokenizer() {}
 

@@ -7,17 +7,26 @@ import java.util.List;
 import org.visualchat.autograd.Variable;
 import org.visualchat.llama.model.LlamaConfig;
 import org.visualchat.llama.model.LlamaModel;
+import org.visualchat.mmca.attention.MmcaAttention;
+import org.visualchat.mmca.attention.MmcaMode;
 import org.visualchat.mmca.demo.world.Dialogue;
-import org.visualchat.mmca.model.ShiftedLoss;
+import org.visualchat.mmca.prompt.EncodedConversation;
 import org.visualchat.nn.NamePattern;
 import org.visualchat.tensor.DType;
-import org.visualchat.tensor.Tensor;
 
 /**
  * Stage 2: pretrains the demo's LLaMA (HF {@code LlamaForCausalLM} layout, plain causal attention) on the
- * conversations as text, each image written out as its caption ({@link VisualWords}), loss on the answers.
+ * conversations as text, each image written out as its caption ({@link VisualWords}: one bag of words per encoder
+ * token, {@link CaptionEmbedding}), loss on the answers, each answer weighing the same ({@link AnswerWeightedLoss}).
  * The model thereby learns the world's language and its reasoning (counting, comparing, recalling) over
  * words, as LLaMA-2 learned language from text before DeepSpeed-VisualChat froze it.
+ *
+ * <p>Attention: every other row of a batch reads its captions as text under plain causal attention, the
+ * others as image tokens under MMCA ({@code strict}: an image token sees only itself among the images, text
+ * queries get separate image and text softmaxes; reference §2). Stage 4 then trains the projection under
+ * either attention over this one frozen model, so the paper's ablation compares the attention variants, not
+ * a model that has met one of them against a model that has not. (A strict row whose captions are coded as
+ * text is exactly causal attention: the image branch has no key and adds nothing.)
  */
 final class LanguagePretraining {
     private LanguagePretraining() {}
@@ -32,14 +41,17 @@ final class LanguagePretraining {
         LlamaModel model = LlamaModel.random(modelConfig(config, data.encoder().tokenizer().vocabSize()), config.seed() + 10, DType.F32);
         model.unfreeze(NamePattern.glob("**"));
         TrainLoop.run(model.trainableParameters(), config.lmLr(), config.lmSteps(), bar, t -> {
-            List<int[][]> rows = new ArrayList<>();
+            List<DemoData.CaptionedRow> rows = new ArrayList<>();
             for (int i = 0; i < config.lmBatch(); i++) rows.add(data.captioned(train.get((t * config.lmBatch() + i) % train.size())));
-            int[][][] padded = data.pad(rows);
-            int b = padded[0].length, l = padded[0][0].length;
-            int[] flat = new int[b * l];
-            for (int r = 0; r < b; r++) System.arraycopy(padded[0][r], 0, flat, r * l, l);
-            Variable logits = model.forward(model.embed(Tensor.ofInts(flat, b, l)));
-            return ShiftedLoss.crossEntropy(logits, padded[1]);
+            List<DemoData.CaptionedRow> padded = data.pad(rows);
+            Variable embeds = CaptionEmbedding.embed(model, padded.stream().map(DemoData.CaptionedRow::slots).toArray(int[][][]::new));
+            int[][] codes = new int[padded.size()][];
+            for (int r = 0; r < codes.length; r++) {
+                codes[r] = padded.get(r).codes().clone();
+                if (r % 2 == 1) for (int p = 0; p < codes[r].length; p++) if (codes[r][p] == EncodedConversation.IMAGE) codes[r][p] = EncodedConversation.TEXT;
+            }
+            Variable logits = model.forward(embeds, LlamaModel.positions(0, codes[0].length), MmcaAttention.of(MmcaMode.STRICT, codes));
+            return AnswerWeightedLoss.of(logits, padded.stream().map(DemoData.CaptionedRow::labels).toArray(int[][]::new));
         });
         model.freeze(NamePattern.glob("**"));
         return model;

@@ -3,10 +3,13 @@ package org.visualchat.mmca.demo;
 import org.visualchat.mmca.train.ProgressBar;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.visualchat.autograd.Arith;
+import org.visualchat.autograd.Joins;
 import org.visualchat.autograd.Losses;
 import org.visualchat.autograd.NoGrad;
 import org.visualchat.autograd.Variable;
@@ -24,10 +27,14 @@ import org.visualchat.vision.image.RgbImage;
 /**
  * Stage 1: pretrains the demo's CLIP-style ViT (HF {@code CLIPVisionModel} layout, 32 px, 8 px patches) so
  * that each output token names what it sees ({@link VisualWords}): a linear head on every token of
- * {@code last_hidden_state}, cross-entropy against the token's word. The head is thrown away afterwards;
- * what stays is an encoder whose tokens carry the scene's attributes, as CLIP's carry visual concepts.
+ * {@code last_hidden_state} with one group of outputs per bag slot (its classes and "absent"), the loss the
+ * mean of the groups' cross-entropies. The head is thrown away afterwards; what stays is an encoder whose
+ * tokens carry the scene's attributes, each linearly readable, as CLIP's carry visual concepts.
  */
 final class VisionPretraining {
+    /** Outputs of each slot's group in the head: the slot's classes, then "absent". */
+    private static final int[] GROUPS = VisualWords.SLOTS.stream().mapToInt(words -> words.size() + 1).toArray();
+
     private VisionPretraining() {}
 
     static ClipVisionConfig encoderConfig(DemoConfig config) {
@@ -35,14 +42,14 @@ final class VisionPretraining {
                 DemoConfig.PATCH, 3, Activation.QUICK_GELU, 1e-5f);
     }
 
-    /** The trained encoder (frozen) and its trained head's per-token accuracy on 200 held-out scenes. */
+    /** The trained encoder (frozen) and its trained head's per-token accuracy (whole bag right) on 200 held-out scenes. */
     record Result(ClipVisionEncoder encoder, double heldOutTokenAccuracy) {}
 
     /** Trains a fresh encoder. */
     static Result train(DemoConfig config, ProgressBar bar) {
         ClipVisionEncoder encoder = new ClipVisionEncoder(encoderConfig(config), config.seed());
         encoder.setTrainable(true);
-        Linear head = new Linear(config.vitHidden(), VisualWords.WORDS.size(), true, config.seed() + 1);
+        Linear head = new Linear(config.vitHidden(), Arrays.stream(GROUPS).sum(), true, config.seed() + 1);
         Map<String, Variable> params = new LinkedHashMap<>(encoder.module().trainableParameters());
         head.trainableParameters().forEach((n, p) -> params.put("head." + n, p));
         Random random = new Random(config.seed() + 2);
@@ -57,20 +64,35 @@ final class VisionPretraining {
 
     private static Variable loss(ClipVisionEncoder encoder, Linear head, List<Scene> scenes, Random random) {
         List<RgbImage> images = new ArrayList<>();
-        int[] targets = new int[scenes.size() * VisualWords.TOKENS];
+        int n = scenes.size() * VisualWords.TOKENS;
+        int[][] targets = new int[GROUPS.length][n];
         for (int i = 0; i < scenes.size(); i++) {
             images.add(DemoData.RENDERER.render(scenes.get(i), random));
-            System.arraycopy(VisualWords.classes(scenes.get(i)), 0, targets, i * VisualWords.TOKENS, VisualWords.TOKENS);
+            int[][] bags = VisualWords.classes(scenes.get(i));
+            for (int t = 0; t < VisualWords.TOKENS; t++) {
+                for (int k = 0; k < GROUPS.length; k++) targets[k][i * VisualWords.TOKENS + t] = target(k, bags[t][k]);
+            }
         }
-        Variable logits = head.forward(encoder.encode(DemoData.pixels(images)));
-        return Losses.crossEntropy(Views.reshape(logits, targets.length, VisualWords.WORDS.size()), Tensor.ofInts(targets, targets.length));
+        Variable logits = Views.reshape(head.forward(encoder.encode(DemoData.pixels(images))), n, Arrays.stream(GROUPS).sum());
+        Variable[] groups = Joins.split(logits, 1, GROUPS);
+        Variable sum = null;
+        for (int k = 0; k < GROUPS.length; k++) {
+            Variable term = Losses.crossEntropy(groups[k], Tensor.ofInts(targets[k], n));
+            sum = sum == null ? term : Arith.add(sum, term);
+        }
+        return Arith.mul(sum, 1f / GROUPS.length);
     }
 
-    /** Fraction of the tokens of {@code count} held-out scenes for which the head picks the right word. */
+    /** Index of a slot's class within its head group; "absent" is the group's last output. */
+    private static int target(int slot, int cls) {
+        return cls == VisualWords.NONE ? GROUPS[slot] - 1 : cls;
+    }
+
+    /** Fraction of the tokens of {@code count} held-out scenes for which the head gets every slot of the bag right. */
     private static double tokenAccuracy(ClipVisionEncoder encoder, Linear head, int count, long seed) {
         Random random = new Random(seed);
         List<RgbImage> images = new ArrayList<>();
-        List<int[]> targets = new ArrayList<>();
+        List<int[][]> targets = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             Scene s = SceneGenerator.next(random, Split.HELD_OUT);
             images.add(DemoData.RENDERER.render(s, random));
@@ -78,12 +100,16 @@ final class VisionPretraining {
         }
         try (NoGrad ignored = NoGrad.enter()) {
             float[] logits = head.forward(encoder.encode(DemoData.pixels(images))).value().toFloatArray();
-            int words = VisualWords.WORDS.size(), right = 0;
+            int outputs = Arrays.stream(GROUPS).sum(), right = 0;
             for (int i = 0; i < count; i++) {
                 for (int t = 0; t < VisualWords.TOKENS; t++) {
-                    int base = (i * VisualWords.TOKENS + t) * words, best = 0;
-                    for (int w = 1; w < words; w++) if (logits[base + w] > logits[base + best]) best = w;
-                    if (best == targets.get(i)[t]) right++;
+                    boolean all = true;
+                    for (int k = 0, from = (i * VisualWords.TOKENS + t) * outputs; k < GROUPS.length; from += GROUPS[k++]) {
+                        int best = 0;
+                        for (int c = 1; c < GROUPS[k]; c++) if (logits[from + c] > logits[from + best]) best = c;
+                        all &= best == target(k, targets.get(i)[t][k]);
+                    }
+                    if (all) right++;
                 }
             }
             return right / (double) (count * VisualWords.TOKENS);

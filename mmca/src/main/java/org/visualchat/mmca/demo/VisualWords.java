@@ -2,6 +2,7 @@ package org.visualchat.mmca.demo;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.visualchat.mmca.demo.world.Cell;
 import org.visualchat.mmca.demo.world.Scene;
 import org.visualchat.mmca.demo.world.Shape;
@@ -10,20 +11,36 @@ import org.visualchat.mmca.demo.world.ShapeKind;
 import org.visualchat.mmca.demo.world.ShapeSize;
 
 /**
- * What each token of the demo's vision encoder is pretrained to recognise, and the text the demo language
- * model reads in place of an image during its own pretraining: a caption of exactly one word per encoder
- * token. The encoder sees a 32×32 image as CLS + 4×4 patches of 8 px (row-major); each quadrant of the
- * image is 2×2 patches. A quadrant's left patches stand for its shape as one word ({@code large_red_circle},
- * or {@code empty}) and its right patches for the quadrant's name ({@code topleft} ...), so in reading order
- * every shape word is immediately followed by where it is (each pair twice, once per patch row). CLS stands
- * for the word {@code scene}.
+ * What each token of the demo's vision encoder is pretrained to recognise, and what the demo language model
+ * reads in place of an image during its own pretraining: per encoder token a small <em>bag of words</em>, fed
+ * to the language model as one position whose embedding is the (scaled) sum of the words' embeddings
+ * ({@link CaptionEmbedding}).
+ *
+ * <p>The encoder sees a 32×32 image as CLS + 4×4 patches of 8 px (row-major); each quadrant of the image is
+ * 2×2 patches, and each of them names its quadrant's whole shape: {@code {circle, red, large, topleft}}, or
+ * {@code {empty, topleft}}; CLS is {@code {scene}}. A bag has four slots — what (scene / empty / kind),
+ * colour, size, place — each one class of a small set or absent ({@link #NONE}).
+ *
+ * <p>Why bags of the conversations' own words, one position per encoder token: under MMCA an image token
+ * attends only to itself among the image tokens (reference §2), so everything the text needs about a shape
+ * must sit in one token — words spread over neighbouring positions ({@code red} then {@code circle}) could not
+ * be bound together. And the words must be the ones questions and answers use, so that "red" in a caption
+ * is the same embedding as "red" in "How many red shapes"; an earlier layout with one opaque word per shape
+ * ({@code large_red_circle}, 24 of them) left even the caption-reading language model near chance
+ * (mmca/docs/demo.md, Results). A bag is a sum of four attribute embeddings: exactly what a linear
+ * projection can produce from encoder features in which each attribute is linearly readable — which is what
+ * the encoder's per-slot heads train for.
  *
  * <p>This is the demo's miniature of the real recipe: a CLIP encoder learns visual concepts whose names a
  * language model already knows from text; the trained projection then has to map one onto the other.
  */
 public final class VisualWords {
-    /** The classes of the encoder's per-token head, in index order. */
-    public static final List<String> WORDS = words();
+    /** An absent slot. */
+    public static final int NONE = -1;
+    /** The classes of each slot, in index order: what, colour, size, place. */
+    public static final List<List<String>> SLOTS = slots();
+    /** Every word a bag can hold, each once. */
+    public static final List<String> WORDS = SLOTS.stream().flatMap(List::stream).toList();
     /** Patches per side: the image is split 4×4, each quadrant 2×2. */
     public static final int GRID = 4;
     /** Tokens per image: CLS + GRID². */
@@ -31,40 +48,42 @@ public final class VisualWords {
 
     private VisualWords() {}
 
-    private static List<String> words() {
-        List<String> words = new ArrayList<>(List.of("scene", "empty"));
-        for (ShapeSize size : ShapeSize.values()) {
-            for (ShapeColour colour : ShapeColour.values()) {
-                for (ShapeKind kind : ShapeKind.values()) words.add(shapeWord(new Shape(kind, colour, size, Cell.TOP_LEFT)));
-            }
-        }
-        for (Cell cell : Cell.values()) words.add(placeWord(cell));
-        return List.copyOf(words);
+    private static List<List<String>> slots() {
+        List<String> what = new ArrayList<>(List.of("scene", "empty"));
+        for (ShapeKind kind : ShapeKind.values()) what.add(kind.word());
+        List<String> colour = new ArrayList<>(), size = new ArrayList<>(), place = new ArrayList<>();
+        for (ShapeColour c : ShapeColour.values()) colour.add(c.word());
+        for (ShapeSize s : ShapeSize.values()) size.add(s.word());
+        for (Cell cell : Cell.values()) place.add(cell.words().replace(" ", ""));
+        return List.of(List.copyOf(what), List.copyOf(colour), List.copyOf(size), List.copyOf(place));
     }
 
-    static String shapeWord(Shape s) {
-        return s.size().word() + "_" + s.colour().word() + "_" + s.kind().word();
-    }
-
-    static String placeWord(Cell cell) {
-        return cell.words().replace(" ", "");
-    }
-
-    /** The word of each encoder token of {@code scene}, CLS first, then patches row by row. */
-    public static List<String> caption(Scene scene) {
-        String[] words = new String[TOKENS];
-        words[0] = "scene";
+    /**
+     * The bag of each encoder token of {@code scene}, CLS first, then patches row by row: {@code [token][slot]}
+     * class indices into {@link #SLOTS}, or {@link #NONE}. These are the encoder's pretraining targets.
+     */
+    public static int[][] classes(Scene scene) {
+        int[][] bags = new int[TOKENS][];
+        bags[0] = new int[] {0, NONE, NONE, NONE};
         for (int r = 0; r < GRID; r++) {
             for (int c = 0; c < GRID; c++) {
                 Cell cell = Cell.values()[(r / 2) * 2 + c / 2];
-                words[1 + r * GRID + c] = c % 2 == 1 ? placeWord(cell) : scene.at(cell).map(VisualWords::shapeWord).orElse("empty");
+                Optional<Shape> shape = scene.at(cell);
+                bags[1 + r * GRID + c] = shape.isEmpty() ? new int[] {1, NONE, NONE, cell.ordinal()}
+                        : new int[] {2 + shape.get().kind().ordinal(), shape.get().colour().ordinal(), shape.get().size().ordinal(), cell.ordinal()};
             }
         }
-        return List.of(words);
+        return bags;
     }
 
-    /** {@link #caption} as class indices into {@link #WORDS}: the encoder's pretraining targets. */
-    public static int[] classes(Scene scene) {
-        return caption(scene).stream().mapToInt(WORDS::indexOf).toArray();
+    /** {@link #classes} as words, absent slots left out: {@code [circle, red, large, topleft]}. */
+    public static List<List<String>> caption(Scene scene) {
+        List<List<String>> out = new ArrayList<>();
+        for (int[] bag : classes(scene)) {
+            List<String> words = new ArrayList<>();
+            for (int slot = 0; slot < bag.length; slot++) if (bag[slot] != NONE) words.add(SLOTS.get(slot).get(bag[slot]));
+            out.add(List.copyOf(words));
+        }
+        return out;
     }
 }

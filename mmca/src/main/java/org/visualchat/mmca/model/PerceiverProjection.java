@@ -1,43 +1,35 @@
 package org.visualchat.mmca.model;
 
-import org.visualchat.autograd.Arith;
 import org.visualchat.autograd.Variable;
 import org.visualchat.autograd.Views;
 import org.visualchat.nn.LayerNorm;
 import org.visualchat.nn.Linear;
+import org.visualchat.nn.Module;
 import org.visualchat.nn.NamePattern;
 import org.visualchat.tensor.Tensor;
-import org.visualchat.vision.encoder.PositionInterpolation;
-import org.visualchat.vision.encoder.SinCos2d;
-import org.visualchat.vision.encoder.TorchMultiheadAttention;
+import org.visualchat.vision.encoder.Resampler;
 
 import java.util.Arrays;
 
 /**
- * The reference's {@code VisProjection_perceiver} (reference §1.3.3): 256 learned queries (a 16×16
- * grid) cross-attend, through one {@code nn.MultiheadAttention(H, H/128)}, to the image tokens
- * without their first (CLS) token; keys carry the fixed MAE 2-D sin-cos table resized bicubically to
- * √P (P counting the CLS token, as the original's {@code get_abs_pos}), queries carry the 16×16 table,
- * values none; the result goes through LayerNorm + Linear. Always 256 output tokens.
+ * The reference's {@code VisProjection_perceiver} (reference §1.3.3): QWen-VL's {@link Resampler} (which the
+ * original copied) with 256 learned queries (a 16×16 grid) and H/128 heads, cross-attending to the image
+ * tokens without their first (CLS) token — keys carry the MAE 2-D sin-cos table resized bicubically to
+ * √P (P counting the CLS token, as the original's {@code get_abs_pos}) — then LayerNorm + Linear. Always
+ * 256 output tokens.
  *
- * <p>Names as the original: {@code pos_embed} (frozen), {@code query}, {@code kv_proj}, {@code attn}
- * ({@code in_proj_weight}, {@code in_proj_bias}, {@code out_proj}), {@code ln_q}, {@code ln_kv},
- * {@code projection.0} (LayerNorm), {@code projection.1} (Linear). Init as its {@code _init_weights}:
+ * <p>Names as the original: the resampler's parts at the top level ({@code pos_embed} (frozen),
+ * {@code query}, {@code kv_proj} (with bias), {@code attn}, {@code ln_q}, {@code ln_kv}), then
+ * {@code projection.0} (LayerNorm) and {@code projection.1} (Linear). Init as its {@code _init_weights}:
  * every Linear (the attention's out-projection too) N(0, 0.02) with zero bias — torch's trunc_normal_
  * cuts at ±2 absolute, i.e. 100σ, so it is a plain normal here — the query N(0, 0.02), LayerNorms
  * (1, 0), and the packed in-projection keeps PyTorch's xavier-uniform.
  */
 public final class PerceiverProjection extends VisualProjection {
     static final int GRID = 16;
-    static final int QUERIES = GRID * GRID;
     static final int HEAD_DIM = 128;
 
-    private final Variable posEmbed;
-    private final Variable query;
-    private final Linear kvProj;
-    private final TorchMultiheadAttention attn;
-    private final LayerNorm lnQ;
-    private final LayerNorm lnKv;
+    private final Resampler resampler;
     private final LayerNorm outNorm;
     private final Linear outLinear;
 
@@ -51,14 +43,10 @@ public final class PerceiverProjection extends VisualProjection {
             throw new IllegalArgumentException("the perceiver projection has H/" + HEAD_DIM + " attention heads (reference), so it needs a language model width H >= "
                     + HEAD_DIM + " divisible by its heads; got H " + lmDim + " and " + heads + " heads");
         }
-        float eps = BaselineProjection.LAYER_NORM_EPS;
-        this.posEmbed = parameter("pos_embed", SinCos2d.table(lmDim, GRID));
-        this.query = parameter("query", Tensor.randn(seed, 0.02f, QUERIES, lmDim));
-        this.kvProj = child("kv_proj", normalInit(new Linear(visionDim, lmDim, true, seed + 1), seed + 2));
-        this.attn = child("attn", new TorchMultiheadAttention(lmDim, heads, seed + 3));
-        normalInit(attn.namedParameters().get("out_proj.weight"), attn.namedParameters().get("out_proj.bias"), seed + 4);
-        this.lnQ = child("ln_q", new LayerNorm(lmDim, eps));
-        this.lnKv = child("ln_kv", new LayerNorm(lmDim, eps));
+        Linear kvProj = normalInit(new Linear(visionDim, lmDim, true, seed + 1), seed + 2);
+        this.resampler = new Resampler(lmDim, heads, GRID, kvProj, BaselineProjection.LAYER_NORM_EPS, seed);
+        adopt(resampler);
+        normalInit(namedParameters().get("attn.out_proj.weight"), namedParameters().get("attn.out_proj.bias"), seed + 4);
         var head = child("projection", new PerceiverHead(lmDim, seed + 5));
         this.outNorm = head.norm;
         this.outLinear = head.linear;
@@ -66,7 +54,7 @@ public final class PerceiverProjection extends VisualProjection {
     }
 
     /** {@code projection = Sequential(LayerNorm, Linear)}: children named 0 and 1. */
-    static final class PerceiverHead extends org.visualchat.nn.Module {
+    static final class PerceiverHead extends Module {
         final LayerNorm norm;
         final Linear linear;
 
@@ -88,22 +76,17 @@ public final class PerceiverProjection extends VisualProjection {
 
     @Override
     public Variable forward(Variable features) {
-        int n = features.dim(0), p = features.dim(1), h = query.dim(1);
-        int side = (int) Math.sqrt(p);
+        int p = features.dim(1), side = (int) Math.sqrt(p);
         if (p - 1 != side * side) {
             throw new IllegalArgumentException("perceiver projection expects CLS + a square grid of tokens, got " + p + " tokens "
                     + Arrays.toString(features.shape()) + " (the QWen tower has no CLS token: use the baseline projection)");
         }
-        Variable keyPositions = PositionInterpolation.resize(posEmbed, GRID, GRID, side, side);     // [P−1, H]
-        Variable kv = lnKv.forward(kvProj.forward(Views.narrow(features, 1, 1, p - 1)));          // drop CLS
-        Variable q = Arith.add(lnQ.forward(query), posEmbed);                                      // [256, H]
-        Variable queries = Views.expand(Views.unsqueeze(q, 0), n, QUERIES, h);
-        Variable out = attn.forward(queries, Arith.add(kv, keyPositions), kv);
-        return outLinear.forward(outNorm.forward(out));
+        Variable pooled = resampler.forward(Views.narrow(features, 1, 1, p - 1), side, side);      // CLS dropped
+        return outLinear.forward(outNorm.forward(pooled));
     }
 
     @Override
     public int outputTokens(int inputTokens) {
-        return QUERIES;
+        return resampler.queries();
     }
 }

@@ -48,6 +48,9 @@ public final class VisualChatModel extends Module {
     private final LlamaModel decoder;
     private final LanguageEmbedding langEmbed;
     private final VisualProjection projection;
+    private UnitRunner units = UnitRunner.DIRECT;
+    /** Stands for "no images" as the input of the {@code lang_embed} unit (compared by identity). */
+    private static final Tensor NO_IMAGES = Tensor.zeros(1);
     private final VisualChatOptions options;
     private final ImageSplicer splicer;
 
@@ -100,18 +103,48 @@ public final class VisualChatModel extends Module {
         }
     }
 
-    /** Encoder (no graph while frozen) then projection (on the tape): pixels [N, 3, S, S] → [N, P', H]. */
-    public Variable projectImages(Tensor pixels) {
-        return pixels == null ? null : projection.forward(encoder.encode(pixels));
+    /**
+     * How {@link #projectImages} runs the projection and {@link #splice} the embedding lookup: directly, or as
+     * ZeRO-3 units whose parameters are gathered around each call ({@code ZeroEngine::forward}).
+     */
+    @FunctionalInterface
+    public interface UnitRunner {
+        Variable run(Module unit, Variable input, UnaryOperator<Variable> body);
+
+        UnitRunner DIRECT = (unit, input, body) -> body.apply(input);
     }
 
-    /** Embeddings, codes and labels of a batch after splicing, padded to {@code padMultiple}. */
+    public void runUnitsWith(UnitRunner runner) {
+        this.units = runner;
+    }
+
+    /** Encoder (no graph while frozen) then projection (on the tape): pixels [N, 3, S, S] → [N, P', H]. */
+    public Variable projectImages(Tensor pixels) {
+        return pixels == null ? null : project(encoder.encode(pixels));
+    }
+
+    /** The projection (a unit, see {@link UnitRunner}) of image features [N, tokens, dim]. */
+    private Variable project(Variable features) {
+        return units.run(projection, features, projection::forward);
+    }
+
+    /**
+     * Embeddings, codes and labels of a batch after splicing, padded to {@code padMultiple}. The token lookup
+     * and splicing run as the {@code lang_embed} unit (its input: the projected images, or a placeholder when the
+     * batch has none), so under ZeRO-3 the embedding table is gathered for it like the projection.
+     */
     public SplicedBatch splice(ModelInput input, int padMultiple) {
         return splice(input, padMultiple, projectImages(input.pixels()));
     }
 
     private SplicedBatch splice(ModelInput input, int padMultiple, Variable images) {
-        return splicer.splice(input.ids(), input.codes(), input.labels(), input.imageCounts(), images, langEmbed.weight(), padMultiple);
+        SplicedBatch[] spliced = new SplicedBatch[1];
+        Variable embeddings = units.run(langEmbed, images != null ? images : Variable.of(NO_IMAGES), in -> {
+            spliced[0] = splicer.splice(input.ids(), input.codes(), input.labels(), input.imageCounts(),
+                    in.value() == NO_IMAGES ? null : in, langEmbed.weight(), padMultiple);
+            return spliced[0].embeddings();
+        });
+        return new SplicedBatch(embeddings, spliced[0].codes(), spliced[0].labels());
     }
 
     /** Logits [B, L, V] of a spliced batch at positions 0..L−1 (reference §1.1 step 6). */
@@ -170,7 +203,7 @@ public final class VisualChatModel extends Module {
             Arrays.fill(ones, 1);
             ModelInput input = new ModelInput(new int[][] {promptIds}, new int[][] {ones}, new int[][] {ones.clone()}, new int[] {images}, pixels);
             Variable features = pixels == null ? null : vision == null ? encoder.encode(pixels) : Variable.of(vision.apply(pixels));
-            SplicedBatch spliced = splice(input, 1, features == null ? null : projection.forward(features));
+            SplicedBatch spliced = splice(input, 1, features == null ? null : project(features));
             int[] codes = Arrays.copyOf(spliced.codes()[0], spliced.length() + maxNewTokens);
             int known = spliced.length();
             try (CausalLm.Session session = lm.start(known + maxNewTokens, DType.F32)) {

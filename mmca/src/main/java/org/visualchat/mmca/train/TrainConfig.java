@@ -2,6 +2,7 @@ package org.visualchat.mmca.train;
 
 import org.visualchat.mmca.attention.MmcaMode;
 import org.visualchat.nn.optim.LrSchedule;
+import org.visualchat.parallel.zero.ZeroConfig;
 import org.visualchat.tensor.io.Json;
 
 import java.io.IOException;
@@ -55,11 +56,16 @@ public record TrainConfig(double learningRate, double embedLearningRate, double 
         d.put("vis_lora_module_name", "encoder.layers.");
         d.put("only_optimize_lora", false);
         d.put("gradient_checkpointing", false);
-        d.put("precision", "fp32");
+        d.put("precision", "fp32");                           // the reference: fp16 (DeepSpeed)
         d.put("seed", 1234);
         d.put("data_train_split_ratio", 0.9);
         d.put("save_steps", 0);                                // 0: checkpoint at each epoch end only
         d.put("output_dir", "output");
+        // Data parallelism (DeepSpeed config names; used when launched with several ranks, parallel/docs/zero.md).
+        d.put("zero_stage", 0);
+        d.put("overlap_comm", false);
+        d.put("reduce_bucket_size", 500_000_000L);            // elements per gradient bucket (DeepSpeed's default)
+        d.put("zero_prefetch_units", 1);                       // stage 3: units gathered ahead
         return d;
     }
 
@@ -102,7 +108,16 @@ public record TrainConfig(double learningRate, double embedLearningRate, double 
         if (c.trainSplit <= 0 || c.trainSplit > 1) throw new IllegalArgumentException("data_train_split_ratio must be in (0, 1], got " + c.trainSplit);
         if (c.warmup < 0) throw new IllegalArgumentException("num_warmup_steps must be >= 0, got " + c.warmup);
         if (c.langLoraDim < 0 || c.visLoraDim < 0 || c.saveSteps < 0) throw new IllegalArgumentException("LoRA dims and save_steps must be >= 0");
+        c.zero();                                              // validates the ZeRO options now, not at the first step
         return c;
+    }
+
+    /** The ZeRO settings for data-parallel runs: zero_stage, overlap_comm, reduce_bucket_size, zero_prefetch_units, gradient_clipping. */
+    public ZeroConfig zero() {
+        double bucket = number(values, "reduce_bucket_size");
+        if (!(bucket >= 1) || bucket != Math.rint(bucket)) throw new IllegalArgumentException("reduce_bucket_size must be a positive whole number of elements, got " + values.get("reduce_bucket_size"));
+        return ZeroConfig.stage(integer(values, "zero_stage")).withOverlapComm(bool(values, "overlap_comm")).withBucketElements((long) bucket)
+                .withPrefetchUnits(integer(values, "zero_prefetch_units")).withGradientClipping(gradientClipping);
     }
 
     /** The resolved values under their JSON names (written next to the checkpoints). */
@@ -131,9 +146,7 @@ public record TrainConfig(double learningRate, double embedLearningRate, double 
     }
 
     private static String precision(String s) {
-        if (!s.equals("fp32") && !s.equals("bf16")) {
-            throw new IllegalArgumentException("precision must be fp32 or bf16, got '" + s + "' (fp16 needs dynamic loss scaling, which is not implemented)");
-        }
+        Precision.of(s);                                                     // validates the name
         return s;
     }
 

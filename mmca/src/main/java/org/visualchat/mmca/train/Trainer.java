@@ -6,18 +6,13 @@ import org.visualchat.autograd.Variable;
 import org.visualchat.mmca.model.ModelInput;
 import org.visualchat.mmca.model.SplicedBatch;
 import org.visualchat.mmca.model.VisualChatModel;
-import org.visualchat.nn.checkpoint.StateDict;
-import org.visualchat.nn.checkpoint.TrainingCheckpoint;
 import org.visualchat.nn.checkpoint.TrainingState;
-import org.visualchat.nn.optim.AdamW;
-import org.visualchat.nn.optim.GradClip;
 import org.visualchat.nn.optim.LrSchedule;
-import org.visualchat.nn.optim.ParamGroup;
-import org.visualchat.nn.optim.Scheduler;
-import org.visualchat.tensor.DType;
+import org.visualchat.parallel.ProcessGroup;
 import org.visualchat.tensor.io.Json;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,6 +28,7 @@ import java.util.Random;
  * ε 1e-6) over {decay, no-decay} × {lr, embed lr} groups of the trainable parameters, HF warmup +
  * cosine schedule stepped per update, global-norm clipping, gradient accumulation (each micro-batch
  * loss divided by the accumulation count), an evaluation before training and after every epoch.
+ * {@code precision} fp16 scales the loss and skips overflowing steps as DeepSpeed does ({@link Precision}).
  *
  * <p>Output directory: {@code train_log.csv}, {@code eval_log.csv}, {@code loss_curve.svg},
  * {@code config.json}, {@code epoch-N/model.safetensors} (trainable parameters only, under the
@@ -54,9 +50,10 @@ public final class Trainer {
 
     private final VisualChatModel model;
     private final TrainConfig config;
-    private final PrintStream console;
+    private PrintStream console;
     private final boolean interactive;
     private long stopAfterSteps = Long.MAX_VALUE;
+    private ProcessGroup group;
 
     public Trainer(VisualChatModel model, TrainConfig config, PrintStream console, boolean interactive) {
         this.model = model;
@@ -71,40 +68,72 @@ public final class Trainer {
         return this;
     }
 
+    /**
+     * Trains data-parallel over {@code pg} under ZeRO ({@link TrainConfig#zero()}): each epoch's shuffled order is
+     * cut to a multiple of the world size and dealt rank-strided (rank r takes samples r, r + W, …, like torch's
+     * DistributedSampler with drop_last), so one update covers per_device_train_batch_size × gradient_accumulation_steps
+     * × W samples. Rank 0 alone prints, logs and writes whole-model files; every rank runs the same steps and evaluation.
+     */
+    public Trainer dataParallel(ProcessGroup pg) {
+        this.group = pg;
+        if (pg.rank() != 0) console = new PrintStream(OutputStream.nullOutputStream());
+        return this;
+    }
+
     public Summary train(TrainingData data) throws IOException {
         Path out = config.outputDir();
-        Files.createDirectories(out);
-        Files.writeString(out.resolve("config.json"), Json.writePretty(config.toMap()));
         int[][] split = split(data.size());
         int[] train = split[0], eval = split[1];
         if (train.length == 0) throw new IllegalArgumentException("the training split is empty (" + data.size() + " samples, ratio " + config.trainSplit() + ")");
-        int batchesPerEpoch = ceilDiv(train.length, config.batchSize());
+        int world = group == null ? 1 : group.size(), perRank = train.length / world;
+        if (perRank == 0) throw new IllegalArgumentException("the training split has " + train.length + " samples, fewer than the " + world + " data-parallel ranks");
+        int batchesPerEpoch = ceilDiv(perRank, config.batchSize());
         long updatesPerEpoch = ceilDiv(batchesPerEpoch, config.gradientAccumulation());
         long totalUpdates = updatesPerEpoch * config.epochs();
+        long globalBatch = (long) config.batchSize() * world;     // samples per micro-step over all ranks
 
-        if (config.precision().equals("bf16")) {
-            model.trainableParameters().values().forEach(p -> p.setValue(p.value().to(DType.BF16)));
+        Precision precision = Precision.of(config.precision());
+        if (group != null && precision.scalesLoss()) {
+            throw new IllegalArgumentException("--precision fp16 (dynamic loss scaling) runs on one process only for now; "
+                    + "train data-parallel with bf16 or fp32");
         }
-        AdamW optimizer = new AdamW(ParamGroup.reference(model.trainableParameters(), config.learningRate(), config.embedLearningRate(), config.weightDecay()));
-        Scheduler scheduler = new Scheduler(optimizer, LrSchedule.withWarmup(config.scheduler(), config.warmup(), totalUpdates));
-        Path checkpoint = out.resolve(CHECKPOINT);
-        long step = 0, position = 0;
-        if (Files.isRegularFile(checkpoint)) {
-            TrainingState state = TrainingCheckpoint.load(checkpoint, model, optimizer, scheduler);
+        precision.cast(model.trainableParameters().values());
+        LrSchedule schedule = LrSchedule.withWarmup(config.scheduler(), config.warmup(), totalUpdates);
+        try (Updater updater = group == null ? new LocalUpdater(model, config, schedule, precision, console) : new ZeroUpdater(group, model, config, schedule)) {
+            boolean chief = updater.rank() == 0;
+            if (chief) {
+                Files.createDirectories(out);
+                Files.writeString(out.resolve("config.json"), Json.writePretty(config.toMap()));
+            }
+            return train(data, train, eval, updater, chief, batchesPerEpoch, updatesPerEpoch, globalBatch);
+        }
+    }
+
+    private Summary train(TrainingData data, int[] train, int[] eval, Updater updater, boolean chief, int batchesPerEpoch,
+                          long updatesPerEpoch, long globalBatch) throws IOException {
+        Path out = config.outputDir();
+        long step = 0, position = 0;        // position: epoch · |train| + samples of that epoch trained, over all ranks
+        TrainingState state = updater.resume(out);
+        if (state != null) {
             step = state.step();
             position = state.dataPosition();
-            console.printf(Locale.ROOT, "resuming from %s: step %d, batch %d of epoch %d%n", checkpoint, step, position % batchesPerEpoch, position / batchesPerEpoch + 1);
+            console.printf(Locale.ROOT, "resuming from %s: step %d, sample %d of epoch %d%n", out, step, position % train.length, position / train.length + 1);
         }
         List<Double> evalLosses = new ArrayList<>();
         double lastLoss = Double.NaN;
         long tokensTotal = 0;
         double secondsTotal = 0;
         int skipped = 0;
-        try (TrainingLog log = new TrainingLog(out)) {
+        try (TrainingLog log = chief ? new TrainingLog(out) : null) {
             if (position == 0 && eval.length > 0) evalLosses.add(evaluate(data, eval, 0, 0, log));
-            for (int epoch = (int) (position / batchesPerEpoch); epoch < config.epochs() && step < stopAfterSteps; epoch++) {
-                int[] order = shuffled(train, epoch);
-                int first = (int) (position - (long) epoch * batchesPerEpoch);
+            for (int epoch = (int) (position / train.length); epoch < config.epochs() && step < stopAfterSteps; epoch++) {
+                int[] order = shard(shuffled(train, epoch), updater.rank(), updater.world());
+                long done = position - (long) epoch * train.length;
+                if (done % globalBatch != 0) {
+                    throw new IllegalArgumentException("the checkpoint stopped after " + done + " samples of epoch " + (epoch + 1)
+                            + ", not a multiple of per_device_train_batch_size × ranks = " + globalBatch + ": resume with the same global micro-batch");
+                }
+                int first = (int) (done / globalBatch);
                 long updatesDone = ceilDiv(first, config.gradientAccumulation());
                 ProgressBar bar = new ProgressBar(console, String.format(Locale.ROOT, "epoch %d/%d", epoch + 1, config.epochs()), updatesPerEpoch, interactive);
                 double groupLoss = 0;
@@ -113,33 +142,36 @@ public final class Trainer {
                 for (int b = first; b < batchesPerEpoch; b++) {
                     int[] indices = Arrays.copyOfRange(order, b * config.batchSize(), Math.min(order.length, (b + 1) * config.batchSize()));
                     ModelInput input = data.batch(indices);
-                    SplicedBatch spliced = input == null ? null : model.splice(input, VisualChatModel.TRAINING_PAD_MULTIPLE);
-                    if (spliced == null || spliced.length() > config.maxSeqLen()) {
+                    boolean boundary = (b + 1) % config.gradientAccumulation() == 0 || b + 1 == batchesPerEpoch;
+                    // Data-parallel ranks skip a micro-step together (any rank's batch unusable), so every rank issues
+                    // the same collectives: asked before splicing (ZeRO-3 gathers in it) and after (the length is known then).
+                    boolean skip = updater.anyRank(input == null);
+                    SplicedBatch spliced = skip ? null : model.splice(input, VisualChatModel.TRAINING_PAD_MULTIPLE);
+                    skip = skip || updater.anyRank(spliced.length() > config.maxSeqLen());
+                    if (skip) {
+                        String why = input == null ? "no usable sample" : spliced != null && spliced.length() > config.maxSeqLen()
+                                ? spliced.length() + " positions after splicing > max_seq_len " + config.maxSeqLen() : "unusable on another rank";
                         skipped++;
-                        console.printf(Locale.ROOT, "%nskipping batch %d of epoch %d: %s%n", b, epoch + 1, spliced == null ? "no usable sample"
-                                : spliced.length() + " positions after splicing > max_seq_len " + config.maxSeqLen());
+                        console.printf(Locale.ROOT, "%nskipping batch %d of epoch %d: %s%n", b, epoch + 1, why);
                     } else {
                         Variable loss = model.loss(spliced, config.gradientCheckpointing());
-                        Arith.mul(loss, 1f / config.gradientAccumulation()).backward();
+                        updater.backward(Arith.mul(loss, 1f / config.gradientAccumulation()), boundary);
                         groupLoss += loss.value().get();
                         groupBatches++;
                         groupTokens += realTokens(spliced);
                     }
-                    boolean boundary = (b + 1) % config.gradientAccumulation() == 0 || b + 1 == batchesPerEpoch;
                     if (!boundary) continue;
-                    double lr = optimizer.groups().get(0).lr();
-                    GradClip.clipGlobalNorm(model.trainableParameters().values(), config.gradientClipping());
-                    optimizer.step();
-                    scheduler.step();
-                    optimizer.zeroGrad();
+                    double lr = updater.lr();
+                    updater.step();
                     step++;
                     updatesDone++;
-                    position = (long) epoch * batchesPerEpoch + b + 1;
+                    position = b + 1 == batchesPerEpoch ? (long) (epoch + 1) * train.length : (long) epoch * train.length + (b + 1) * globalBatch;
                     double seconds = (System.nanoTime() - groupStart) / 1e9;
-                    lastLoss = groupBatches == 0 ? Double.NaN : groupLoss / groupBatches;
+                    lastLoss = groupBatches == 0 ? Double.NaN : updater.mean(groupLoss / groupBatches);
+                    groupTokens = (long) updater.sum(groupTokens);
                     tokensTotal += groupTokens;
                     secondsTotal += seconds;
-                    log.train(epoch + 1, step, lastLoss, lr, groupTokens, groupTokens / seconds, secondsTotal);
+                    if (chief) log.train(epoch + 1, step, lastLoss, lr, groupTokens, groupTokens / seconds, secondsTotal);
                     bar.update(updatesDone, String.format(Locale.ROOT, "loss %.4f  lr %.2e  %.0f tok/s", lastLoss, lr, groupTokens / seconds));
                     groupLoss = 0;
                     groupBatches = 0;
@@ -147,23 +179,26 @@ public final class Trainer {
                     groupStart = System.nanoTime();
                     boolean stop = step >= stopAfterSteps;
                     if (stop || (config.saveSteps() > 0 && step % config.saveSteps() == 0)) {
-                        TrainingCheckpoint.save(checkpoint, model, optimizer, scheduler, new TrainingState(step, position, Map.of()), true);
+                        updater.checkpoint(out, new TrainingState(step, position, Map.of()));
                     }
                     if (stop) break;
                 }
                 bar.finish();
-                if (position < (long) (epoch + 1) * batchesPerEpoch) break;             // stopped mid-epoch
+                if (position < (long) (epoch + 1) * train.length) break;             // stopped mid-epoch
                 if (eval.length > 0) evalLosses.add(evaluate(data, eval, epoch + 1, step, log));
-                StateDict.save(model, out.resolve("epoch-" + (epoch + 1)).resolve("model.safetensors"), true);
-                TrainingCheckpoint.save(checkpoint, model, optimizer, scheduler, new TrainingState(step, position, Map.of()), true);
-                LossCurveSvg.write(out.resolve("loss_curve.svg"), "VisualChat training loss (" + out.getFileName() + ")", log.trainPoints, log.evalPoints);
+                updater.saveTrainable(out.resolve("epoch-" + (epoch + 1)).resolve("model.safetensors"));
+                updater.checkpoint(out, new TrainingState(step, position, Map.of()));
+                if (chief) LossCurveSvg.write(out.resolve("loss_curve.svg"), "VisualChat training loss (" + out.getFileName() + ")", log.trainPoints, log.evalPoints);
             }
-            LossCurveSvg.write(out.resolve("loss_curve.svg"), "VisualChat training loss (" + out.getFileName() + ")", log.trainPoints, log.evalPoints);
+            if (chief) LossCurveSvg.write(out.resolve("loss_curve.svg"), "VisualChat training loss (" + out.getFileName() + ")", log.trainPoints, log.evalPoints);
         }
         return new Summary(step, lastLoss, evalLosses, secondsTotal == 0 ? 0 : tokensTotal / secondsTotal, skipped);
     }
 
-    /** Mean batch loss over the eval split, no graph (the original averages batch losses). */
+    /**
+     * Mean batch loss over the eval split, no graph (the original averages batch losses). Under data parallelism
+     * every rank evaluates the whole split (identical collectives on every rank, e.g. ZeRO-3 gathers); rank 0 logs.
+     */
     private double evaluate(TrainingData data, int[] eval, int epoch, long step, TrainingLog log) throws IOException {
         double sum = 0;
         int n = 0;
@@ -176,7 +211,7 @@ public final class Trainer {
             }
         }
         double mean = n == 0 ? Double.NaN : sum / n;
-        log.eval(epoch, step, mean);
+        if (log != null) log.eval(epoch, step, mean);
         console.printf(Locale.ROOT, n == 0 ? "eval after epoch %d: no usable eval sample%n" : "eval after epoch %d: loss %.4f%n", epoch, mean);
         return mean;
     }
@@ -193,6 +228,13 @@ public final class Trainer {
         int[] out = new int[train.length];
         for (int i = 0; i < out.length; i++) out[i] = train[perm[i]];
         return out;
+    }
+
+    /** Rank {@code rank}'s samples of an epoch's order: the order cut to a multiple of {@code world}, every world-th from rank. */
+    static int[] shard(int[] order, int rank, int world) {
+        int[] mine = new int[order.length / world];
+        for (int k = 0; k < mine.length; k++) mine[k] = order[k * world + rank];
+        return mine;
     }
 
     private static int[] permutation(int n, Random random) {

@@ -55,8 +55,9 @@ class BenchCommandTest {
     @Tag("slow") // writes two small GGUF files and streams the 256 MiB bandwidth buffer
     void llamaDecodeAndPrefillReportTokensPerSecond(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
         String decode = run(0, "bench", "decode", "--shape", "64,2,4,2,96,67", "--dtypes", "Q4_0", "--dir", dir.toString(),
-                "--threads", "1", "--seconds", "0.01", "--rounds", "1");
+                "--threads", "1", "--seconds", "0.01", "--rounds", "1", "--sequences", "3");
         assertTrue(decode.contains("decode Q4_0 threads=1") && decode.contains("of the bandwidth bound"), decode);
+        assertTrue(decode.contains("3 sequences together") && decode.contains("memory Q4_0: resident"), decode);
         String prefill = run(0, "bench", "prefill", "--shape", "64,2,4,2,96,67", "--dtypes", "BF16", "--dir", dir.toString(),
                 "--threads", "1", "--seconds", "0.01", "--rounds", "1", "--tokens", "8");
         assertTrue(prefill.contains("prefill BF16 threads=1  8 tokens") && prefill.contains("of FMA peak"), prefill);

@@ -47,6 +47,10 @@ class DataCommandTest {
         assertArrayEquals(Files.readAllBytes(root.resolve("img/b.png")),
                 Files.readAllBytes(dump.resolve("gpu_rank0_debug" + withImages + "_image1.jpg")));
         assertTrue(Files.exists(dump.resolve("gpu_rank0_debug" + (1 - withImages) + "_text.txt")));
+        // train's main.py names work too, with several values after one flag (DataMixtureOptions).
+        String both = run(0, "data", "--data_path", root.toString(), "--dataset_names", "jsonl:chat.jsonl", "jsonl:chat.jsonl",
+                "--dataset_samples", "1", "all", "--tokenizer", model.toString(), "--show", "0", "--check", "0");
+        assertTrue(both.contains("mixture jsonl:chat.jsonl+jsonl:chat.jsonl: 3 samples"), both);
         String bad = run(1, "data", "--data-path", root.toString(), "--datasets", "nope", "--tokenizer", model.toString());
         assertTrue(bad.startsWith("visualchat data: unknown dataset name \"nope\""), bad);
     }

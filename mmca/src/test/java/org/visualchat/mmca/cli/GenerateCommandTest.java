@@ -68,6 +68,18 @@ class GenerateCommandTest {
         LlamaCheckpoints.writeGguf(gguf, config, weights, DType.F32);
         String[] fromGguf = run(0, "generate", "--model", gguf.toString(), "--prompt", "The licence", "--max-new-tokens", "6", "--ignore-eos");
         assertEquals(hf[0], fromGguf[0], "the same weights in GGUF layout continue the same way");
+
+        // A GGUF file alone (no tokenizer.model beside it) brings its own tokenizer, as llama.cpp's files do.
+        Path alone = Files.createDirectories(dir.resolve("alone")).resolve("model.gguf");
+        LlamaCheckpoints.writeGguf(alone, config, weights, DType.F32, LlamaTokenizer.load(TOKENIZER).ggufMetadata());
+        String[] embedded = run(0, "generate", "--model", alone.toString(), "--prompt", "The licence", "--max-new-tokens", "6", "--ignore-eos");
+        assertEquals(hf[0], embedded[0], "the embedded tokenizer encodes and decodes as tokenizer.model does");
+
+        // Several prompts decode together, each continuing as it does alone.
+        String[] other = run(0, "generate", "--model", dir.toString(), "--prompt", "Permission is", "--max-new-tokens", "6", "--ignore-eos");
+        String[] both = run(0, "generate", "--model", dir.toString(), "--prompt", "The licence", "--prompt", "Permission is",
+                "--max-new-tokens", "6", "--ignore-eos");
+        assertEquals(hf[0] + other[0], both[0]);
     }
 
     /**

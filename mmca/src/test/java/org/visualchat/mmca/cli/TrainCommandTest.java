@@ -9,6 +9,7 @@ import org.visualchat.nn.Activation;
 import org.visualchat.nn.checkpoint.StateDict;
 import org.visualchat.tensor.DType;
 import org.visualchat.tensor.Tensor;
+import org.visualchat.tensor.io.TensorSource;
 import org.visualchat.vision.encoder.ClipVisionConfig;
 import org.visualchat.vision.encoder.ClipVisionEncoder;
 
@@ -27,11 +28,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** {@code visualchat train} end to end on tiny checkpoints written to disk: load, train, resume. */
 class TrainCommandTest {
     static void writeFixtures(Path dir) throws Exception {
+        writeFixtures(dir, DType.F32, Long.MAX_VALUE);
+    }
+
+    /** The LLaMA's matrices stored as {@code type}, in safetensors shards of at most {@code shardBytes}. */
+    static void writeFixtures(Path dir, DType type, long shardBytes) throws Exception {
         Path lm = dir.resolve("tiny-llama");
         LlamaConfig config = LlamaConfig.of(32, 64, 2, 4, 2, 1000);   // 1000 = the tiny tokenizer's pieces
         Map<String, Tensor> weights = new LinkedHashMap<>();
-        LlamaModel.random(config, 3, DType.F32).namedParameters().forEach((n, p) -> weights.put(n, p.value()));
-        LlamaCheckpoints.writeHf(lm, config, weights, Long.MAX_VALUE);
+        LlamaModel.random(config, 3, type).namedParameters().forEach((n, p) -> weights.put(n, p.value()));
+        LlamaCheckpoints.writeHf(lm, config, weights, shardBytes);
         try (InputStream in = TrainCommandTest.class.getResourceAsStream("/tokenizer/tiny-llama-bpe.model")) {
             Files.copy(in, lm.resolve("tokenizer.model"));
         }
@@ -78,6 +84,24 @@ class TrainCommandTest {
         // A second run finds the finished checkpoint and has nothing left to do.
         assertTrue(CliRun.run(0, args).contains("resuming from"));
         assertEquals(log, Files.readAllLines(out.resolve("train_log.csv")));
+    }
+
+    @Test
+    void languageLoraInFp16SavesOnlyTheTrainableTensors(@TempDir Path dir) throws Exception {
+        writeFixtures(dir);
+        Path out = dir.resolve("out");
+        String log = CliRun.run(0, "train", "--lm_model_name_or_path", dir.resolve("tiny-llama").toString(),
+                "--vision_model_name_or_path", dir.resolve("tiny-clip").toString(), "--data_path", dir.resolve("data").toString(),
+                "--dataset_names", "jsonl:chat.jsonl", "--num_train_epochs", "1", "--lang_lora_dim", "2", "--lang_lora_module_name", "self_attn.",
+                "--precision", "fp16", "--output_dir", out.toString());
+        assertTrue(log.contains("lang LoRA rank 2 on 8 layers"), log);                    // 2 layers × q, k, v, o
+        try (TensorSource saved = TensorSource.open(out.resolve("epoch-1").resolve("model.safetensors"))) {
+            List<String> names = saved.names();
+            assertTrue(names.contains("lang_decoder.model.layers.1.self_attn.o_proj.lora_left_weight"), names.toString());
+            assertEquals(5 + 16, names.size(), "lang_embed, projection.{0,1}.{weight,bias} and 8 × 2 LoRA factors: " + names);
+            assertEquals(DType.F16, saved.info("lang_decoder.model.layers.0.self_attn.q_proj.lora_right_weight").dtype());
+            assertTrue(names.stream().noneMatch(n -> n.endsWith("q_proj.weight") || n.startsWith("vis_encoder.")), names.toString());
+        }
     }
 
     @Test

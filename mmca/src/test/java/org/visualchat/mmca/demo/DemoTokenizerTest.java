@@ -13,6 +13,7 @@ import org.visualchat.mmca.demo.world.Dialogue;
 import org.visualchat.mmca.demo.world.DialogueGenerator;
 import org.visualchat.mmca.demo.world.Round;
 import org.visualchat.mmca.demo.world.Split;
+import org.visualchat.mmca.prompt.EncodedConversation;
 import org.visualchat.mmca.prompt.PromptTemplate;
 
 class DemoTokenizerTest {
@@ -32,13 +33,27 @@ class DemoTokenizerTest {
             for (Round r : d.rounds()) {
                 for (String text : List.of(r.question(), r.answer())) {
                     int[] ids = tokenizer.encode(text, false, false);
-                    assertEquals(text.split(" ").length, ids.length, () -> text + " -> " + java.util.Arrays.toString(ids));
+                    assertEquals(words(text), ids.length, () -> text + " -> " + java.util.Arrays.toString(ids));
                     assertEquals(text, tokenizer.decode(ids));
                 }
             }
         }
         String system = PromptTemplate.SYSTEM_PROMPT.strip();
-        assertEquals(system.split(" ").length, tokenizer.encode(system, false, false).length);
+        assertEquals(words(system), tokenizer.encode(system, false, false).length);
+    }
+
+    /** Runs of letters and digits and runs of punctuation: one token each. */
+    private static long words(String text) {
+        return java.util.regex.Pattern.compile("[\\p{Alnum}_]+|[^\\p{Alnum}_\\s]+").matcher(text).results().count();
+    }
+
+    @Test
+    void aNumberIsOneTokenWhateverPunctuationFollowsIt() {
+        int two = tokenizer.encode("2", false, false)[0];
+        for (String text : List.of("image 2?", "image 2.", "### Image 2:", "image 2")) {
+            int[] ids = tokenizer.encode(text, false, false);
+            assertTrue(java.util.Arrays.stream(ids).anyMatch(id -> id == two), text + " -> " + java.util.Arrays.toString(ids));
+        }
     }
 
     @Test
@@ -56,6 +71,33 @@ class DemoTokenizerTest {
     void captionWordsAreSingleTokens() {
         for (String w : VisualWords.WORDS) assertTrue(tokenizer.tokenId("\u2581" + w).isPresent(), w);
         assertNotNull(new DemoData(tokenizer));
+    }
+
+    @Test
+    void aCaptionedRowHasOneBagPerEncoderTokenInPlaceOfEachImageAndNoLabelsOnIt() {
+        DemoData data = new DemoData(tokenizer);
+        Dialogue d = dialogues.stream().filter(x -> x.scenes().size() == 3).findFirst().orElseThrow();
+        EncodedConversation e = data.encode(d);
+        DemoData.CaptionedRow row = data.captioned(d);
+        assertEquals(e.length() + 3 * (VisualWords.TOKENS - 1), row.labels().length);
+        int at = 0, image = 0;
+        for (int i = 0; i < e.length(); i++) {
+            if (e.inputIds()[i] != data.encoder().imageTokenId()) {
+                assertEquals(e.inputIds()[i], row.slots()[0][at]);
+                for (int k = 1; k < row.slots().length; k++) assertEquals(VisualWords.NONE, row.slots()[k][at]);
+                assertEquals(EncodedConversation.TEXT, row.codes()[at]);
+                assertEquals(e.labels()[i], row.labels()[at++]);
+                continue;
+            }
+            for (List<String> bag : VisualWords.caption(d.scenes().get(image++))) {
+                List<String> words = new java.util.ArrayList<>();
+                for (int[] slot : row.slots()) if (slot[at] != VisualWords.NONE) words.add(tokenizer.decode(new int[] {slot[at]}));
+                assertEquals(bag, words);
+                assertEquals(EncodedConversation.IMAGE, row.codes()[at]);
+                assertEquals(EncodedConversation.IGNORE, row.labels()[at++]);
+            }
+        }
+        assertEquals(3, image);
     }
 
     @Test

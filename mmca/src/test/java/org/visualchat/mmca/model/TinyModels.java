@@ -24,14 +24,23 @@ public final class TinyModels {
      * do, and no frozen-decoder model could fit its data (the overfitting test would be meaningless).
      */
     public static LlamaModel llama(long seed) {
+        return llama(seed, true);
+    }
+
+    /** As {@link #llama(long)}, or with the default-sized LM head ({@code scaledHead} false: small logits and gradients). */
+    public static LlamaModel llama(long seed, boolean scaledHead) {
         RandomWeights random = new RandomWeights(seed, DType.F32);
-        Weights weights = (name, shape) -> name.equals("lm_head.weight")
+        Weights weights = (name, shape) -> scaledHead && name.equals("lm_head.weight")
                 ? Elementwise.mul(random.tensor(name, shape), 8f) : random.tensor(name, shape);
         return new LlamaModel(LlamaConfig.of(HIDDEN, 64, 2, 4, 2, VOCAB), Rope.Layout.HALF, weights);
     }
 
     public static VisualChatModel model(VisualChatOptions options, long seed) {
-        return new VisualChatModel(new ClipVisionEncoder(new ClipVisionConfig(VISION_DIM, 2 * VISION_DIM, 2, 2, IMAGE_SIZE, PATCH, 3, Activation.QUICK_GELU, 1e-5f), seed), llama(seed + 1),
+        return model(options, seed, true);
+    }
+
+    public static VisualChatModel model(VisualChatOptions options, long seed, boolean scaledHead) {
+        return new VisualChatModel(new ClipVisionEncoder(new ClipVisionConfig(VISION_DIM, 2 * VISION_DIM, 2, 2, IMAGE_SIZE, PATCH, 3, Activation.QUICK_GELU, 1e-5f), seed), llama(seed + 1, scaledHead),
                 new BaselineProjection(VISION_DIM, HIDDEN, seed + 2), options.withTokens(IMAGE, EOS, EOS));
     }
 

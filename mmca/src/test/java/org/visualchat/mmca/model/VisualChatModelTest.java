@@ -8,6 +8,9 @@ import org.visualchat.autograd.Joins;
 import org.visualchat.llama.model.LlamaModel;
 import org.visualchat.mmca.attention.MmcaAttention;
 import org.visualchat.mmca.attention.MmcaMode;
+import org.visualchat.nn.Lora;
+import org.visualchat.nn.NamePattern;
+import org.visualchat.nn.checkpoint.StateDict;
 import org.visualchat.tensor.Tensor;
 import org.visualchat.tensor.io.SafetensorsWriter;
 
@@ -130,5 +133,47 @@ class VisualChatModelTest {
         SafetensorsWriter.write(file, full);
         var e = assertThrows(IllegalArgumentException.class, () -> fresh.loadTrained(file));
         assertTrue(e.getMessage().contains("projection.0.bias missing"), e.getMessage());
+    }
+    @Test
+    void languageLoraTrainsOnlyAdaptersSavesThemAndGeneratesOnceFused(@TempDir Path dir) throws Exception {
+        VisualChatModel model = TinyModels.model(VisualChatOptions.defaults(), 6);
+        assertEquals(14, Lora.apply(model.decoder(), NamePattern.contains("model.layers."), 4, 1f, 7).size());
+        model.namedParameters().forEach((n, p) -> { if (n.endsWith("lora_left_weight")) p.setValue(Tensor.randn(n.hashCode(), 0.3f, p.shape())); });
+        Variable loss = model.loss(twoRows(), false);
+        loss.backward();
+        for (Map.Entry<String, Variable> p : model.namedParameters().entrySet()) {
+            String n = p.getKey();
+            boolean adapter = n.startsWith("lang_decoder.model.layers.") && n.contains(".lora_");
+            boolean trainable = adapter || n.startsWith("lang_embed.") || n.startsWith("projection.");
+            assertEquals(trainable, p.getValue().grad() != null, n);
+        }
+        Path file = dir.resolve("model.safetensors");
+        StateDict.save(model, file, true);                                  // trainable tensors only
+        VisualChatModel fresh = TinyModels.model(VisualChatOptions.defaults(), 6);
+        Lora.apply(fresh.decoder(), NamePattern.contains("model.layers."), 4, 1f, 99);
+        fresh.loadTrained(file);
+        assertEquals(loss.value().get(), fresh.loss(twoRows(), false).value().get(), 1e-6f);
+
+        int[] prompt = {1, 5, 6, IMAGE, 7, 8};
+        Tensor pixels = TinyModels.pixels(6, 1);
+        int[] expected = greedyWithoutCache(fresh, prompt, pixels, 4);      // training forward, adapters applied
+        var e = assertThrows(IllegalStateException.class, () -> fresh.generate(prompt, pixels, 4, t -> {}));
+        assertTrue(e.getMessage().contains("Lora.merge"), e.getMessage());
+        Lora.merge(fresh);
+        int[] generated = fresh.generate(prompt, pixels, 4, t -> {});
+        assertTrue(generated.length >= 2, "too short to compare: " + Arrays.toString(generated));
+        assertArrayEquals(Arrays.copyOf(expected, generated.length), generated);
+    }
+    @Test
+    void visionLoraMakesTheFrozenTowerRunOnTheTapeForItsAdaptersOnly() {
+        VisualChatModel model = TinyModels.model(VisualChatOptions.defaults(), 8);
+        List<String> wrapped = Lora.apply(model.encoder().module(), NamePattern.contains("encoder.layers."), 2, 1f, 3);   // --vis_lora_dim 2
+        assertEquals(12, wrapped.size(), "2 layers × q, k, v, out_proj, fc1, fc2: " + wrapped);
+        assertTrue(wrapped.contains("vision_model.encoder.layers.1.self_attn.out_proj"), wrapped.toString());
+        model.loss(twoRows(), false).backward();
+        for (Map.Entry<String, Variable> p : model.namedParameters().entrySet()) {
+            if (!p.getKey().startsWith("vis_encoder.")) continue;
+            assertEquals(p.getKey().contains(".lora_"), p.getValue().grad() != null, p.getKey());
+        }
     }
 }

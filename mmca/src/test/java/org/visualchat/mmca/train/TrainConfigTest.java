@@ -48,8 +48,8 @@ class TrainConfigTest {
         assertTrue(e.getMessage().contains("unknown training option 'epochs'"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> TrainConfig.resolve(null, Map.of("per_device_train_batch_size", 2.5)));
         assertTrue(e.getMessage().contains("per_device_train_batch_size must be an integer"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> TrainConfig.resolve(null, Map.of("precision", "fp16")));
-        assertTrue(e.getMessage().contains("loss scaling"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> TrainConfig.resolve(null, Map.of("precision", "half")));
+        assertTrue(e.getMessage().contains("precision must be fp32, bf16 or fp16, got 'half'"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> TrainConfig.resolve(null, Map.of("vis_proj", "mlp")));
         assertTrue(e.getMessage().contains("vis_proj"), e.getMessage());
     }

@@ -15,11 +15,14 @@ import org.visualchat.parallel.wire.Kind;
 /**
  * Frame layout: u32 length of the rest | u32 header length | {@link FrameHeader} | payload | u32 CRC32C of
  * the header bytes; the header holds the payload's CRC32C. Until the peer is authenticated only small
- * frames are accepted, so a stranger cannot make a rank buffer megabytes. Payloads land in {@link FramePool} buffers.
+ * frames are accepted, so a stranger cannot make a rank buffer megabytes. Payloads land in {@link FramePool}
+ * buffers, most bytes straight from the socket ({@link #nextReadTarget()}).
  */
 final class FrameCodec extends ByteToMessageDecoder {
     static final int HANDSHAKE_MAX_FRAME = 4096;
     private static final int OVERHEAD = 12;
+    /** Payload remainders at least this large are read from the socket straight into the frame buffer. */
+    private static final int DIRECT_READ_MIN = 4096;
 
     private final FramePool pool;
     private int maxFrameBytes = HANDSHAKE_MAX_FRAME;
@@ -27,9 +30,23 @@ final class FrameCodec extends ByteToMessageDecoder {
     private byte[] header;
     private ByteBuf payload;
     private int payloadMissing;
+    /** The slice of {@link #payload} handed to the last socket read, or null. */
+    private ByteBuf readTarget;
 
     FrameCodec(FramePool pool) {
         this.pool = pool;
+    }
+
+    /**
+     * Where the next socket read should land ({@link PayloadReads}): the unfilled rest of the payload being
+     * received, so the kernel copies it straight into the frame buffer instead of into a receive buffer the
+     * decoder then copies from; null (read into a fresh buffer) between payloads or while undecoded bytes
+     * are waiting, since those must be decoded first.
+     */
+    ByteBuf nextReadTarget() {
+        if (payload == null || payloadMissing < DIRECT_READ_MIN || internalBuffer().isReadable()) return null;
+        readTarget = payload.retainedSlice(payload.writerIndex(), payloadMissing).clear();
+        return readTarget;
     }
 
     /** Called on the event loop once the handshake succeeded. */
@@ -88,7 +105,15 @@ final class FrameCodec extends ByteToMessageDecoder {
         }
         if (payloadMissing > 0) {
             int n = Math.min(payloadMissing, in.readableBytes());
-            payload.writeBytes(in, n);
+            if (in == readTarget) {
+                // The socket read filled the payload in place (ByteToMessageDecoder decodes an incoming buffer
+                // as is when nothing was pending): only the indices move.
+                payload.writerIndex(payload.writerIndex() + n);
+                in.skipBytes(n);
+            } else {
+                payload.writeBytes(in, n);
+            }
+            readTarget = null;
             payloadMissing -= n;
             if (payloadMissing > 0) return;
         }

@@ -13,6 +13,7 @@ import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
@@ -42,6 +43,8 @@ import org.visualchat.parallel.wire.FrameHeader;
  */
 public final class Transport implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Transport.class.getName());
+    /** Longest a closing rank waits for its peers to acknowledge the goodbye (the op timeout if shorter). */
+    static final long CLOSE_WAIT_MILLIS = 2000;
 
     final GroupOptions options;
     final int rank;
@@ -126,6 +129,7 @@ public final class Transport implements AutoCloseable {
             @Override
             protected void initChannel(SocketChannel ch) {
                 FrameCodec codec = new FrameCodec(frames);
+                ch.config().setRecvByteBufAllocator(new PayloadReads(codec));
                 ch.pipeline().addLast("frames", codec).addLast("link", new LinkHandler(Transport.this, codec, expectedPeer));
             }
         };
@@ -174,6 +178,12 @@ public final class Transport implements AutoCloseable {
             links[link.peer] = link;
             state.notifyAll();
         }
+    }
+
+    /** Whether the connection to {@code peer} is open (a closing peer's goodbye and FIN close it). */
+    boolean isConnected(int peer) {
+        PeerLink link = links[peer];
+        return link != null && link.channel.isActive();
     }
 
     boolean isRegistered(int peer) {
@@ -353,20 +363,30 @@ public final class Transport implements AutoCloseable {
     }
 
     /**
-     * Says goodbye to every peer (so they do not take it for a crash), then releases sockets and threads.
-     * Channels are closed and awaited before the event loop stops: a stopping loop closes its channels
-     * before running queued tasks, which would drop the goodbye (or a pending ABORT) on the floor.
+     * Leaves the group in an orderly way (a TCP close that resets nothing): each link gets a goodbye (CLOSE,
+     * so the peer does not take this for a crash), then our FIN once the goodbye is written. A peer's event
+     * loop answers the FIN by closing its side (Netty closes a channel at EOF), so waiting for the channel to
+     * close waits for the peer to have read everything we sent; it is bounded by {@link #CLOSE_WAIT_MILLIS}
+     * for a frozen peer. Closing with the peer's data still unread, or before it has read ours, would make
+     * the kernel answer with a reset, which the peer could see before our goodbye. After a failure the links
+     * are simply closed (the ABORT is already on its way). Channels are closed before the event loop stops:
+     * a stopping loop closes its channels before running queued tasks, dropping anything queued.
      */
     @Override
     public void close() {
         if (closing) return;
         closing = true;
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.min(CLOSE_WAIT_MILLIS, timeoutNanos / 1_000_000));
+        for (PeerLink link : links) {
+            if (link == null || failure != null || !link.channel.isActive()) continue;
+            FrameHeader bye = FrameHeader.newBuilder().setKind(org.visualchat.parallel.wire.Kind.CLOSE).setSrcRank(rank).build();
+            link.channel.writeAndFlush(FrameCodec.control(link.channel.alloc(), bye)).addListener((ChannelFutureListener) f -> {
+                if (f.isSuccess() && f.channel() instanceof DuplexChannel d) d.shutdownOutput();
+            });
+        }
         for (PeerLink link : links) {
             if (link == null) continue;
-            if (failure == null && link.channel.isActive()) {
-                FrameHeader bye = FrameHeader.newBuilder().setKind(org.visualchat.parallel.wire.Kind.CLOSE).setSrcRank(rank).build();
-                link.channel.writeAndFlush(FrameCodec.control(link.channel.alloc(), bye));
-            }
+            if (failure == null) link.channel.closeFuture().awaitUninterruptibly(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             link.channel.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
         }
         server.close().awaitUninterruptibly(2, TimeUnit.SECONDS);

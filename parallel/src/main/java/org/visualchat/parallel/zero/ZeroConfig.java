@@ -17,8 +17,13 @@ package org.visualchat.parallel.zero;
  * @param bucketElements    stages 0–2: gradients and weights are communicated in buckets of whole parameters of at
  *                          most this many elements (one larger parameter gets a bucket of its own)
  * @param gradientClipping  global-norm clipping threshold; 0 turns clipping off (the norm is still computed)
+ * @param overlapComm       stages 0–2: reduce each gradient bucket on the communication thread as soon as backward
+ *                          has finished its gradients, while backward continues (DeepSpeed's {@code overlap_comm});
+ *                          stage 2 on every micro-step, stages 0 and 1 on the micro-step passed to
+ *                          {@code backward(loss, true)}. Off: buckets are reduced after backward returns. Stage 3
+ *                          reduces each unit during backward either way.
  */
-public record ZeroConfig(int stage, Frozen frozen, int prefetchUnits, long bucketElements, double gradientClipping) {
+public record ZeroConfig(int stage, Frozen frozen, int prefetchUnits, long bucketElements, double gradientClipping, boolean overlapComm) {
 
     /** Frozen-parameter policy under stage 3. */
     public enum Frozen { REPLICATED, PARTITIONED }
@@ -31,16 +36,18 @@ public record ZeroConfig(int stage, Frozen frozen, int prefetchUnits, long bucke
         if (gradientClipping < 0 || Double.isNaN(gradientClipping)) throw new IllegalArgumentException("gradientClipping must be ≥ 0, got " + gradientClipping);
     }
 
-    /** Stage {@code stage} with frozen weights replicated, prefetch of one unit, 5e8-element buckets, no clipping. */
+    /** Stage {@code stage} with frozen weights replicated, prefetch of one unit, 5e8-element buckets, no clipping, no overlap. */
     public static ZeroConfig stage(int stage) {
-        return new ZeroConfig(stage, Frozen.REPLICATED, 1, 500_000_000L, 0);
+        return new ZeroConfig(stage, Frozen.REPLICATED, 1, 500_000_000L, 0, false);
     }
 
-    public ZeroConfig withFrozen(Frozen f) { return new ZeroConfig(stage, f, prefetchUnits, bucketElements, gradientClipping); }
+    public ZeroConfig withFrozen(Frozen f) { return new ZeroConfig(stage, f, prefetchUnits, bucketElements, gradientClipping, overlapComm); }
 
-    public ZeroConfig withPrefetchUnits(int n) { return new ZeroConfig(stage, frozen, n, bucketElements, gradientClipping); }
+    public ZeroConfig withPrefetchUnits(int n) { return new ZeroConfig(stage, frozen, n, bucketElements, gradientClipping, overlapComm); }
 
-    public ZeroConfig withBucketElements(long n) { return new ZeroConfig(stage, frozen, prefetchUnits, n, gradientClipping); }
+    public ZeroConfig withBucketElements(long n) { return new ZeroConfig(stage, frozen, prefetchUnits, n, gradientClipping, overlapComm); }
 
-    public ZeroConfig withGradientClipping(double c) { return new ZeroConfig(stage, frozen, prefetchUnits, bucketElements, c); }
+    public ZeroConfig withGradientClipping(double c) { return new ZeroConfig(stage, frozen, prefetchUnits, bucketElements, c, overlapComm); }
+
+    public ZeroConfig withOverlapComm(boolean on) { return new ZeroConfig(stage, frozen, prefetchUnits, bucketElements, gradientClipping, on); }
 }

@@ -7,6 +7,8 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import org.visualchat.autograd.NoGrad;
@@ -73,6 +75,11 @@ public final class ZeroEngine implements AutoCloseable {
     private final Map<String, Slot> slots = new LinkedHashMap<>();
     private final CommQueue comm = new CommQueue();
     private final UnitGathering gathering;
+    /** overlap_comm (stages 0–2): buckets handed to the communication thread during backward; null when off. */
+    private ReadyBuckets overlap;
+    private final List<Future<?>> inflight = new ArrayList<>();
+    /** Stages 0 and 1: this step's gradients were already reduced, overlapped with the last micro-step's backward. */
+    private boolean reduced;
 
     /**
      * @param model     the whole model (for parameter names)
@@ -103,6 +110,10 @@ public final class ZeroEngine implements AutoCloseable {
         if (config.stage() == 0) {
             replicated.putAll(trainable);
             bucket(new ArrayList<>(trainable.values()), Variable::value, ddpBuckets::add);
+            if (config.overlapComm()) {
+                List<List<Variable>> lastFirst = ddpBuckets.reversed();
+                overlap = new ReadyBuckets(lastFirst, i -> inflight.add(allReduceBucket(lastFirst.get(i))));
+            }
             this.inner = optimizer.apply(groups);
             return;
         }
@@ -115,6 +126,11 @@ public final class ZeroEngine implements AutoCloseable {
         });
         for (Slot s : rest) checkWritable(s);
         bucket(rest, s -> s.param.value(), b -> resident.add(new Unit("bucket " + resident.size(), false, b, pg.size())));
+        if (config.overlapComm() && config.stage() < 3) {
+            List<Unit> lastFirst = resident.reversed();
+            overlap = new ReadyBuckets(lastFirst.stream().map(u -> u.trainable.stream().map(sl -> sl.param).toList()).toList(),
+                    i -> inflight.add(reduceScatterUnit(lastFirst.get(i))));
+        }
         List<ParamGroup> shardGroups = new ArrayList<>();
         for (ParamGroup g : groups) {
             Map<String, Variable> masters = new LinkedHashMap<>();
@@ -230,11 +246,30 @@ public final class ZeroEngine implements AutoCloseable {
     /**
      * Backpropagates one micro-step's loss. Stages 2 and 3 then reduce-scatter the gradients of the
      * parameters that stay whole and free them; stages 0 and 1 keep accumulating full gradients until {@link #step()}.
+     * With {@link ZeroConfig#overlapComm()} stage 2 reduces each bucket during backward instead.
      */
     public void backward(Variable loss) {
+        backward(loss, false);
+    }
+
+    /**
+     * As {@link #backward(Variable)}; {@code lastMicroStep} says that {@link #step()} follows, so under
+     * {@link ZeroConfig#overlapComm()} stages 0 and 1 reduce the accumulated gradients during this backward
+     * (bucket by bucket, as they complete) instead of in {@code step()}.
+     */
+    public void backward(Variable loss, boolean lastMicroStep) {
+        if (reduced) throw new IllegalStateException("backward after the last micro-step's gradients were reduced: call step() first");
+        if (overlap != null && (config.stage() == 2 || lastMicroStep)) overlap.arm();
         if (config.stage() == 3) gathering.beginBackward();
         loss.backward();
-        if (config.stage() >= 2) for (Unit u : resident) reduceGradients(u);
+        if (overlap != null && overlap.armed()) {
+            overlap.finish();
+            for (Future<?> f : inflight) CommQueue.await(f);
+            inflight.clear();
+            reduced = config.stage() < 2;
+        } else if (config.stage() >= 2) {
+            for (Unit u : resident) reduceGradients(u);
+        }
         if (config.stage() == 3) gathering.endMicroStep();
     }
 
@@ -244,8 +279,10 @@ public final class ZeroEngine implements AutoCloseable {
      * clipping (as {@code GradClip.clipGlobalNorm} would compute it on the whole batch).
      */
     public double step() {
-        if (config.stage() == 0) return stepReplicated();
-        if (config.stage() == 1) for (Unit u : resident) reduceGradients(u);
+        boolean alreadyReduced = reduced;
+        reduced = false;
+        if (config.stage() == 0) return stepReplicated(alreadyReduced);
+        if (config.stage() == 1 && !alreadyReduced) for (Unit u : resident) reduceGradients(u);
         gathering.dropPrefetched();   // gathered before the update: stale
         double sumSq = 0;
         for (Slot s : slots.values()) if (s.trainable) sumSq += sumOfSquares(s.gradShard);
@@ -269,26 +306,11 @@ public final class ZeroEngine implements AutoCloseable {
         return norm;
     }
 
-    private double stepReplicated() {
+    private double stepReplicated(boolean alreadyReduced) {
         List<Variable> all = new ArrayList<>();
         for (List<Variable> b : ddpBuckets) {
             all.addAll(b);
-            long elements = 0;
-            for (Variable p : b) elements += p.value().numel();
-            Tensor flat = Tensor.zeros(Math.toIntExact(elements));
-            long at = 0;
-            for (Variable p : b) {
-                long n = p.value().numel();
-                if (p.grad() != null) MemorySegment.copy(Slot.flat(p.grad()).segment(), 0, flat.segment(), 4 * at, 4 * n);
-                at += n;
-            }
-            comm.call(() -> { pg.allReduce(flat.segment(), DType.F32, flat.numel(), ReduceOp.AVG); return null; });
-            at = 0;
-            for (Variable p : b) {
-                int n = Math.toIntExact(p.value().numel());
-                p.setGrad(flat.narrow(0, Math.toIntExact(at), n).reshape(p.value().shape()));
-                at += n;
-            }
+            if (!alreadyReduced) CommQueue.await(allReduceBucket(b));
         }
         double sumSq = 0;
         for (Variable p : all) sumSq += sumOfSquares(p.grad());
@@ -298,6 +320,33 @@ public final class ZeroEngine implements AutoCloseable {
         inner.step();
         inner.zeroGrad();
         return norm;
+    }
+
+    /**
+     * Stage 0: copies a bucket's gradients into one flat buffer (on the caller's thread, where they were
+     * computed) and all-reduces (averages) it on the communication thread, which then sets the averages as the
+     * parameters' gradients.
+     */
+    private Future<?> allReduceBucket(List<Variable> b) {
+        long elements = 0;
+        for (Variable p : b) elements += p.value().numel();
+        Tensor flat = Tensor.zeros(Math.toIntExact(elements));
+        long at = 0;
+        for (Variable p : b) {
+            long n = p.value().numel();
+            if (p.grad() != null) MemorySegment.copy(Slot.flat(p.grad()).segment(), 0, flat.segment(), 4 * at, 4 * n);
+            at += n;
+        }
+        return comm.submit(() -> {
+            pg.allReduce(flat.segment(), DType.F32, flat.numel(), ReduceOp.AVG);
+            long to = 0;
+            for (Variable p : b) {
+                int n = Math.toIntExact(p.value().numel());
+                p.setGrad(flat.narrow(0, Math.toIntExact(to), n).reshape(p.value().shape()));
+                to += n;
+            }
+            return null;
+        });
     }
 
     /** torch's clip_grad_norm_: scale by max/(‖g‖ + 1e-6) when that is below 1. */
@@ -320,7 +369,15 @@ public final class ZeroEngine implements AutoCloseable {
 
     /** Reduce-scatters (averages) the unit's full gradients into the owners' F32 slices and frees them. */
     private void reduceGradients(Unit u) {
-        if (u.trainable.isEmpty()) return;
+        CommQueue.await(reduceScatterUnit(u));
+    }
+
+    /**
+     * Packs the unit's full gradients and frees them (on the caller's thread), then reduce-scatters the pack on
+     * the communication thread, which adds this rank's part into its slices' gradient shards.
+     */
+    private Future<?> reduceScatterUnit(Unit u) {
+        if (u.trainable.isEmpty()) return CompletableFuture.completedFuture(null);
         ShardLayout layout = u.grads;
         List<MemorySegment> full = new ArrayList<>();
         for (Slot s : u.trainable) {
@@ -329,13 +386,16 @@ public final class ZeroEngine implements AutoCloseable {
         }
         Tensor flat = Tensor.zeros(Math.toIntExact(layout.split().total()));
         layout.pack(full, flat.segment());
+        for (Slot s : u.trainable) s.param.zeroGrad();
         Tensor mine = Tensor.zeros(Math.toIntExact(layout.split().count(pg.rank())));
-        comm.call(() -> { pg.reduceScatter(flat.segment(), mine.segment(), DType.F32, layout.split(), ReduceOp.AVG); return null; });
-        for (int i = 0; i < u.trainable.size(); i++) {
-            Slot s = u.trainable.get(i);
-            if (s.count > 0) Elementwise.addInto(s.gradShard, mine.narrow(0, Math.toIntExact(layout.offsetInShard(pg.rank(), i)), Math.toIntExact(s.count)));
-            s.param.zeroGrad();
-        }
+        return comm.submit(() -> {
+            pg.reduceScatter(flat.segment(), mine.segment(), DType.F32, layout.split(), ReduceOp.AVG);
+            for (int i = 0; i < u.trainable.size(); i++) {
+                Slot s = u.trainable.get(i);
+                if (s.count > 0) Elementwise.addInto(s.gradShard, mine.narrow(0, Math.toIntExact(layout.offsetInShard(pg.rank(), i)), Math.toIntExact(s.count)));
+            }
+            return null;
+        });
     }
 
     // ------------------------------------------------------------------ parameters

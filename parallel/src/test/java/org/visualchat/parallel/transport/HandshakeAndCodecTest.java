@@ -73,6 +73,32 @@ class HandshakeAndCodecTest {
     }
 
     @Test
+    void socketReadsLandInTheFrameBuffer() {
+        FrameCodec codec = new FrameCodec(new FramePool(1 << 20, 4));
+        codec.authenticated(1 << 20);
+        EmbeddedChannel ch = new EmbeddedChannel(codec);
+        byte[] payload = new byte[100_000];
+        for (int i = 0; i < payload.length; i++) payload[i] = (byte) (i * 7);
+        ByteBuf frame = dataFrame(payload);
+        assertNull(codec.nextReadTarget(), "no payload pending: reads go to a fresh buffer");
+        ch.writeInbound(frame.readRetainedSlice(frame.readableBytes() - payload.length - 4 + 1000));   // header + 1000 bytes
+        ByteBuf target = codec.nextReadTarget();
+        assertEquals(payload.length - 1000, target.writableBytes());
+        java.nio.ByteBuffer view = target.nioBuffer(0, target.capacity());   // shares the target's memory
+        target.writeBytes(frame, target.writableBytes());                   // what the socket read does
+        ch.writeInbound(target);
+        assertNull(codec.nextReadTarget(), "payload complete: the trailer goes to a fresh buffer");
+        ch.writeInbound(frame);
+        try (InFrame f = ch.readInbound()) {
+            byte[] got = new byte[payload.length];
+            f.payload.getBytes(0, got);
+            assertArrayEquals(payload, got);
+            f.payload.setByte(1000, 99);
+            assertEquals(99, view.get(0), "the read filled the frame's own buffer, not a copy");
+        }
+    }
+
+    @Test
     void flippedPayloadByteIsACrcError() {
         ByteBuf frame = dataFrame(new byte[4000]);
         frame.setByte(frame.writerIndex() - 100, 1);

@@ -51,7 +51,7 @@ final class ZeroTraining {
                 Variable loss = m.loss(zero::forward, TinyVisualChat.pixels(micro, first, per),
                         TinyVisualChat.ids(micro, first, per, 0), TinyVisualChat.ids(micro, first, per, 1));
                 losses.add((double) pg.allReduce(loss.value().get(), ReduceOp.AVG));
-                zero.backward(loss);
+                zero.backward(loss, k == accumulation - 1);
             }
             double norm = zero.step();
             if (norms != null) norms.add(norm);

@@ -78,14 +78,30 @@ public final class Dequantize {
         return (IntVector) ByteVector.fromMemorySegment(B, s, blockByte + 2 + (long) part * LANES, LE).convertShape(VectorOperators.B2I, I, 0);
     }
 
+    /**
+     * Q4_0 values −8 … 7 as F32 bit patterns, indexed by nibble: with 16 int lanes a nibble → float
+     * conversion is one lane permutation ({@code selectFrom} wraps indices to their low 4 bits, which
+     * are the nibble), instead of mask, int → float conversion and subtraction.
+     */
+    private static final IntVector Q4_VALUES = I.length() == 16 ? IntVector.fromArray(I, q4Values(), 0) : null;
+
+    private static int[] q4Values() {
+        int[] bits = new int[16];
+        for (int q = 0; q < 16; q++) bits[q] = Float.floatToRawIntBits(q - 8);
+        return bits;
+    }
+
     /** Low nibbles − 8 (not yet scaled by d). */
     static FloatVector q4Low(IntVector packed) {
+        if (Q4_VALUES != null) return packed.selectFrom(Q4_VALUES).reinterpretAsFloats();
         return packed.and(0x0F).convert(VectorOperators.I2F, 0).reinterpretAsFloats().sub(8f);
     }
 
-    /** High nibbles − 8 (the bytes were sign-extended; the mask drops the sign bits). */
+    /** High nibbles − 8 (the bytes were sign-extended; the mask, or the permutation's wrap, drops the sign bits). */
     static FloatVector q4High(IntVector packed) {
-        return packed.lanewise(VectorOperators.ASHR, 4).and(0x0F).convert(VectorOperators.I2F, 0).reinterpretAsFloats().sub(8f);
+        IntVector high = packed.lanewise(VectorOperators.ASHR, 4);
+        if (Q4_VALUES != null) return high.selectFrom(Q4_VALUES).reinterpretAsFloats();
+        return high.and(0x0F).convert(VectorOperators.I2F, 0).reinterpretAsFloats().sub(8f);
     }
 
     /** Byte offset of element {@code element} (a block boundary for quantized types). */

@@ -33,4 +33,16 @@ public final class LaneSum {
         for (VectorShuffle<Float> fold : FOLDS) v = v.add(v.rearrange(fold));
         return v.lane(0);
     }
+
+    /**
+     * {@link #sum(FloatVector)} of the vector stored at {@code lanes[from ..]}, bit for bit, in scalar
+     * adds (the same fold: lane i += lane i + h for h = L/2, ..., 1), overwriting those lanes. For
+     * kernels that finish several accumulators at once: a vector handed to {@link #sum(FloatVector)}
+     * costs C2 many more IR nodes than one store, and a kernel over its node budget boxes its vectors.
+     */
+    public static float sum(float[] lanes, int from) {
+        for (int h = F.length() / 2; h >= 1; h /= 2)
+            for (int i = from; i < from + h; i++) lanes[i] = lanes[i] + lanes[i + h];
+        return lanes[from];
+    }
 }

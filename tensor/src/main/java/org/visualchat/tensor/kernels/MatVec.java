@@ -18,8 +18,9 @@ import static org.visualchat.tensor.kernels.Dequantize.LANES;
 /**
  * y = W·x for a weight W [rows, k] in F32, BF16, F16, Q8_0 or Q4_0 and an F32 vector x: the decode-time
  * product, bound by how fast W streams from memory. Each row is one fused dequantize-dot (the weight is
- * converted in registers, never written back), with four independent accumulators so the FMA latency
- * hides behind the loads; rows are split across the {@link WorkerPool}.
+ * converted in registers, never written back); rows go four at a time, so every activation vector
+ * loaded serves four weight rows and the loop issues four independent weight streams. Rows are split
+ * across the {@link WorkerPool}.
  */
 public final class MatVec {
     private MatVec() {}
@@ -37,19 +38,39 @@ public final class MatVec {
             throw new IllegalArgumentException(w.dtype() + " weight rows must be whole blocks of 32, got k = " + k);
         }
         DType type = w.dtype();
-        MethodHandle loop = ROW_LOOPS[type.ordinal()];
-        if (loop == null) throw new IllegalArgumentException("matvec weight must be a float or block-quantized type, got " + type);
         MemorySegment s = w.segment();
         long first = Dequantize.byteOffset(type, wOffset), rowBytes = Dequantize.byteOffset(type, w.rowStride());
-        WorkerPool.get().parallelFor(rows, MIN_ROWS_PER_CHUNK, (start, end) -> {
-            try {
-                loop.invokeExact(s, first, rowBytes, start, end, x, k, y, yOffset, yStride);
-            } catch (RuntimeException | Error e) {
-                throw e;
-            } catch (Throwable e) {
-                throw new IllegalStateException(e); // the row loops throw nothing checked
-            }
-        });
+        MethodHandle loop = rowLoop(type);
+        WorkerPool.get().parallelFor(rows, MIN_ROWS_PER_CHUNK, (start, end) -> run(loop, s, first, rowBytes, start, end, x, k, y, yOffset, yStride));
+    }
+
+    /**
+     * Rows [from, to) of y = W·x on the calling thread, for callers that split rows themselves: row r of
+     * W (format {@code type}, {@code k} elements, whole blocks if quantized) starts at byte
+     * {@code firstRowByte + r·rowBytes} of {@code w}; y[r] goes to F32 element {@code yOffset + r·yStride}
+     * of {@code y} (a heap segment over a float[] is fine). Same values as {@link #dot} row by row.
+     */
+    public static void rows(DType type, MemorySegment w, long firstRowByte, long rowBytes, int from, int to, float[] x, int k,
+                            MemorySegment y, long yOffset, long yStride) {
+        if (type.isQuantized() && k % BLOCK != 0) throw new IllegalArgumentException(type + " weight rows must be whole blocks of 32, got k = " + k);
+        run(rowLoop(type), w, firstRowByte, rowBytes, from, to, x, k, y, yOffset, yStride);
+    }
+
+    private static MethodHandle rowLoop(DType type) {
+        MethodHandle loop = ROW_LOOPS[type.ordinal()];
+        if (loop == null) throw new IllegalArgumentException("matvec weight must be a float or block-quantized type, got " + type);
+        return loop;
+    }
+
+    private static void run(MethodHandle loop, MemorySegment s, long first, long rowBytes, int from, int to, float[] x, int k,
+                            MemorySegment y, long yOffset, long yStride) {
+        try {
+            loop.invokeExact(s, first, rowBytes, from, to, x, k, y, yOffset, yStride);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException(e); // the row loops throw nothing checked
+        }
     }
 
     /**
@@ -78,22 +99,38 @@ public final class MatVec {
         }
     }
 
+    // Row loops: groups of four rows share every activation load (x is read once per four weight rows
+    // instead of once per row). Each row of a group is computed with exactly the operations, in exactly
+    // the order, of the single-row kernel, so a row's value does not depend on which group it fell in
+    // (nor on the thread count). A last group of fewer than four rows repeats its last row in the
+    // missing places and stores only its own rows: one kernel per loop, because a loop that inlines both
+    // the four-row and the single-row kernel outgrows C2's inlining node budget
+    // (NodeCountInliningCutoff) and its Vector API calls, left out of line, allocate every vector.
+
     private static void rowsF32(MemorySegment s, long first, long rowBytes, int from, int to, float[] x, int k, MemorySegment y, long yOffset, long yStride) {
-        for (int r = from; r < to; r++) y.setAtIndex(Storage.F32, yOffset + r * yStride, dotF32(s, first + r * rowBytes, x, k));
+        for (int r = from; r < to; r += 4) dotF32x4(s, first + r * rowBytes, rowBytes, x, k, Math.min(4, to - r), y, yOffset + r * yStride, yStride);
     }
 
     private static void rowsBf16(MemorySegment s, long first, long rowBytes, int from, int to, float[] x, int k, MemorySegment y, long yOffset, long yStride) {
-        for (int r = from; r < to; r++) y.setAtIndex(Storage.F32, yOffset + r * yStride, dotBf16(s, first + r * rowBytes, x, k));
+        for (int r = from; r < to; r += 4) dotBf16x4(s, first + r * rowBytes, rowBytes, x, k, Math.min(4, to - r), y, yOffset + r * yStride, yStride);
     }
 
     private static void rowsF16(MemorySegment s, long first, long rowBytes, int from, int to, float[] x, int k, MemorySegment y, long yOffset, long yStride) {
-        for (int r = from; r < to; r++) y.setAtIndex(Storage.F32, yOffset + r * yStride, dotF16(s, first + r * rowBytes, x, k));
+        for (int r = from; r < to; r += 2) dotF16x2(s, first + r * rowBytes, rowBytes, x, k, Math.min(2, to - r), y, yOffset + r * yStride, yStride);
     }
 
     private static void rowsQ8(MemorySegment s, long first, long rowBytes, int from, int to, float[] x, int k, MemorySegment y, long yOffset, long yStride) {
-        for (int r = from; r < to; r++) y.setAtIndex(Storage.F32, yOffset + r * yStride, dotQ8(s, first + r * rowBytes, x, k / BLOCK));
+        if (!BLOCK_IS_TWO_VECTORS) { // vectors narrower than 512 bits: row by row (a constant, so C2 drops the other path)
+            for (int r = from; r < to; r++) y.setAtIndex(Storage.F32, yOffset + r * yStride, dotQ8(s, first + r * rowBytes, x, k / BLOCK));
+            return;
+        }
+        for (int r = from; r < to; r += 4) dotQ8x4(s, first + r * rowBytes, rowBytes, x, k / BLOCK, Math.min(4, to - r), y, yOffset + r * yStride, yStride);
     }
 
+    /**
+     * Q4_0 rows one by one, each with two blocks in flight: the nibble unpacking is enough Vector API
+     * calls that two rows per turn measured slower (and four outgrow C2's inlining node budget).
+     */
     private static void rowsQ4(MemorySegment s, long first, long rowBytes, int from, int to, float[] x, int k, MemorySegment y, long yOffset, long yStride) {
         for (int r = from; r < to; r++) y.setAtIndex(Storage.F32, yOffset + r * yStride, dotQ4(s, first + r * rowBytes, x, k / BLOCK));
     }
@@ -114,49 +151,120 @@ public final class MatVec {
         };
     }
 
-    // Two accumulators, two vectors per step: a step streams 2·LANES weights, longer than an FMA's
-    // latency takes at memory speed, so more chains would not help a bandwidth-bound loop.
+    // One accumulator per row: a single FMA chain retires a 64-byte vector every FMA latency (~4
+    // cycles), faster than memory delivers it, and a group of four rows runs four chains. The four-row
+    // kernels have no unrolling of their own and no accumulator swapping on purpose: unrolled, a
+    // four-row method outgrows C2's inlining node budget (NodeCountInliningCutoff), and vectors passed
+    // round a loop in swapped phis are not unboxed; either way every vector is then allocated, 5–10×
+    // slower (measured).
 
     private static float dotF32(MemorySegment s, long at, float[] x, int k) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        FloatVector a = FloatVector.zero(F);
         int i = 0;
-        for (; i <= k - 2 * LANES; i += 2 * LANES) {
-            a0 = Dequantize.f32(s, at + 4L * i).fma(FloatVector.fromArray(F, x, i), a0);
-            a1 = Dequantize.f32(s, at + 4L * (i + LANES)).fma(FloatVector.fromArray(F, x, i + LANES), a1);
+        for (; i <= k - LANES; i += LANES) a = Dequantize.f32(s, at + 4L * i).fma(FloatVector.fromArray(F, x, i), a);
+        return LaneSum.sum(a) + tail(DType.F32, s, at, x, i, k);
+    }
+
+    /**
+     * {@link #dotF32} of the rows at {@code at + j·rowBytes}, j &lt; {@code rows} (1–4), written to y at
+     * {@code yAt + j·yStride}.
+     */
+    private static void dotF32x4(MemorySegment s, long at, long rowBytes, float[] x, int k, int rows, MemorySegment y, long yAt, long yStride) {
+        long at1 = at + Math.min(1, rows - 1) * rowBytes, at2 = at + Math.min(2, rows - 1) * rowBytes, at3 = at + Math.min(3, rows - 1) * rowBytes;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        int i = 0;
+        for (; i <= k - LANES; i += LANES) {
+            FloatVector xi = FloatVector.fromArray(F, x, i);
+            long e = 4L * i;
+            a0 = Dequantize.f32(s, at + e).fma(xi, a0);
+            a1 = Dequantize.f32(s, at1 + e).fma(xi, a1);
+            a2 = Dequantize.f32(s, at2 + e).fma(xi, a2);
+            a3 = Dequantize.f32(s, at3 + e).fma(xi, a3);
         }
-        if (i <= k - LANES) {
-            a0 = Dequantize.f32(s, at + 4L * i).fma(FloatVector.fromArray(F, x, i), a0);
-            i += LANES;
-        }
-        return LaneSum.sum(a0.add(a1)) + tail(DType.F32, s, at, x, i, k);
+        float[] l = lanes(a0, a1, a2, a3);
+        store(y, yAt, yStride, rows, LaneSum.sum(l, 0) + tail(DType.F32, s, at, x, i, k), LaneSum.sum(l, LANES) + tail(DType.F32, s, at1, x, i, k),
+                LaneSum.sum(l, 2 * LANES) + tail(DType.F32, s, at2, x, i, k), LaneSum.sum(l, 3 * LANES) + tail(DType.F32, s, at3, x, i, k));
     }
 
     private static float dotBf16(MemorySegment s, long at, float[] x, int k) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        FloatVector a = FloatVector.zero(F);
         int i = 0;
-        for (; i <= k - 2 * LANES; i += 2 * LANES) {
-            a0 = Dequantize.bf16(s, at + 2L * i).fma(FloatVector.fromArray(F, x, i), a0);
-            a1 = Dequantize.bf16(s, at + 2L * (i + LANES)).fma(FloatVector.fromArray(F, x, i + LANES), a1);
+        for (; i <= k - LANES; i += LANES) a = Dequantize.bf16(s, at + 2L * i).fma(FloatVector.fromArray(F, x, i), a);
+        return LaneSum.sum(a) + tail(DType.BF16, s, at, x, i, k);
+    }
+
+    /** {@link #dotBf16} of the four rows at {@code at + j·rowBytes}, written to y at {@code yAt + j·yStride}. */
+    private static void dotBf16x4(MemorySegment s, long at, long rowBytes, float[] x, int k, int rows, MemorySegment y, long yAt, long yStride) {
+        long at1 = at + Math.min(1, rows - 1) * rowBytes, at2 = at + Math.min(2, rows - 1) * rowBytes, at3 = at + Math.min(3, rows - 1) * rowBytes;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        int i = 0;
+        for (; i <= k - LANES; i += LANES) {
+            FloatVector xi = FloatVector.fromArray(F, x, i);
+            long e = 2L * i;
+            a0 = Dequantize.bf16(s, at + e).fma(xi, a0);
+            a1 = Dequantize.bf16(s, at1 + e).fma(xi, a1);
+            a2 = Dequantize.bf16(s, at2 + e).fma(xi, a2);
+            a3 = Dequantize.bf16(s, at3 + e).fma(xi, a3);
         }
-        if (i <= k - LANES) {
-            a0 = Dequantize.bf16(s, at + 2L * i).fma(FloatVector.fromArray(F, x, i), a0);
-            i += LANES;
-        }
-        return LaneSum.sum(a0.add(a1)) + tail(DType.BF16, s, at, x, i, k);
+        float[] l = lanes(a0, a1, a2, a3);
+        store(y, yAt, yStride, rows, LaneSum.sum(l, 0) + tail(DType.BF16, s, at, x, i, k), LaneSum.sum(l, LANES) + tail(DType.BF16, s, at1, x, i, k),
+                LaneSum.sum(l, 2 * LANES) + tail(DType.BF16, s, at2, x, i, k), LaneSum.sum(l, 3 * LANES) + tail(DType.BF16, s, at3, x, i, k));
     }
 
     private static float dotF16(MemorySegment s, long at, float[] x, int k) {
+        FloatVector a = FloatVector.zero(F);
+        int i = 0;
+        for (; i <= k - LANES; i += LANES) a = Dequantize.f16(s, at + 2L * i).fma(FloatVector.fromArray(F, x, i), a);
+        return LaneSum.sum(a) + tail(DType.F16, s, at, x, i, k);
+    }
+
+    /**
+     * {@link #dotF16} of two rows, as {@link #dotF32x4}: the F16 conversion is four times the Vector API
+     * calls of BF16's, and four rows of it outgrow C2's inlining node budget.
+     */
+    private static void dotF16x2(MemorySegment s, long at, long rowBytes, float[] x, int k, int rows, MemorySegment y, long yAt, long yStride) {
+        long at1 = at + Math.min(1, rows - 1) * rowBytes;
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         int i = 0;
-        for (; i <= k - 2 * LANES; i += 2 * LANES) {
-            a0 = Dequantize.f16(s, at + 2L * i).fma(FloatVector.fromArray(F, x, i), a0);
-            a1 = Dequantize.f16(s, at + 2L * (i + LANES)).fma(FloatVector.fromArray(F, x, i + LANES), a1);
+        for (; i <= k - LANES; i += LANES) {
+            FloatVector xi = FloatVector.fromArray(F, x, i);
+            a0 = Dequantize.f16(s, at + 2L * i).fma(xi, a0);
+            a1 = Dequantize.f16(s, at1 + 2L * i).fma(xi, a1);
         }
-        if (i <= k - LANES) {
-            a0 = Dequantize.f16(s, at + 2L * i).fma(FloatVector.fromArray(F, x, i), a0);
-            i += LANES;
-        }
-        return LaneSum.sum(a0.add(a1)) + tail(DType.F16, s, at, x, i, k);
+        float[] l = lanes(a0, a1);
+        store(y, yAt, yStride, rows, LaneSum.sum(l, 0) + tail(DType.F16, s, at, x, i, k), LaneSum.sum(l, LANES) + tail(DType.F16, s, at1, x, i, k), 0, 0);
+    }
+
+    /** This thread's scratch for four accumulators' lanes. */
+    private static final ThreadLocal<float[]> LANE_SCRATCH = ThreadLocal.withInitial(() -> new float[4 * LANES]);
+
+    /**
+     * The four accumulators stored side by side, to be finished by {@link LaneSum#sum(float[], int)}:
+     * four stores are the cheapest way out of a four-row kernel (see there).
+     */
+    private static float[] lanes(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3) {
+        float[] l = LANE_SCRATCH.get();
+        a0.intoArray(l, 0);
+        a1.intoArray(l, LANES);
+        a2.intoArray(l, 2 * LANES);
+        a3.intoArray(l, 3 * LANES);
+        return l;
+    }
+
+    /** {@link #lanes(FloatVector, FloatVector, FloatVector, FloatVector)} of two accumulators. */
+    private static float[] lanes(FloatVector a0, FloatVector a1) {
+        float[] l = LANE_SCRATCH.get();
+        a0.intoArray(l, 0);
+        a1.intoArray(l, LANES);
+        return l;
+    }
+
+    /** Writes the first {@code rows} (1–4) of four rows' results to y at {@code yAt + j·yStride}. */
+    private static void store(MemorySegment y, long yAt, long yStride, int rows, float v0, float v1, float v2, float v3) {
+        y.setAtIndex(Storage.F32, yAt, v0);
+        if (rows > 1) y.setAtIndex(Storage.F32, yAt + yStride, v1);
+        if (rows > 2) y.setAtIndex(Storage.F32, yAt + 2 * yStride, v2);
+        if (rows > 3) y.setAtIndex(Storage.F32, yAt + 3 * yStride, v3);
     }
 
     /** The last k mod LANES products, one by one. */
@@ -166,38 +274,66 @@ public final class MatVec {
         return sum;
     }
 
-    // Quantized rows, per block b: p = Σ q·x over the block's 32 values, then acc += d_b·p. Two blocks
-    // in flight, on two accumulators.
+    // Quantized rows, per block b: p = Σ q·x over the block's 32 values, then acc += d_b·p.
 
-    private static float dotQ8(MemorySegment s, long at, float[] x, int blocks) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0;
-        int b = 0;
-        for (; b + 1 < blocks; b += 2, at += 2 * 34) {
-            a0 = q8Block(s, at, x, b * BLOCK).fma(FloatVector.broadcast(F, Dequantize.scale(s, at)), a0);
-            a1 = q8Block(s, at + 34, x, b * BLOCK + BLOCK).fma(FloatVector.broadcast(F, Dequantize.scale(s, at + 34)), a1);
-        }
-        if (b < blocks) a0 = q8Block(s, at, x, b * BLOCK).fma(FloatVector.broadcast(F, Dequantize.scale(s, at)), a0);
-        return LaneSum.sum(a0.add(a1));
+    private static final int Q8_BYTES = 34, Q4_BYTES = 18;
+    /** The four-row quantized kernels load a block's 32 activations as exactly two vectors. */
+    private static final boolean BLOCK_IS_TWO_VECTORS = BLOCK == 2 * LANES;
+
+    /** The block scale d broadcast to all lanes. */
+    private static FloatVector scale(MemorySegment s, long blockByte) {
+        return FloatVector.broadcast(F, Dequantize.scale(s, blockByte));
     }
 
+    private static float dotQ8(MemorySegment s, long at, float[] x, int blocks) {
+        FloatVector a = FloatVector.zero(F);
+        for (int blk = 0; blk < blocks; blk++, at += 34) a = q8Block(s, at, x, blk * BLOCK).fma(scale(s, at), a);
+        return LaneSum.sum(a);
+    }
+
+    /** {@link #dotQ8} of four rows, as {@link #dotF32x4}; each block's activations are loaded once for all four. */
+    private static void dotQ8x4(MemorySegment s, long at, long rowBytes, float[] x, int blocks, int rows, MemorySegment y, long yAt, long yStride) {
+        long at1 = at + Math.min(1, rows - 1) * rowBytes, at2 = at + Math.min(2, rows - 1) * rowBytes, at3 = at + Math.min(3, rows - 1) * rowBytes;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int blk = 0; blk < blocks; blk++) {
+            long e = (long) blk * Q8_BYTES;
+            FloatVector x0 = FloatVector.fromArray(F, x, blk * BLOCK), x1 = FloatVector.fromArray(F, x, blk * BLOCK + LANES);
+            a0 = q8Block(s, at + e, x0, x1).fma(scale(s, at + e), a0);
+            a1 = q8Block(s, at1 + e, x0, x1).fma(scale(s, at1 + e), a1);
+            a2 = q8Block(s, at2 + e, x0, x1).fma(scale(s, at2 + e), a2);
+            a3 = q8Block(s, at3 + e, x0, x1).fma(scale(s, at3 + e), a3);
+        }
+        float[] l = lanes(a0, a1, a2, a3);
+        store(y, yAt, yStride, rows, LaneSum.sum(l, 0), LaneSum.sum(l, LANES), LaneSum.sum(l, 2 * LANES), LaneSum.sum(l, 3 * LANES));
+    }
+
+    /** Σ q·x of one Q8_0 block (not yet scaled), x's 32 values read as LANES-wide vectors. */
     private static FloatVector q8Block(MemorySegment s, long p, float[] x, int xi) {
+        if (BLOCK_IS_TWO_VECTORS) return q8Block(s, p, FloatVector.fromArray(F, x, xi), FloatVector.fromArray(F, x, xi + LANES));
         FloatVector sum = Dequantize.q8(s, p, 0).mul(FloatVector.fromArray(F, x, xi));
         for (int part = 1; part < BLOCK / LANES; part++) sum = Dequantize.q8(s, p, part).fma(FloatVector.fromArray(F, x, xi + part * LANES), sum);
         return sum;
     }
 
-    private static float dotQ4(MemorySegment s, long at, float[] x, int blocks) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0;
-        int b = 0;
-        for (; b + 1 < blocks; b += 2, at += 2 * 18) {
-            a0 = q4Block(s, at, x, b * BLOCK).fma(FloatVector.broadcast(F, Dequantize.scale(s, at)), a0);
-            a1 = q4Block(s, at + 18, x, b * BLOCK + BLOCK).fma(FloatVector.broadcast(F, Dequantize.scale(s, at + 18)), a1);
-        }
-        if (b < blocks) a0 = q4Block(s, at, x, b * BLOCK).fma(FloatVector.broadcast(F, Dequantize.scale(s, at)), a0);
-        return LaneSum.sum(a0.add(a1));
+    /** {@link #q8Block} with the block's activations already loaded (two vectors, see {@link #BLOCK_IS_TWO_VECTORS}). */
+    private static FloatVector q8Block(MemorySegment s, long p, FloatVector x0, FloatVector x1) {
+        return Dequantize.q8(s, p, 1).fma(x1, Dequantize.q8(s, p, 0).mul(x0));
     }
 
+    private static float dotQ4(MemorySegment s, long at, float[] x, int blocks) {
+        FloatVector a = FloatVector.zero(F), b = a;
+        int blk = 0;
+        for (; blk + 1 < blocks; blk += 2, at += 2 * Q4_BYTES) {
+            a = q4Block(s, at, x, blk * BLOCK).fma(scale(s, at), a);
+            b = q4Block(s, at + Q4_BYTES, x, blk * BLOCK + BLOCK).fma(scale(s, at + Q4_BYTES), b);
+        }
+        if (blk < blocks) a = q4Block(s, at, x, blk * BLOCK).fma(scale(s, at), a);
+        return LaneSum.sum(a.add(b));
+    }
+
+    /** Σ q·x of one Q4_0 block (not yet scaled): low nibbles are elements 0–15, high nibbles 16–31. */
     private static FloatVector q4Block(MemorySegment s, long p, float[] x, int xi) {
+        if (BLOCK_IS_TWO_VECTORS) return q4Block(s, p, FloatVector.fromArray(F, x, xi), FloatVector.fromArray(F, x, xi + 16));
         FloatVector sum = FloatVector.zero(F);
         for (int part = 0; part < 16 / LANES; part++) {
             IntVector packed = Dequantize.q4Packed(s, p, part);
@@ -205,5 +341,11 @@ public final class MatVec {
             sum = Dequantize.q4High(packed).fma(FloatVector.fromArray(F, x, xi + 16 + part * LANES), sum);
         }
         return sum;
+    }
+
+    /** {@link #q4Block} with the block's activations already loaded: elements 0–15 and 16–31 (see {@link #BLOCK_IS_TWO_VECTORS}). */
+    private static FloatVector q4Block(MemorySegment s, long p, FloatVector lo, FloatVector hi) {
+        IntVector packed = Dequantize.q4Packed(s, p, 0);
+        return Dequantize.q4High(packed).fma(hi, Dequantize.q4Low(packed).mul(lo));
     }
 }

@@ -27,7 +27,7 @@ public final class Join {
             total += xs[k].dim(d);
         }
         shape[d] = total;
-        Tensor out = Tensor.zeros(resultType(xs), shape);
+        Tensor out = Tensor.empty(resultType(xs), shape);
         int at = 0;
         for (Tensor x : xs) {
             x.copyTo(out.narrow(d, at, x.dim(d)));

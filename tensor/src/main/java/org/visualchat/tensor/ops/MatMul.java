@@ -111,7 +111,7 @@ public final class MatMul {
     }
 
     private static Tensor result(Tensor out, int[] shape) {
-        if (out == null) return Tensor.zeros(shape);
+        if (out == null) return Tensor.empty(shape);
         if (out.dtype() != DType.F32 || !Arrays.equals(out.shape(), shape) || !out.isContiguous() || out.storage().isReadOnly()) {
             throw new IllegalArgumentException("out must be a writable contiguous F32 tensor of shape " + Arrays.toString(shape)
                     + ", got " + out.dtype() + Arrays.toString(out.shape()) + (out.isContiguous() ? "" : " (not contiguous)"));

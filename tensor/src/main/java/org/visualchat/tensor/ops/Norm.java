@@ -35,7 +35,7 @@ public final class Norm {
         int n = shape[shape.length - 1];
         checkParameter("weight", weight, n);
         checkParameter("bias", bias, n);
-        Tensor out = Tensor.zeros(shape);
+        Tensor out = Tensor.empty(shape);
         MemorySegment os = out.storage().segment();
         RowLoop.Cursor w = weight == null ? null : RowLoop.whole(weight), b = bias == null ? null : RowLoop.whole(bias);
         MemorySegment ws = w == null ? null : w.segment(0), bs = b == null ? null : b.segment(0);

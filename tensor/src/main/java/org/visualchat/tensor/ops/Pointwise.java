@@ -79,7 +79,7 @@ final class Pointwise {
     /** op applied to every element of {@code x} → new contiguous F32 tensor. */
     static Tensor map(Map op, Tensor x, float p) {
         int[] shape = x.shape();
-        Tensor out = Tensor.zeros(shape);
+        Tensor out = Tensor.empty(shape);
         MemorySegment os = out.storage().segment();
         int n = x.rank() == 0 ? 1 : shape[shape.length - 1];
         RowLoop.run(shape, new Tensor[] {x}, (r, c) -> mapRow(op, p, c.segment(0), c.offset(0), os, 4L * r * n, n));
@@ -89,7 +89,7 @@ final class Pointwise {
     /** op applied to {@code a} and {@code b} broadcast together → new contiguous F32 tensor. */
     static Tensor zip(Zip op, Tensor a, Tensor b) {
         int[] shape = Shapes.broadcast(a.shape(), b.shape());
-        Tensor out = Tensor.zeros(shape);
+        Tensor out = Tensor.empty(shape);
         MemorySegment os = out.storage().segment();
         int n = shape.length == 0 ? 1 : shape[shape.length - 1];
         RowLoop.run(shape, new Tensor[] {a, b}, (r, c) -> zipRow(op, c.segment(0), c.offset(0), c.segment(1), c.offset(1), os, 4L * r * n, n));

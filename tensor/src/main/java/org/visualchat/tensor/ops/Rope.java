@@ -59,7 +59,7 @@ public final class Rope {
             maxPos = Math.max(maxPos, p);
         }
         RopeTable table = RopeTable.get(theta, d, layout, maxPos);
-        Tensor out = Tensor.zeros(shape);
+        Tensor out = Tensor.empty(shape);
         MemorySegment os = out.storage().segment();
         int rowsPerBatch = x.dim(0) == 0 ? 1 : (int) (x.numel() / d / x.dim(0));
         RowLoop.run(shape, new Tensor[] {x}, (r, c) -> {

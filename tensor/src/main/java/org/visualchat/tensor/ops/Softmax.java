@@ -43,7 +43,7 @@ public final class Softmax {
 
     private static Tensor rows(Tensor x, Tensor mask, boolean log) {
         int[] shape = x.shape();
-        Tensor out = Tensor.zeros(shape);
+        Tensor out = Tensor.empty(shape);
         MemorySegment os = out.storage().segment();
         int n = x.rank() == 0 ? 1 : shape[shape.length - 1];
         if (mask == null) {

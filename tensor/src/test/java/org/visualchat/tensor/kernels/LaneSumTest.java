@@ -45,4 +45,14 @@ class LaneSumTest {
         }
         assertEquals(false, Float.isNaN(sink));
     }
+
+    @Test
+    void theScalarFoldOfAStoredVectorIsTheSameTree() {
+        float[][] v = vectors(500);
+        float[] scratch = new float[L + 3];
+        for (int k = 0; k < v.length; k++) {
+            System.arraycopy(v[k], 0, scratch, 3, L);
+            assertEquals(Float.floatToRawIntBits(pairwise(v[k])), Float.floatToRawIntBits(LaneSum.sum(scratch, 3)), "vector " + k);
+        }
+    }
 }

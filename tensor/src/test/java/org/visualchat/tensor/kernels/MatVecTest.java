@@ -41,6 +41,32 @@ class MatVecTest {
         }
     }
 
+    /**
+     * Rows are computed in groups that share activation loads; a row's value must not depend on the
+     * group it fell in: every split [from, to) gives, bit for bit, the single-row {@link MatVec#dot}.
+     */
+    @Test
+    void aRowsValueDoesNotDependOnHowRowsAreGrouped() {
+        long seed = 99;
+        for (DType type : TYPES) {
+            int k = type.isQuantized() ? 96 : 37, rows = 11;
+            Tensor w = Tensor.uniform(seed++, -1, 1, rows, k).to(type);
+            float[] x = Tensor.uniform(seed++, -1, 1, k).toFloatArray();
+            MemorySegment s = w.storage().segment();
+            long rowBytes = w.byteOffset(k) - w.byteOffset(0);
+            for (int from = 0; from < rows; from++)
+                for (int to = from + 1; to <= rows; to++) {
+                    float[] y = new float[2 * rows];
+                    MatVec.rows(type, s, w.byteOffset(0), rowBytes, from, to, x, k, MemorySegment.ofArray(y), 1, 2);
+                    for (int r = from; r < to; r++) {
+                        float single = MatVec.dot(type, s, w.byteOffset((long) r * k), x, k);
+                        assertEquals(Float.floatToRawIntBits(single), Float.floatToRawIntBits(y[1 + 2 * r]), type + " row " + r + " of [" + from + ", " + to + ")");
+                    }
+                    for (int r = 0; r < rows; r++) if (r < from || r >= to) assertEquals(0f, y[1 + 2 * r], type + ": row " + r + " outside [" + from + ", " + to + ") was written");
+                }
+        }
+    }
+
     /** y = W·x written every {@code yStride} floats of an output buffer, returned compacted. */
     private static float[] multiply(Tensor w, float[] x, int yStride) {
         int rows = w.dim(0), k = w.dim(1);

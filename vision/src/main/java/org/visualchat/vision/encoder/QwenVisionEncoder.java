@@ -50,7 +50,7 @@ public final class QwenVisionEncoder extends ModuleEncoder {
                 Tensor.randn(seed + 1, (float) (1 / Math.sqrt(c.width())), c.positionGrid() * c.positionGrid(), c.width()));
         this.lnPre = child("ln_pre", new LayerNorm(c.width(), QwenVisionConfig.LN_EPS));
         this.transformer = child("transformer", new LayerStack<>("resblocks", c.layers(), i -> new QwenResblock(c, seed + 100L * (i + 1))));
-        this.attnPool = child("attn_pool", new Resampler(c, seed + 2));
+        this.attnPool = child("attn_pool", Resampler.qwen(c, seed + 2));
         this.lnPost = child("ln_post", new LayerNorm(c.outputDim(), QwenVisionConfig.LN_EPS));
         setTrainable(false);
     }

@@ -1,0 +1,109 @@
+package org.visualchat.mmca.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.visualchat.llama.load.LlamaLoader;
+import org.visualchat.llama.load.LoadedModel;
+import org.visualchat.llama.tokenizer.LlamaTokenizer;
+import org.visualchat.llama.tokenizer.VisualChatTokens;
+import org.visualchat.mmca.attention.MmcaMode;
+import org.visualchat.mmca.chat.ChatModel;
+import org.visualchat.mmca.demo.DemoChatModel;
+import org.visualchat.mmca.demo.DemoModel;
+import org.visualchat.mmca.model.VocabularyResize;
+import org.visualchat.mmca.train.TrainConfig;
+import org.visualchat.vision.encoder.VisionEncoder;
+import org.visualchat.vision.encoder.VisionEncoders;
+import picocli.CommandLine.Option;
+
+/**
+ * Which trained model {@code chat} and {@code eval} load: a demo folder ({@code visualchat demo}), or a full
+ * configuration: the output folder of {@code visualchat train} (its {@code config.json} and
+ * {@code epoch-N/model.safetensors}) with the base LLaMA-2 and vision encoder it was trained on, rebuilt
+ * exactly as training built it ({@link TrainCommand#assemble}) and given the trained weights.
+ */
+final class ChatModelOptions {
+    @Option(names = "--model", required = true, description = "A `visualchat demo` model folder, or a `visualchat train` output_dir (then also --lm_model_name_or_path and --vision_model_name_or_path).")
+    Path model;
+
+    @Option(names = "--lm_model_name_or_path", description = "The LLaMA-2 the run trained on: HF directory (sharded safetensors, mapped in their dtype), .gguf file or Meta folder.")
+    Path lmPath;
+
+    @Option(names = "--vision_model_name_or_path", description = "The vision encoder folder the run trained on (CLIP or qwen_clip).")
+    Path visionPath;
+
+    @Option(names = "--checkpoint", description = "Trained weights (default: the last epoch-N/model.safetensors of --model).")
+    Path checkpoint;
+
+    @Option(names = "--tokenizer", description = "tokenizer.model or tokenizer.json (default: the LLaMA's own).")
+    Path tokenizer;
+
+    @Option(names = "--attention", description = "Demo folders: the trained variant, strict, reference or causal (default: strict); a trained run uses its config's.")
+    String attention;
+
+    /** A loaded model and the mapped LLaMA weights it reads (unmapped by {@link #close}). */
+    static final class Opened implements AutoCloseable {
+        final ChatModel model;
+        private final LoadedModel weights;
+
+        Opened(ChatModel model, LoadedModel weights) {
+            this.model = model;
+            this.weights = weights;
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (weights != null) weights.close();
+        }
+    }
+
+    Opened open(Consumer<String> progress) throws IOException {
+        if ((lmPath == null) != (visionPath == null)) {
+            throw new IllegalArgumentException("--lm_model_name_or_path and --vision_model_name_or_path go together (a trained run needs both base models)");
+        }
+        if (lmPath == null) {
+            if (checkpoint != null || tokenizer != null) {
+                throw new IllegalArgumentException("--checkpoint and --tokenizer apply to a trained run (with --lm_model_name_or_path and --vision_model_name_or_path), not to a demo folder");
+            }
+            return new Opened(DemoModel.load(model, MmcaMode.parse(attention == null ? "strict" : attention)), null);
+        }
+        if (attention != null) throw new IllegalArgumentException("--attention: a trained run uses the attention of its " + model.resolve("config.json"));
+        Path configFile = model.resolve("config.json");
+        if (!Files.isRegularFile(configFile)) throw new IOException(model + ": no config.json; expected the output_dir of `visualchat train`");
+        TrainConfig config = TrainConfig.resolve(configFile, Map.of());
+        Path weights = checkpoint != null ? checkpoint : lastEpoch(model);
+        LlamaTokenizer tok = VisualChatTokens.addTo(LlamaTokenizer.load(tokenizer != null ? tokenizer : lmPath));
+        VisionEncoder encoder = VisionEncoders.load(visionPath);
+        LoadedModel loaded = LlamaLoader.load(lmPath, progress);
+        try {
+            TrainCommand.Assembled assembled = TrainCommand.assemble(config, tok, encoder,
+                    VocabularyResize.resize(loaded.model(), tok.vocabSize(), config.seed()));
+            assembled.model().loadTrained(weights);
+            progress.accept("trained weights " + weights + " (" + config.visProj() + " projection, " + config.attention().id() + " attention)");
+            return new Opened(new DemoChatModel(assembled.model(), assembled.conversations(), assembled.preprocessor()), loaded);
+        } catch (IOException | RuntimeException e) {
+            loaded.close();
+            throw e;
+        }
+    }
+
+    /** The last epoch's weights a training run wrote: {@code epoch-N/model.safetensors} with the largest N. */
+    private static Path lastEpoch(Path dir) throws IOException {
+        Optional<Path> last;
+        try (Stream<Path> files = Files.list(dir)) {
+            last = files.filter(p -> p.getFileName().toString().matches("epoch-\\d+") && Files.isRegularFile(p.resolve("model.safetensors")))
+                    .max((a, b) -> Integer.compare(epoch(a), epoch(b)));
+        }
+        return last.orElseThrow(() -> new IOException(dir + ": no epoch-N/model.safetensors (training has not finished an epoch); pass --checkpoint"))
+                .resolve("model.safetensors");
+    }
+
+    private static int epoch(Path dir) {
+        return Integer.parseInt(dir.getFileName().toString().substring("epoch-".length()));
+    }
+}

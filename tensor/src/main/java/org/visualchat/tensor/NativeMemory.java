@@ -1,0 +1,89 @@
+package org.visualchat.tensor;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Off-heap blocks that are NOT zero-filled, for tensors whose op writes every element. FFM arenas
+ * always zero what they allocate, and on a training step that memset was a quarter of the profile of a
+ * tiny model (issue 2); C's {@code aligned_alloc} leaves the block as it finds it.
+ *
+ * <p>Lifetime is exactly that of {@link Arena#ofAuto()}: the block is attached to an automatic arena
+ * by {@link MemorySegment#reinterpret(long, Arena, java.util.function.Consumer)}, so every segment
+ * derived from it (slices, views' storages, a kernel's local reference) keeps it alive, and {@code free}
+ * runs on the cleaner thread only once none is reachable. No use after free is possible through a
+ * segment; nothing is recycled by hand.
+ *
+ * <p>An automatic arena's memory is counted against the JDK's direct-memory limit, which starts a GC when
+ * garbage blocks pile up; these blocks are not, so the same is done here: once the outstanding bytes pass
+ * {@link #LIMIT} (the direct-memory default, the maximum heap size) a GC is requested so the cleaner can
+ * free what is unreachable. Where the C library cannot be reached (no {@code aligned_alloc}), blocks come
+ * zeroed from an automatic arena.
+ */
+final class NativeMemory {
+    private NativeMemory() {}
+
+    static final long ALIGNMENT = 64;
+    static final long LIMIT = Runtime.getRuntime().maxMemory();
+
+    private static final MethodHandle ALIGNED_ALLOC, FREE;
+    private static final AtomicLong OUTSTANDING = new AtomicLong();
+
+    static {
+        MethodHandle alloc = null, free = null;
+        try {
+            Linker linker = Linker.nativeLinker();
+            var lookup = linker.defaultLookup();
+            var a = lookup.find("aligned_alloc");
+            var f = lookup.find("free");
+            if (a.isPresent() && f.isPresent()) {
+                alloc = linker.downcallHandle(a.get(), FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
+                free = linker.downcallHandle(f.get(), FunctionDescriptor.ofVoid(ValueLayout.ADDRESS));
+            }
+        } catch (UnsupportedOperationException | IllegalCallerException e) {
+            // no native linker on this platform, or native access denied: fall back to zeroed arena memory
+        }
+        ALIGNED_ALLOC = alloc;
+        FREE = free;
+    }
+
+    /** {@code bytes} (> 0) of uninitialised memory, 64-byte aligned, freed once unreachable. */
+    static MemorySegment allocate(long bytes) {
+        if (ALIGNED_ALLOC == null) return Arena.ofAuto().allocate(bytes, ALIGNMENT);
+        long size = (bytes + ALIGNMENT - 1) & -ALIGNMENT;              // aligned_alloc wants a multiple of the alignment
+        if (OUTSTANDING.addAndGet(size) > LIMIT) System.gc();          // let the cleaner free unreachable blocks
+        MemorySegment raw;
+        try {
+            raw = (MemorySegment) ALIGNED_ALLOC.invokeExact(ALIGNMENT, size);
+        } catch (Throwable t) {
+            OUTSTANDING.addAndGet(-size);
+            throw new IllegalStateException("aligned_alloc failed", t);
+        }
+        if (raw.equals(MemorySegment.NULL)) {
+            OUTSTANDING.addAndGet(-size);
+            throw new OutOfMemoryError("aligned_alloc of " + size + " bytes failed (" + OUTSTANDING.get() + " bytes outstanding)");
+        }
+        long address = raw.address();
+        // The cleanup captures only the address: capturing the segment would keep it reachable forever.
+        return raw.reinterpret(bytes, Arena.ofAuto(), ignored -> release(address, size));
+    }
+
+    /** Bytes allocated here and not yet freed (tests watch it fall back after a GC). */
+    static long outstanding() {
+        return OUTSTANDING.get();
+    }
+
+    private static void release(long address, long size) {
+        try {
+            FREE.invokeExact(MemorySegment.ofAddress(address));
+        } catch (Throwable t) {
+            throw new IllegalStateException("free failed", t);
+        }
+        OUTSTANDING.addAndGet(-size);
+    }
+}
