@@ -15,8 +15,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code visualchat chat --model DIR [--device opencl[:N]]}: the interactive multi-image, multi-round chat
- * ({@link ChatRepl}) on a demo model or a trained run with its base models ({@link ChatModelOptions}); with
- * {@code --device} the language model (MMCA included) and a CLIP encoder run on that OpenCL device.
+ * ({@link ChatRepl}) on a demo model or a trained run with its base models ({@link ChatModelOptions}). With
+ * {@code --device} the CLIP encoder and the language model (MMCA included) run on that OpenCL device.
  */
 @Command(name = "chat", mixinStandardHelpOptions = true,
         description = "Chat about images with a trained model (reads commands and questions from standard input).")

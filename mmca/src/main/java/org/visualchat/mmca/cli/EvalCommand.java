@@ -14,9 +14,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code visualchat eval --model DIR --data FILE.json [--device opencl[:N]]}: the reference's batch generation over
- * an eval file ({@code eval_single} / {@code eval_comprehensive} / {@code eval_robustness} format), results in its
- * CSV layout, on a demo model or a trained run with its base models ({@link ChatModelOptions}); greedy, as the reference.
+ * {@code visualchat eval --model DIR --data FILE.json [--device opencl[:N]]}: the reference's batch generation over an eval file
+ * ({@code eval_single} / {@code eval_comprehensive} / {@code eval_robustness} format), results in its CSV layout,
+ * on a demo model or a trained run with its base models ({@link ChatModelOptions}); greedy, as the reference.
  */
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = "Answer every round of an eval file (DS-VisualChat eval format) and write the results CSV.")

@@ -85,7 +85,7 @@ public final class GenerateCommand implements Callable<Integer> {
             List<int[]> ids = new ArrayList<>();
             for (String p : prompts) ids.add(tok.encode(p, !noBos, false));
             int longest = ids.stream().mapToInt(i -> i.length).max().orElseThrow();
-            try (LlamaDevice lm = device.open(loaded.model(), longest + maxNewTokens, err)) {
+            try (LlamaDevice lm = device.open(loaded.model(), longest + maxNewTokens, prompts.size(), err)) {
                 Generator generator = new Generator(lm.model(), tok);
                 if (prompts.size() == 1) {
                     out.print(prompts.getFirst());

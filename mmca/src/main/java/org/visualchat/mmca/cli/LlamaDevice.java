@@ -2,6 +2,7 @@ package org.visualchat.mmca.cli;
 
 import org.visualchat.llama.model.CausalLm;
 import org.visualchat.llama.model.LlamaModel;
+import org.visualchat.mmca.chat.ChatModel;
 import org.visualchat.mmca.demo.DemoChatModel;
 import org.visualchat.opencl.models.OpenClClipVision;
 import org.visualchat.opencl.models.OpenClLlama;
@@ -22,19 +23,21 @@ final class LlamaDevice implements AutoCloseable {
         @Option(names = "--device", description = "Where the language model runs: cpu, opencl (first OpenCL device) or opencl:N (default: ${DEFAULT-VALUE}).")
         String setting = "cpu";
 
-        /** Places {@code model} for sequences of up to {@code maxContext} positions. */
-        LlamaDevice open(LlamaModel model, int maxContext, PrintStream err) {
-            return LlamaDevice.open(setting, model, maxContext, err);
+        /** Places {@code model} for up to {@code sessions} sequences at once of up to {@code maxContext} positions each. */
+        LlamaDevice open(LlamaModel model, int maxContext, int sessions, PrintStream err) {
+            return LlamaDevice.open(setting, model, maxContext, sessions, err);
         }
 
         /**
          * Places a chat model's frozen parts: its language model, for conversations up to its
          * max_position_embeddings, and a CLIP image encoder (device batches of {@link #IMAGE_BATCH}).
          */
-        LlamaDevice open(DemoChatModel chat, PrintStream err) {
-            LlamaModel decoder = chat.model().decoder();
-            LlamaDevice device = open(decoder, decoder.config().maxPositions(), err);
-            if (device.owned != null && chat.model().encoder() instanceof ClipVisionEncoder clip) {
+        LlamaDevice open(ChatModel chat, PrintStream err) {
+            if (setting.equals("cpu")) return new LlamaDevice(null, null);
+            if (!(chat instanceof DemoChatModel visualChat)) throw new IllegalArgumentException("--device " + setting + " runs VisualChat models only");
+            LlamaModel decoder = visualChat.model().decoder();
+            LlamaDevice device = open(decoder, decoder.config().maxPositions(), 1, err);
+            if (visualChat.model().encoder() instanceof ClipVisionEncoder clip) {
                 try {
                     device.vision = OpenClClipVision.open(clip, setting, IMAGE_BATCH);
                 } catch (RuntimeException e) {
@@ -58,21 +61,21 @@ final class LlamaDevice implements AutoCloseable {
         this.owned = owned;
     }
 
-    private static LlamaDevice open(String setting, LlamaModel model, int maxContext, PrintStream err) {
+    private static LlamaDevice open(String setting, LlamaModel model, int maxContext, int sessions, PrintStream err) {
         if (setting.equals("cpu")) return new LlamaDevice(model, null);
         if (!setting.equals("opencl") && !setting.matches("opencl:\\d+")) {
             throw new IllegalArgumentException("--device must be cpu, opencl or opencl:N, got '" + setting + "'");
         }
-        OpenClLlama gpu = OpenClLlama.open(model, setting, maxContext);
+        OpenClLlama gpu = OpenClLlama.open(model, setting, maxContext, sessions);
         err.printf("device: %s; %.1f MiB uploaded (weights, once)%n", gpu.deviceDescription(), gpu.transfers().bytesUploaded() / 1048576.0);
         return new LlamaDevice(gpu, gpu);
     }
 
     CausalLm model() { return lm; }
 
-    /** A chat model whose language model (and CLIP encoder, on OpenCL) run here. */
-    DemoChatModel apply(DemoChatModel chat) {
-        return chat.withFrozenParts(lm, vision == null ? null : vision::encode);
+    /** The chat model with its language model (and CLIP encoder) run here; unchanged on the CPU. */
+    ChatModel apply(ChatModel chat) {
+        return owned == null ? chat : ((DemoChatModel) chat).withFrozenParts(lm, vision == null ? null : vision::encode);
     }
 
     @Override

@@ -120,7 +120,12 @@ public final class VisualChatModel extends Module {
 
     /** Encoder (no graph while frozen) then projection (on the tape): pixels [N, 3, S, S] → [N, P', H]. */
     public Variable projectImages(Tensor pixels) {
-        return pixels == null ? null : units.run(projection, encoder.encode(pixels), projection::forward);
+        return pixels == null ? null : project(encoder.encode(pixels));
+    }
+
+    /** The projection (a unit, see {@link UnitRunner}) of image features [N, tokens, dim]. */
+    private Variable project(Variable features) {
+        return units.run(projection, features, projection::forward);
     }
 
     /**
@@ -198,7 +203,7 @@ public final class VisualChatModel extends Module {
             Arrays.fill(ones, 1);
             ModelInput input = new ModelInput(new int[][] {promptIds}, new int[][] {ones}, new int[][] {ones.clone()}, new int[] {images}, pixels);
             Variable features = pixels == null ? null : vision == null ? encoder.encode(pixels) : Variable.of(vision.apply(pixels));
-            SplicedBatch spliced = splice(input, 1, features == null ? null : units.run(projection, features, projection::forward));
+            SplicedBatch spliced = splice(input, 1, features == null ? null : project(features));
             int[] codes = Arrays.copyOf(spliced.codes()[0], spliced.length() + maxNewTokens);
             int known = spliced.length();
             try (CausalLm.Session session = lm.start(known + maxNewTokens, DType.F32)) {

@@ -41,26 +41,43 @@ public final class OpenClLlama implements CausalLm, AutoCloseable {
     private final OpenClBackend gpu;
     private final LlamaDeviceWeights weights;
     private final int maxContext;
-    private boolean sessionOpen;
+    /** KV cache slots [slot][layer], allocated once at open; a session holds one slot while open. */
+    private final DeviceTensor[][] slotKeys, slotValues;
+    private final boolean[] slotInUse;
 
-    private OpenClLlama(LlamaModel model, OpenClBackend gpu, int maxContext) {
+    private OpenClLlama(LlamaModel model, OpenClBackend gpu, int maxContext, int sessions) {
         this.model = model;
         this.config = model.config();
         this.gpu = gpu;
         this.maxContext = maxContext;
         this.weights = LlamaDeviceWeights.upload(gpu, model);
         gpu.reserveRope(config.ropeTheta(), config.headDim(), maxContext - 1);
+        slotKeys = new DeviceTensor[sessions][config.layers()];
+        slotValues = new DeviceTensor[sessions][config.layers()];
+        slotInUse = new boolean[sessions];
+        for (int slot = 0; slot < sessions; slot++) {
+            for (int l = 0; l < config.layers(); l++) {
+                slotKeys[slot][l] = gpu.allocate(1, config.kvHeads(), maxContext, config.headDim());
+                slotValues[slot][l] = gpu.allocate(1, config.kvHeads(), maxContext, config.headDim());
+            }
+        }
+    }
+
+    /** {@link #open(LlamaModel, String, int, int)} with one session slot. */
+    public static OpenClLlama open(LlamaModel model, String device, int maxContext) {
+        return open(model, device, maxContext, 1);
     }
 
     /**
      * Opens {@code device} ({@code opencl} or {@code opencl:N}) with arenas sized for this model and
-     * sequences of up to {@code maxContext} positions, and uploads the weights.
+     * up to {@code sessions} sequences open at once (each a KV cache of {@code maxContext} positions,
+     * e.g. for {@code Generator.generateAll}), and uploads the weights.
      */
-    public static OpenClLlama open(LlamaModel model, String device, int maxContext) {
-        if (maxContext < 1) throw new IllegalArgumentException("maxContext must be >= 1, got " + maxContext);
-        OpenClBackend gpu = OpenClBackend.open(device, capacity(model.config(), LlamaDeviceWeights.footprint(model), maxContext));
+    public static OpenClLlama open(LlamaModel model, String device, int maxContext, int sessions) {
+        if (maxContext < 1 || sessions < 1) throw new IllegalArgumentException("maxContext and sessions must be >= 1, got " + maxContext + " and " + sessions);
+        OpenClBackend gpu = OpenClBackend.open(device, capacity(model.config(), LlamaDeviceWeights.footprint(model), maxContext, sessions));
         try {
-            return new OpenClLlama(model, gpu, maxContext);
+            return new OpenClLlama(model, gpu, maxContext, sessions);
         } catch (RuntimeException e) {
             gpu.close();
             throw e;
@@ -68,21 +85,22 @@ public final class OpenClLlama implements CausalLm, AutoCloseable {
     }
 
     /**
-     * Arena sizes: the weights, the KV cache, the RoPE table, and the activations of the largest step
+     * Arena sizes: the weights, the KV caches, the RoPE table, and the activations of the largest step
      * (a prefill chunk of P positions against T = maxContext keys: per layer about P·(13d + 5·kv + 4f)
      * floats plus two H·P·T score matrices; every layer's activations are freed before the next).
      */
-    static OpenClBackend.Capacity capacity(LlamaConfig c, long[] weightFootprint, int maxContext) {
+    static OpenClBackend.Capacity capacity(LlamaConfig c, long[] weightFootprint, int maxContext, int sessions) {
         long p = Math.min(PREFILL_CHUNK, maxContext), t = maxContext;
         long d = c.hiddenSize(), kv = c.kvDim(), f = c.intermediateSize();
         long layer = p * (13 * d + 5 * kv + 4 * f) + 2L * c.heads() * p * t + 32 * 16;
         long step = p * d + 2 * p * t + d + c.vocabSize() + 8 * 16;   // input, up to two masks, final norm, logits
         long rope = (2L * maxContext + 64) * c.headDim() + 32;
-        long floats = weightFootprint[0] + LlamaDeviceWeights.kvFloats(c, maxContext) + 2 * 16L * c.layers() + rope + step + layer + 4096;
+        long caches = sessions * (LlamaDeviceWeights.kvFloats(c, maxContext) + 2 * 16L * c.layers());
+        long floats = weightFootprint[0] + caches + rope + step + layer + 4096;
         long bytes = weightFootprint[1] + 64;
         if (floats > Integer.MAX_VALUE - 64 || bytes > Integer.MAX_VALUE - 64) {
-            throw new IllegalArgumentException("this model needs " + floats + " device floats and " + bytes + " weight bytes for a context of "
-                    + maxContext + "; the OpenCL backend's arenas hold at most 2^31 of each (a smaller context or a Q8_0 file may fit)");
+            throw new IllegalArgumentException("this model needs " + floats + " device floats and " + bytes + " weight bytes for " + sessions
+                    + " session(s) of " + maxContext + " positions; the OpenCL backend's arenas hold at most 2^31 of each (a smaller context or a Q8_0/Q4_0 file may fit)");
         }
         return new OpenClBackend.Capacity((int) Math.max(floats, OpenClBackend.Capacity.MIN_HEAP_FLOATS), (int) bytes, (int) (2 * p + 256));
     }
@@ -109,9 +127,13 @@ public final class OpenClLlama implements CausalLm, AutoCloseable {
         if (capacity < 1 || capacity > maxContext) {
             throw new IllegalArgumentException("a session of " + capacity + " positions does not fit the " + maxContext + " this OpenCL model was opened for");
         }
-        if (sessionOpen) throw new IllegalStateException("one session at a time on an OpenCL model: close the previous one first");
-        sessionOpen = true;
-        return new DeviceSession(capacity);
+        for (int slot = 0; slot < slotInUse.length; slot++) {
+            if (!slotInUse[slot]) {
+                slotInUse[slot] = true;
+                return new DeviceSession(capacity, slot);
+            }
+        }
+        throw new IllegalStateException("all " + slotInUse.length + " session(s) this OpenCL model was opened for are in use: close one, or open it for more");
     }
 
     @Override
@@ -119,19 +141,18 @@ public final class OpenClLlama implements CausalLm, AutoCloseable {
         gpu.close();
     }
 
-    /** One sequence: its KV cache lives in a scope of its own, freed by {@link #close()}. */
+    /** One sequence, holding a KV cache slot until {@link #close()}; its steps run in scopes of their own. */
     private final class DeviceSession implements Session {
-        private final OpenClBackend.Scope scope = gpu.scope();
-        private final DeviceTensor[] keys = new DeviceTensor[config.layers()], values = new DeviceTensor[config.layers()];
-        private final int capacity;
+        private final DeviceTensor[] keys, values;
+        private final int capacity, slot;
         private int length;
+        private boolean closed;
 
-        DeviceSession(int capacity) {
+        DeviceSession(int capacity, int slot) {
             this.capacity = capacity;
-            for (int l = 0; l < keys.length; l++) {
-                keys[l] = gpu.allocate(1, config.kvHeads(), capacity, config.headDim());
-                values[l] = gpu.allocate(1, config.kvHeads(), capacity, config.headDim());
-            }
+            this.slot = slot;
+            this.keys = slotKeys[slot];
+            this.values = slotValues[slot];
         }
 
         /**
@@ -169,6 +190,7 @@ public final class OpenClLlama implements CausalLm, AutoCloseable {
         }
 
         private void requireRoom(int s) {
+            if (closed) throw new IllegalStateException("this OpenCL session was closed (its KV cache slot may belong to another session now)");
             if (length + s > capacity) throw new IllegalArgumentException("KV cache full: " + length + " positions stored + " + s + " new > capacity " + capacity);
         }
 
@@ -215,8 +237,8 @@ public final class OpenClLlama implements CausalLm, AutoCloseable {
 
         @Override
         public void close() {
-            scope.close();
-            sessionOpen = false;
+            if (!closed) slotInUse[slot] = false;
+            closed = true;
         }
     }
 

@@ -68,7 +68,7 @@ class OpenClLlamaParityTest {
         try (OpenClLlama gpu = OpenClLlama.open(model, "opencl", 8)) {
             assertThrows(IllegalArgumentException.class, () -> gpu.start(9, DType.F32));
             try (CausalLm.Session s = gpu.start(4, DType.F32)) {
-                assertThrows(IllegalStateException.class, () -> gpu.start(4, DType.F32), "one session at a time");
+                assertThrows(IllegalStateException.class, () -> gpu.start(4, DType.F32), "one session slot");
                 UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, () -> s.inferToken(1, AttentionPolicy.causal()));
                 assertTrue(e.getMessage().contains("--device cpu"), e.getMessage());
                 s.inferLast(model.embedTokens(Tensor.ofInts(new int[] {1, 2, 3}, 1, 3)), null);
@@ -78,8 +78,29 @@ class OpenClLlamaParityTest {
                 assertTrue(gpu.ranOnOpenCl());
             }
             try (CausalLm.Session again = gpu.start(8, DType.F32)) {
-                again.inferToken(1, null);   // the first session's memory was given back
+                again.inferToken(1, null);   // the first session's KV cache slot was given back
             }
+        }
+    }
+
+    /** Sessions open at once (Generator.generateAll) each keep their own KV cache slot; a closed session cannot step. */
+    @Test
+    void concurrentSessionsAreIndependent() {
+        LlamaModel model = model(DType.Q8_0, Rope.Layout.HALF, false);
+        Tensor a = model.embedTokens(Tensor.ofInts(new int[] {1, 2, 3, 4}, 1, 4)), b = model.embedTokens(Tensor.ofInts(new int[] {9, 8}, 1, 2));
+        try (OpenClLlama gpu = OpenClLlama.open(model, "opencl", 8, 2);
+             CausalLm.Session cpuA = model.start(8, DType.F32); CausalLm.Session cpuB = model.start(8, DType.F32)) {
+            CausalLm.Session devA = gpu.start(8, DType.F32), devB = gpu.start(8, DType.F32);
+            assertThrows(IllegalStateException.class, () -> gpu.start(8, DType.F32), "both slots are taken");
+            Parity.assertClose(cpuA.inferLast(a, null), devA.inferLast(a, null), 2e-5, 1e-4, "session A prefill");
+            Parity.assertClose(cpuB.inferLast(b, null), devB.inferLast(b, null), 2e-5, 1e-4, "session B prefill");
+            Tensor steps = gpu.inferEach(new int[] {5, 6}, new CausalLm.Session[] {devA, devB}, new AttentionPolicy[2]);
+            Parity.assertClose(cpuA.inferToken(5, null), steps.narrow(0, 0, 1).contiguous(), 2e-5, 1e-4, "session A step");
+            Parity.assertClose(cpuB.inferToken(6, null), steps.narrow(0, 1, 1).contiguous(), 2e-5, 1e-4, "session B step");
+            devA.close();
+            assertThrows(IllegalStateException.class, () -> devA.inferToken(1, null), "a closed session");
+            devB.close();
+            assertTrue(gpu.ranOnOpenCl());
         }
     }
 
