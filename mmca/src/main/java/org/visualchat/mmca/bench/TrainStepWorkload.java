@@ -20,6 +20,7 @@ import org.visualchat.vision.encoder.ClipVisionConfig;
 import org.visualchat.vision.encoder.ClipVisionEncoder;
 
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.Locale;
 
 /**
@@ -101,6 +102,19 @@ public final class TrainStepWorkload {
         lastLoss = loss.value().get();
         long[] marks = {t0, t1, t2, t3, t4, t5, t6};
         for (int i = 0; i < PHASES.length; i++) nanos[i] = marks[i + 1] - marks[i];
+    }
+
+    /**
+     * CPU seconds the JVM's Java threads (caller and kernel pool; not GC or JIT compiler threads) have
+     * used so far, or NaN where the JVM does not say: the step's own work, and on a loaded host far
+     * steadier than wall time.
+     */
+    public static double javaThreadsCpuSeconds() {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        if (!threads.isThreadCpuTimeSupported()) return Double.NaN;
+        long ns = 0;
+        for (long id : threads.getAllThreadIds()) ns += Math.max(0, threads.getThreadCpuTime(id));
+        return ns / 1e9;
     }
 
     /** CPU seconds this process has used so far (all threads), or NaN where the JVM does not say. */

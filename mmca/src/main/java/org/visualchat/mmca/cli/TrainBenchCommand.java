@@ -10,8 +10,9 @@ import java.util.Locale;
 /**
  * {@code visualchat bench train}: tokens/s of a small VisualChat training step (issue 6) and the share of
  * the step spent in the frozen decoder, phase by phase (medians over the timed steps). Wall time on a
- * shared host depends on the load, so the CPU time the process used per step is printed too: tokens per
- * CPU-second changes far less with the load than tokens per second.
+ * shared host depends on the load, so the CPU time used per step is printed too (the whole process, and
+ * its Java threads alone, i.e. without GC and JIT compilation): tokens per CPU-second changes far less
+ * with the load than tokens per second.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Training-step tokens/s of a small VisualChat model and the frozen decoder's share of the step.")
@@ -34,11 +35,12 @@ final class TrainBenchCommand implements Runnable {
         long[] nanos = new long[TrainStepWorkload.PHASES.length];
         for (int i = 0; i < warmup; i++) w.step(nanos);
         double[][] phase = new double[nanos.length][steps];
-        double[] total = new double[steps], cpu = new double[steps];
+        double[] total = new double[steps], cpu = new double[steps], javaCpu = new double[steps];
         for (int s = 0; s < steps; s++) {
-            double c0 = TrainStepWorkload.processCpuSeconds();
+            double c0 = TrainStepWorkload.processCpuSeconds(), j0 = TrainStepWorkload.javaThreadsCpuSeconds();
             w.step(nanos);
             cpu[s] = TrainStepWorkload.processCpuSeconds() - c0;
+            javaCpu[s] = TrainStepWorkload.javaThreadsCpuSeconds() - j0;
             for (int i = 0; i < nanos.length; i++) {
                 phase[i][s] = nanos[i] / 1e6;
                 total[s] += nanos[i] / 1e6;
@@ -51,8 +53,8 @@ final class TrainBenchCommand implements Runnable {
             if (i == TrainStepWorkload.DECODER_FORWARD || i == TrainStepWorkload.DECODER_BACKWARD) decoder += ms;
             System.out.printf(Locale.ROOT, "  %-36s %9.2f ms%n", TrainStepWorkload.PHASES[i], ms);
         }
-        double cpuSeconds = Stopwatch.median(cpu);
-        System.out.printf(Locale.ROOT, "train step %.1f ms  %.0f tokens/s  %.0f tokens per CPU-second (%.2f CPU-s per step)  frozen decoder %.1f%% of the step (sum of medians)  loss %.4f%n",
-                step, w.realTokens() / (step / 1e3), w.realTokens() / cpuSeconds, cpuSeconds, 100 * decoder / step, w.lastLoss());
+        double cpuSeconds = Stopwatch.median(cpu), javaSeconds = Stopwatch.median(javaCpu);
+        System.out.printf(Locale.ROOT, "train step %.1f ms = %.0f tokens/s; CPU per step %.3f s (process), %.3f s (Java threads) = %.0f tokens per Java-thread CPU-second; frozen decoder %.1f%% of the step; loss %.4f%n",
+                step, w.realTokens() / (step / 1e3), cpuSeconds, javaSeconds, w.realTokens() / javaSeconds, 100 * decoder / step, w.lastLoss());
     }
 }

@@ -23,8 +23,8 @@ final class Pointwise {
     /** One-input formulas; {@code p} is the scalar parameter of the *_SCALAR ones. */
     enum Map { EXP, LOG, SQRT, RSQRT, TANH, SIGMOID, SILU, RELU, NEG, ABS, SQUARE, GELU, GELU_TANH, QUICK_GELU, ERF, ADD_SCALAR, MUL_SCALAR, POW_SCALAR }
 
-    /** Two-input formulas. */
-    enum Zip { ADD, SUB, MUL, DIV, MAXIMUM, MINIMUM }
+    /** Two-input formulas; SILU_BACKWARD takes (x, dL/dy) of y = silu(x). */
+    enum Zip { ADD, SUB, MUL, DIV, MAXIMUM, MINIMUM, SILU_BACKWARD }
 
     private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2 / Math.PI);
 
@@ -60,6 +60,10 @@ final class Pointwise {
             case DIV -> x.div(y);
             case MAXIMUM -> x.max(y);
             case MINIMUM -> x.min(y);
+            case SILU_BACKWARD -> {                       // silu'(x) = σ(x)·(1 + x·(1 − σ(x)))
+                FloatVector sig = sigmoid(x);
+                yield y.mul(sig).mul(x.mul(sig.neg().add(1f)).add(1f));
+            }
         };
     }
 
