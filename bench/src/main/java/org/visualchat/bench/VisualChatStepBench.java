@@ -32,7 +32,7 @@ public class VisualChatStepBench extends KernelBenchmark {
 
     @Benchmark
     public double step() {
-        Threads.call(threads, () -> workload.step(nanos));
+        Threads.call(threads, () -> workload.step(nanos, null));
         return workload.lastLoss();
     }
 }

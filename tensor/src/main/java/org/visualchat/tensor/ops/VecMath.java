@@ -52,6 +52,11 @@ public final class VecMath {
         return Arena.ofAuto().allocate(Math.max(bytes, 1), 64);
     }
 
+    /** 1 / (1 + e^−x) */
+    static FloatVector sigmoid(FloatVector x) {
+        return reciprocal(exp(x.neg()).add(1f));
+    }
+
     static FloatVector reciprocal(FloatVector x) {
         return x.broadcast(1f).div(x);
     }
