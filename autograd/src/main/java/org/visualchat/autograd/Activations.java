@@ -31,12 +31,9 @@ public final class Activations {
 
     public static Variable sigmoid(Variable x) { return unary(x, Unary::sigmoid, (a, y, g) -> g * y * (1 - y)); }
 
-    /** silu = x·σ(x); silu' = σ(x)·(1 + x·(1 − σ(x))). */
+    /** silu = x·σ(x); silu' = σ(x)·(1 + x·(1 − σ(x))), one vector pass ({@link Unary#siluBackward}: LLaMA's MLP runs it per layer). */
     public static Variable silu(Variable x) {
-        return unary(x, Unary::silu, (a, y, g) -> {
-            float s = sigmoid(a);
-            return g * s * (1 + a * (1 - s));
-        });
+        return Variable.fromOp(Unary.silu(x.value()), g -> new Tensor[] {Unary.siluBackward(x.value(), g)}, x);
     }
 
     public static Variable relu(Variable x) { return unary(x, Unary::relu, (a, y, g) -> a > 0 ? g : 0f); }

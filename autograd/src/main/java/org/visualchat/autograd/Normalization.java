@@ -16,7 +16,8 @@ import org.visualchat.tensor.ops.Unary;
  *   <li>LayerNorm, x̂ = (x − μ)·r, r = 1/√(σ² + ε): dx = r·(ĝ − ⟨ĝ⟩ − x̂·⟨ĝ·x̂⟩) with ĝ = dy·w</li>
  *   <li>RMSNorm, x̂ = x·r, r = 1/√(⟨x²⟩ + ε): dx = r·(ĝ − x̂·⟨ĝ·x̂⟩)</li>
  * </ul>
- * The normalisers recompute x̂ in backward instead of saving it (one more pass, one less activation).
+ * The normalisers recompute x̂ in backward instead of saving it (one more pass, one less activation);
+ * RMSNorm's dx is one fused row kernel ({@link Norm#rmsNormBackward}).
  */
 public final class Normalization {
     private Normalization() {}
@@ -57,28 +58,22 @@ public final class Normalization {
                 Tensor proj = Elementwise.mul(xhat, Reduce.mean(Elementwise.mul(gh, xhat), -1, true));
                 gx = Elementwise.mul(rstd, Elementwise.sub(centred, proj));
             }
-            return new Tensor[] {gx, paramGrad(weight, Elementwise.mul(g, xhat)), paramGrad(bias, g)};
+            // A frozen weight or bias costs nothing: its per-position product is not even formed.
+            return new Tensor[] {gx, needsGrad(weight) ? Reduce.sumTo(Elementwise.mul(g, xhat), weight.shape()) : null,
+                    needsGrad(bias) ? Reduce.sumTo(g, bias.shape()) : null};
         }, x, weight, bias);
     }
 
     /** Hugging Face LlamaRMSNorm: x·rsqrt(mean(x²) + eps)·weight; weight [D] may be null. */
     public static Variable rmsNorm(Variable x, Variable weight, float eps) {
         Tensor y = Norm.rmsNorm(x.value(), value(weight), eps);
-        return Variable.fromOp(y, g -> {
-            Tensor r = Unary.rsqrt(Elementwise.add(Reduce.mean(Unary.square(x.value()), -1, true), eps));
-            Tensor xhat = Elementwise.mul(x.value(), r);
-            Tensor gx = null;
-            if (x.requiresGrad()) {
-                Tensor gh = weight == null ? g : Elementwise.mul(g, weight.value());
-                Tensor proj = Elementwise.mul(xhat, Reduce.mean(Elementwise.mul(gh, xhat), -1, true));
-                gx = Elementwise.mul(r, Elementwise.sub(gh, proj));
-            }
-            return new Tensor[] {gx, paramGrad(weight, Elementwise.mul(g, xhat))};
-        }, x, weight);
+        return Variable.fromOp(y, g -> new Tensor[] {
+                x.requiresGrad() ? Norm.rmsNormBackward(x.value(), value(weight), g, eps) : null,
+                needsGrad(weight) ? Reduce.sumTo(Elementwise.mul(g, Norm.rmsNorm(x.value(), null, eps)), weight.shape()) : null}, x, weight);
     }
 
-    private static Tensor paramGrad(Variable p, Tensor perPosition) {
-        return p == null || !p.requiresGrad() ? null : Reduce.sumTo(perPosition, p.shape());
+    private static boolean needsGrad(Variable p) {
+        return p != null && p.requiresGrad();
     }
 
     private static Tensor value(Variable v) {

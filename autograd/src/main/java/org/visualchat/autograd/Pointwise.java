@@ -29,7 +29,7 @@ final class Pointwise {
             throw new IllegalArgumentException("pointwise shapes differ: " + Arrays.toString(x.shape()) + ", " + Arrays.toString(y.shape()) + ", " + Arrays.toString(g.shape()));
         }
         MemorySegment xs = f32(x), ys = f32(y), gs = f32(g);
-        Tensor out = Tensor.zeros(x.shape());
+        Tensor out = Tensor.empty(x.shape());
         MemorySegment os = out.segment();
         int n = Math.toIntExact(x.numel());
         WorkerPool.get().parallelFor(n, MIN_CHUNK, (start, end) -> {

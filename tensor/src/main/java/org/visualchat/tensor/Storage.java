@@ -6,21 +6,21 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * Raw bytes behind one or more tensors: a {@link MemorySegment} that is either a Java heap array
- * (small data), an off-heap allocation (activations) or a read-only file mapping (weights).
+ * Raw bytes behind one or more tensors: a {@link MemorySegment} that is either an off-heap allocation
+ * (every tensor a kernel creates) or a read-only file mapping (weights); {@link #heap} wraps a Java
+ * {@code byte[]} for callers that want one.
  *
- * <p>Heap segments are backed by {@code byte[]} because the Vector API only loads from heap segments
- * of that kind; their alignment is therefore 1, so every scalar access goes through the
- * {@code *_UNALIGNED} layouts below. All data is little-endian, as safetensors and GGUF store it.
+ * <p>Tensors are never heap-backed, however small: on JDK 25, C2 did not intrinsify float vector loads
+ * from a {@code byte[]} segment, so such rows ran as boxed vectors (a heap object per vector), and a
+ * kernel that had seen both kinds of segment boxed its off-heap rows too (issue 6). Heap segments have
+ * alignment 1, so every scalar access goes through the {@code *_UNALIGNED} layouts below. All data is
+ * little-endian, as safetensors and GGUF store it.
  */
 public final class Storage {
     public static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     public static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     public static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     public static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-
-    /** Allocations at or above this size go off-heap; smaller ones stay on the Java heap. */
-    static final long OFF_HEAP_THRESHOLD = 1 << 16;
 
     /** Whether {@link #uninitialized} poisons its memory: assertions are on (as in every test run). */
     static final boolean POISON = Storage.class.desiredAssertionStatus();
@@ -33,9 +33,9 @@ public final class Storage {
         this.readOnly = readOnly;
     }
 
-    /** Zero-filled storage of {@code bytes} bytes, on the heap when small, off-heap (64-byte aligned) otherwise. */
+    /** Zero-filled off-heap storage of {@code bytes} bytes, 64-byte aligned, freed once unreachable. */
     public static Storage allocate(long bytes) {
-        return bytes < OFF_HEAP_THRESHOLD ? heap(bytes) : offHeap(bytes, Arena.ofAuto());
+        return offHeap(bytes, Arena.ofAuto());
     }
 
     /**
@@ -45,7 +45,7 @@ public final class Storage {
      * its tests rather than reading leftovers.
      */
     public static Storage uninitialized(long bytes) {
-        Storage s = bytes < OFF_HEAP_THRESHOLD ? heap(bytes) : new Storage(NativeMemory.allocate(bytes), false);
+        Storage s = new Storage(NativeMemory.allocate(Math.max(bytes, 1)).asSlice(0, bytes), false);
         if (POISON) s.segment.fill((byte) 0xFF);
         return s;
     }

@@ -64,4 +64,21 @@ final class KeyVisibility {
         if (modality && past) return VISIBLE;
         return modality != past ? FALLBACK : HIDDEN;
     }
+
+    /**
+     * Per sample and branch, 0 for keys of the branch's modality and −∞ for the others (and for the
+     * padding up to {@code paddedKeys}). For a query without the image-self-only override, key j is
+     * {@link #VISIBLE} exactly when j ≤ query and its entry is 0: what the vector kernel reads instead
+     * of calling {@link #classify} per key.
+     */
+    static float[][][] hiddenKeys(int[][] codes, Branch[] branches, int paddedKeys) {
+        float[][][] out = new float[codes.length][branches.length][paddedKeys];
+        for (int b = 0; b < codes.length; b++) {
+            for (int n = 0; n < branches.length; n++) {
+                java.util.Arrays.fill(out[b][n], Float.NEGATIVE_INFINITY);
+                for (int j = 0; j < codes[b].length; j++) if (branches[n].accepts(codes[b][j])) out[b][n][j] = 0;
+            }
+        }
+        return out;
+    }
 }

@@ -1,14 +1,22 @@
 package org.visualchat.mmca.attention;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.visualchat.tensor.kernels.LaneSum;
+import org.visualchat.tensor.ops.VecMath;
 
-/** The three vector loops attention rows need: dot product, y += a·x, y *= a (over head-dim rows). */
+/**
+ * The vector loops attention rows need: along the head dimension (dot product, y += a·x, y *= a) and
+ * across keys, where the lanes are consecutive keys of a [D, T'] transposed operand, so a row's scores
+ * need no horizontal sum per key (T' is T rounded up to the vector length, zero-padded).
+ */
 final class Lanes {
     private Lanes() {}
 
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final int L = F.length();
 
     static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
         FloatVector acc = FloatVector.zero(F);
@@ -36,5 +44,43 @@ final class Lanes {
             FloatVector.fromArray(F, y, yOff + i).mul(a).intoArray(y, yOff + i);
         }
         for (; i < n; i++) y[yOff + i] *= a;
+    }
+
+    /** out[j] = Σ_c x[xOff + c]·t[tBase + c·stride + j] for j in [0, count) (written up to a whole vector). */
+    static void dotsAcross(float[] x, int xOff, int hd, float[] t, int tBase, int stride, int count, float[] out) {
+        for (int j = 0; j < count; j += L) {
+            FloatVector acc = FloatVector.zero(F);
+            for (int c = 0; c < hd; c++) acc = FloatVector.fromArray(F, t, tBase + c * stride + j).fma(FloatVector.broadcast(F, x[xOff + c]), acc);
+            acc.intoArray(out, j);
+        }
+    }
+
+    /**
+     * Scaled scores of one query row against keys [0, count) (see {@link #dotsAcross}); keys whose
+     * {@code hidden} entry is −∞ and lanes at or past {@code count} become −∞ whatever their value (a
+     * NaN in a key the row may not see never reaches it). Returns the largest score.
+     */
+    static float scores(float[] q, int qOff, int hd, float[] kt, int ktBase, int stride, float scale, float[] hidden, int count, float[] out) {
+        dotsAcross(q, qOff, hd, kt, ktBase, stride, count, out);
+        FloatVector max = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        for (int j = 0; j < count; j += L) {
+            VectorMask<Float> off = FloatVector.fromArray(F, hidden, j).compare(VectorOperators.EQ, Float.NEGATIVE_INFINITY)
+                    .or(F.indexInRange(j, count).not());
+            FloatVector s = FloatVector.fromArray(F, out, j).mul(scale).blend(Float.NEGATIVE_INFINITY, off);
+            s.intoArray(out, j);
+            max = max.max(s);
+        }
+        return max.reduceLanes(VectorOperators.MAX);
+    }
+
+    /** s[j] = e^(s[j] − shift) for j in [0, count) (−∞ gives 0); returns their sum. */
+    static float expShifted(float[] s, float shift, int count) {
+        FloatVector sum = FloatVector.zero(F);
+        for (int j = 0; j < count; j += L) {
+            FloatVector e = VecMath.exp(FloatVector.fromArray(F, s, j).sub(shift));
+            e.intoArray(s, j);
+            sum = sum.add(e);
+        }
+        return LaneSum.sum(sum);
     }
 }

@@ -4,12 +4,15 @@ import org.visualchat.mmca.attention.KeyVisibility.Branch;
 import org.visualchat.tensor.WorkerPool;
 
 /**
- * Forward and backward of branch-summed attention, streamed over key blocks so no [S, T] score or
- * mask matrix ever exists (flash-attention style online softmax, Dao et al. 2022 §3.1): per query row
- * and branch it keeps a running max m, a running sum l and an unnormalised output, rescaled by
- * exp(m_old − m_new) when a block raises the max. Output row = Σ_branches softmax_branch(q·kᵀ/√D)·V.
+ * Forward and backward of branch-summed attention, one query row at a time, so no [S, T] score or
+ * mask matrix ever exists (one row of T scores per thread): output row = Σ_branches
+ * softmax_branch(q·kᵀ/√D)·V. Keys are held transposed per KV head ([D, T'], {@link Lanes#scores}), so a
+ * row's scores are vector FMAs across keys rather than one horizontal sum per key, and the
+ * exponentials are {@link org.visualchat.tensor.ops.VecMath#exp} (the same in every JIT tier).
  *
- * <p>Visible keys always precede the query (§2.1), so the streaming pass reads keys 0..query only.
+ * <p>Visible keys always precede the query (§2.1), so a row reads keys 0..query only; which of them a
+ * branch sees is a per-sample key mask ({@link KeyVisibility#hiddenKeys}), except for an image query
+ * that sees only itself in the image branch, a softmax over one key (probability 1).
  * The reference's uniform fallback is a second pass over all keys of the row (future ones included,
  * as in the original) and only runs for rows whose branch had no visible key.
  *
@@ -22,13 +25,14 @@ import org.visualchat.tensor.WorkerPool;
 final class MmcaKernel {
     private MmcaKernel() {}
 
-    private static final int KEY_BLOCK = 64;
-
     /** Shapes: q [B, H, S, D]; k, v [B, Hkv, T, D]; all contiguous row-major float arrays. */
     record Dims(int batch, int heads, int kvHeads, int queries, int keys, int headDim) {
         int group() { return heads / kvHeads; }
         int rows() { return batch * heads * queries; }
         int kvBase(int b, int h) { return (b * kvHeads + h / group()) * keys * headDim; }
+        /** Keys rounded up to whole vectors: the row length of the transposed K and V blocks. */
+        int paddedKeys() { return (keys + Lanes.L - 1) / Lanes.L * Lanes.L; }
+        int ktBase(int b, int h) { return (b * kvHeads + h / group()) * headDim * paddedKeys(); }
         int row(int b, int h, int i) { return (b * heads + h) * queries + i; }
     }
 
@@ -42,17 +46,25 @@ final class MmcaKernel {
         float[][] branchOut = new float[nb][rows * hd];
         float[][] lse = new float[nb][rows];
         int[][] fallback = new int[nb][rows];
+        float[][][] hidden = KeyVisibility.hiddenKeys(codes, branches, d.paddedKeys());
+        float[] kt = transposed(k, d);
         float scale = (float) (1 / Math.sqrt(hd));
         WorkerPool.get().parallelFor(rows, 4, (start, end) -> {
-            float[] block = new float[KEY_BLOCK];
+            float[] p = new float[d.paddedKeys()];
             for (int r = start; r < end; r++) {
                 int i = r % d.queries(), bh = r / d.queries(), h = bh % d.heads(), b = bh / d.heads();
                 int query = d.keys() - d.queries() + i, kvBase = d.kvBase(b, h);
                 int[] m = codes[b];
                 for (int n = 0; n < nb; n++) {
-                    boolean selfOnly = KeyVisibility.imageSelfOnly(mode, m[query], d.queries(), d.keys());
+                    boolean selfOnly = branches[n] == Branch.IMAGE && KeyVisibility.imageSelfOnly(mode, m[query], d.queries(), d.keys());
                     float[] o = branchOut[n];
-                    float logSumExp = softmaxRow(m, query, branches[n], selfOnly, q, r * hd, k, v, kvBase, hd, scale, block, o);
+                    float logSumExp;
+                    if (selfOnly) {                                   // a softmax over the query's own key: p = 1
+                        logSumExp = Lanes.dot(q, r * hd, k, kvBase + query * hd, hd) * scale;
+                        System.arraycopy(v, kvBase + query * hd, o, r * hd, hd);
+                    } else {
+                        logSumExp = softmaxRow(q, r * hd, kt, d.ktBase(b, h), d, v, kvBase, scale, hidden[b][n], query + 1, p, o);
+                    }
                     if (logSumExp == Float.NEGATIVE_INFINITY && mode == MmcaMode.REFERENCE) {
                         fallback[n][r] = uniformRow(m, query, branches[n], selfOnly, v, kvBase, d.keys(), hd, o, r * hd);
                         logSumExp = (float) Math.log(fallback[n][r]);
@@ -66,43 +78,31 @@ final class MmcaKernel {
     }
 
     /**
-     * Online softmax over the visible keys of one row and branch, written normalised into o[oOff..].
-     * Returns the log-sum-exp of the scaled scores, or −∞ (and o left at zero) when no key is visible.
+     * Softmax over the keys of [0, count) the branch shows ({@code hidden}), applied to V and written
+     * normalised into o[qOff..]; {@code p} is scratch for the row's probabilities. Returns the
+     * log-sum-exp of the scaled scores, or −∞ (and o left at zero) when no key is visible.
      */
-    private static float softmaxRow(int[] codes, int query, Branch branch, boolean selfOnly, float[] q, int qOff,
-                                    float[] k, float[] v, int kvBase, int hd, float scale, float[] block, float[] o) {
-        float max = Float.NEGATIVE_INFINITY, sum = 0;
-        for (int j0 = 0; j0 <= query; j0 += KEY_BLOCK) {
-            int j1 = Math.min(j0 + KEY_BLOCK, query + 1);
-            float blockMax = Float.NEGATIVE_INFINITY;
-            for (int j = j0; j < j1; j++) {
-                if (KeyVisibility.classify(codes, query, j, branch, selfOnly) == KeyVisibility.VISIBLE) {
-                    float s = Lanes.dot(q, qOff, k, kvBase + j * hd, hd) * scale;
-                    block[j - j0] = s;
-                    blockMax = Math.max(blockMax, s);
-                } else {
-                    block[j - j0] = Float.NEGATIVE_INFINITY;
-                }
-            }
-            if (blockMax == Float.NEGATIVE_INFINITY) continue;
-            if (blockMax > max) {
-                if (sum > 0) {
-                    float correction = (float) Math.exp(max - blockMax);
-                    sum *= correction;
-                    Lanes.scale(correction, o, qOff, hd);
-                }
-                max = blockMax;
-            }
-            for (int j = j0; j < j1; j++) {
-                if (block[j - j0] == Float.NEGATIVE_INFINITY) continue;
-                float w = (float) Math.exp(block[j - j0] - max);
-                sum += w;
-                Lanes.axpy(w, v, kvBase + j * hd, o, qOff, hd);
-            }
-        }
-        if (sum == 0) return Float.NEGATIVE_INFINITY;
+    private static float softmaxRow(float[] q, int qOff, float[] kt, int ktBase, Dims d, float[] v, int kvBase, float scale,
+                                    float[] hidden, int count, float[] p, float[] o) {
+        int hd = d.headDim();
+        float max = Lanes.scores(q, qOff, hd, kt, ktBase, d.paddedKeys(), scale, hidden, count, p);
+        if (max == Float.NEGATIVE_INFINITY) return Float.NEGATIVE_INFINITY;
+        float sum = Lanes.expShifted(p, max, count);
+        for (int j = 0; j < count; j++) if (p[j] != 0) Lanes.axpy(p[j], v, kvBase + j * hd, o, qOff, hd);
         Lanes.scale(1 / sum, o, qOff, hd);
         return max + (float) Math.log(sum);
+    }
+
+    /** x [B, Hkv, T, D] → per (sample, KV head) a [D, T'] block, keys along the rows, zero-padded to T'. */
+    private static float[] transposed(float[] x, Dims d) {
+        int t = d.keys(), tp = d.paddedKeys(), hd = d.headDim(), heads = d.batch() * d.kvHeads();
+        float[] out = new float[heads * hd * tp];
+        for (int bh = 0; bh < heads; bh++) {
+            for (int j = 0; j < t; j++) {
+                for (int c = 0; c < hd; c++) out[(bh * hd + c) * tp + j] = x[(bh * t + j) * hd + c];
+            }
+        }
+        return out;
     }
 
     /** The reference's degenerate row: the mean of v over every fallback (mask exactly μ) key; returns their count (≥ 1). */
@@ -126,31 +126,38 @@ final class MmcaKernel {
         Branch[] branches = KeyVisibility.branches(s.mode());
         int hd = d.headDim();
         float[] dq = new float[s.q().length], dk = new float[s.k().length], dv = new float[s.v().length];
+        float[][][] hidden = KeyVisibility.hiddenKeys(s.codes(), branches, d.paddedKeys());
+        float[] kt = transposed(s.k(), d), vt = transposed(s.v(), d);
         float scale = (float) (1 / Math.sqrt(hd));
         // One task per (sample, KV head): it owns that head's dK/dV rows and its query heads' dQ rows.
         WorkerPool.get().parallelFor(d.batch() * d.kvHeads(), 1, (start, end) -> {
+            float[] p = new float[d.paddedKeys()], dp = new float[d.paddedKeys()];
             for (int task = start; task < end; task++) {
                 int b = task / d.kvHeads(), kvh = task % d.kvHeads();
                 int[] m = s.codes()[b];
                 for (int h = kvh * d.group(); h < (kvh + 1) * d.group(); h++) {
-                    int kvBase = d.kvBase(b, h);
+                    int kvBase = d.kvBase(b, h), ktBase = d.ktBase(b, h);
                     for (int i = 0; i < d.queries(); i++) {
                         int r = d.row(b, h, i), off = r * hd, query = d.keys() - d.queries() + i;
-                        boolean selfOnly = KeyVisibility.imageSelfOnly(s.mode(), m[query], d.queries(), d.keys());
                         for (int n = 0; n < branches.length; n++) {
                             float lse = s.lse()[n][r];
                             if (lse == Float.NEGATIVE_INFINITY) continue;                 // empty branch: contributed zero
-                            int count = s.fallbackCount()[n][r];
-                            int wanted = count > 0 ? KeyVisibility.FALLBACK : KeyVisibility.VISIBLE;
-                            int lastKey = count > 0 ? d.keys() - 1 : query;
                             float delta = Lanes.dot(dOut, off, s.branchOut()[n], off, hd);
-                            for (int j = 0; j <= lastKey; j++) {
-                                if (KeyVisibility.classify(m, query, j, branches[n], selfOnly) != wanted) continue;
+                            boolean selfOnly = branches[n] == Branch.IMAGE && KeyVisibility.imageSelfOnly(s.mode(), m[query], d.queries(), d.keys());
+                            int count = s.fallbackCount()[n][r];
+                            if (selfOnly || count > 0) {
+                                scalarRowBackward(s, m, query, branches[n], selfOnly, count, lse, delta, off, kvBase, scale, dOut, dq, dk, dv);
+                                continue;
+                            }
+                            // p_j = e^(s_j − lse); dS_j = p_j·(dO·v_j − dO·O_branch)·scale, zero where p_j is.
+                            Lanes.scores(s.q(), off, hd, kt, ktBase, d.paddedKeys(), scale, hidden[b][n], query + 1, p);
+                            Lanes.expShifted(p, lse, query + 1);
+                            Lanes.dotsAcross(dOut, off, hd, vt, ktBase, d.paddedKeys(), query + 1, dp);
+                            for (int j = 0; j <= query; j++) {
+                                if (p[j] == 0) continue;
                                 int kj = kvBase + j * hd;
-                                float p = count > 0 ? 1f / count
-                                        : (float) Math.exp(Lanes.dot(s.q(), off, s.k(), kj, hd) * scale - lse);
-                                Lanes.axpy(p, dOut, off, dv, kj, hd);
-                                float dScore = p * (Lanes.dot(dOut, off, s.v(), kj, hd) - delta) * scale;
+                                float dScore = p[j] * (dp[j] - delta) * scale;
+                                Lanes.axpy(p[j], dOut, off, dv, kj, hd);
                                 Lanes.axpy(dScore, s.k(), kj, dq, off, hd);
                                 Lanes.axpy(dScore, s.q(), off, dk, kj, hd);
                             }
@@ -160,5 +167,27 @@ final class MmcaKernel {
             }
         });
         return new float[][] {dq, dk, dv};
+    }
+
+    /**
+     * Backward of a row whose probabilities do not come from a masked softmax over past keys: an image
+     * query alone in the image branch (p = 1 on its own key) or a reference fallback row (p = 1/count
+     * on every fallback key, future ones included).
+     */
+    private static void scalarRowBackward(Saved s, int[] codes, int query, Branch branch, boolean selfOnly, int count, float lse,
+                                          float delta, int off, int kvBase, float scale, float[] dOut, float[] dq, float[] dk, float[] dv) {
+        Dims d = s.dims();
+        int hd = d.headDim();
+        int wanted = count > 0 ? KeyVisibility.FALLBACK : KeyVisibility.VISIBLE;
+        int lastKey = count > 0 ? d.keys() - 1 : query;
+        for (int j = 0; j <= lastKey; j++) {
+            if (KeyVisibility.classify(codes, query, j, branch, selfOnly) != wanted) continue;
+            int kj = kvBase + j * hd;
+            float p = count > 0 ? 1f / count : (float) Math.exp(Lanes.dot(s.q(), off, s.k(), kj, hd) * scale - lse);
+            Lanes.axpy(p, dOut, off, dv, kj, hd);
+            float dScore = p * (Lanes.dot(dOut, off, s.v(), kj, hd) - delta) * scale;
+            Lanes.axpy(dScore, s.k(), kj, dq, off, hd);
+            Lanes.axpy(dScore, s.q(), off, dk, kj, hd);
+        }
     }
 }

@@ -20,6 +20,7 @@ import org.visualchat.vision.encoder.ClipVisionConfig;
 import org.visualchat.vision.encoder.ClipVisionEncoder;
 
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.Locale;
 
 /**
@@ -80,27 +81,51 @@ public final class TrainStepWorkload {
     /** The loss of the last step (to check that steps do real work). */
     public double lastLoss() { return lastLoss; }
 
-    /** One full training step; {@code nanos[i]} receives the wall time of {@link #PHASES}[i]. */
-    public void step(long[] nanos) {
-        long t0 = System.nanoTime();
+    /**
+     * One full training step: {@code wallNanos[i]} receives the wall time of {@link #PHASES}[i] and
+     * {@code cpuNanos[i]} (when not null) the CPU time the Java threads spent in it.
+     */
+    public void step(long[] wallNanos, long[] cpuNanos) {
+        long[] wall = new long[PHASES.length + 1], cpu = new long[PHASES.length + 1];
+        mark(wall, cpu, 0, cpuNanos != null);
         Variable features = model.encoder().encode(input.pixels());
-        long t1 = System.nanoTime();
+        mark(wall, cpu, 1, cpuNanos != null);
         SplicedBatch spliced = splicer.splice(input.ids(), input.codes(), input.labels(), input.imageCounts(),
                 model.projection().forward(features), model.langEmbed().weight(), VisualChatModel.TRAINING_PAD_MULTIPLE);
-        long t2 = System.nanoTime();
+        mark(wall, cpu, 2, cpuNanos != null);
         Variable embeds = Variable.parameter(spliced.embeddings().value());
         Variable loss = model.loss(new SplicedBatch(embeds, spliced.codes(), spliced.labels()), false);
-        long t3 = System.nanoTime();
+        mark(wall, cpu, 3, cpuNanos != null);
         loss.backward();
-        long t4 = System.nanoTime();
+        mark(wall, cpu, 4, cpuNanos != null);
         spliced.embeddings().backward(embeds.grad());
-        long t5 = System.nanoTime();
+        mark(wall, cpu, 5, cpuNanos != null);
         optimizer.step();
         optimizer.zeroGrad();
-        long t6 = System.nanoTime();
+        mark(wall, cpu, 6, cpuNanos != null);
         lastLoss = loss.value().get();
-        long[] marks = {t0, t1, t2, t3, t4, t5, t6};
-        for (int i = 0; i < PHASES.length; i++) nanos[i] = marks[i + 1] - marks[i];
+        for (int i = 0; i < PHASES.length; i++) {
+            wallNanos[i] = wall[i + 1] - wall[i];
+            if (cpuNanos != null) cpuNanos[i] = cpu[i + 1] - cpu[i];
+        }
+    }
+
+    private static void mark(long[] wall, long[] cpu, int at, boolean withCpu) {
+        if (withCpu) cpu[at] = javaThreadsCpuNanos();
+        wall[at] = System.nanoTime();
+    }
+
+    /**
+     * CPU nanoseconds the JVM's Java threads (caller and kernel pool; not GC or JIT compiler threads)
+     * have used so far, or −1 where the JVM does not say: the step's own work, and on a loaded host far
+     * steadier than wall time.
+     */
+    public static long javaThreadsCpuNanos() {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        if (!threads.isThreadCpuTimeSupported()) return -1;
+        long ns = 0;
+        for (long id : threads.getAllThreadIds()) ns += Math.max(0, threads.getThreadCpuTime(id));
+        return ns;
     }
 
     /** CPU seconds this process has used so far (all threads), or NaN where the JVM does not say. */

@@ -38,6 +38,15 @@ class BenchCommandTest {
     }
 
     @Test
+    void trainPrintsPhasesTokensPerSecondAndTheDecoderShare() {
+        String text = run(0, "bench", "train", "--layers", "1", "--warmup", "0", "--steps", "1");
+        for (String phase : org.visualchat.mmca.bench.TrainStepWorkload.PHASES) assertTrue(text.contains(phase), text);
+        assertTrue(text.contains("656 real tokens") && text.contains("tokens/s") && text.contains("tokens per CPU-second")
+                && text.contains("frozen decoder"), text);
+        assertTrue(run(1, "bench", "train", "--steps", "0").contains("--steps must be >= 1"));
+    }
+
+    @Test
     void vitRejectsBadOptionsInOneLine() {
         assertTrue(run(1, "bench", "vit", "--models", "dino").contains("unknown model 'dino'"));
         assertTrue(run(1, "bench", "vit", "--qwen-layers", "49").contains("--qwen-layers must be in 0..48, got 49"));

@@ -22,7 +22,7 @@ public final class Indexing {
         int[] idShape = ids.shape();
         int[] shape = Arrays.copyOf(idShape, idShape.length + 1);
         shape[idShape.length] = d;
-        Tensor out = Tensor.zeros(shape);
+        Tensor out = Tensor.empty(shape);
         MemorySegment os = out.storage().segment();
         Parallel.rows(id.length, d, (start, end) -> {
             RowReader rows = new RowReader(table, d, table.stride(1));
@@ -48,7 +48,7 @@ public final class Indexing {
         checkRange("indexSelect", idx, x.dim(d), d);
         int[] shape = x.shape();
         shape[d] = idx.length;
-        Tensor out = Tensor.zeros(x.dtype().isFloating() ? DType.F32 : x.dtype(), shape);
+        Tensor out = Tensor.empty(x.dtype().isFloating() ? DType.F32 : x.dtype(), shape);
         for (int k = 0; k < idx.length; k++) x.select(d, (int) idx[k]).copyTo(out.select(d, k));
         return out;
     }

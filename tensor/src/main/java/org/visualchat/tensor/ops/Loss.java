@@ -16,6 +16,8 @@ import java.lang.foreign.MemorySegment;
 public final class Loss {
     private Loss() {}
 
+    private static final Pointwise.MapRow MUL_SCALAR = Pointwise.mapRow(Pointwise.Map.MUL_SCALAR);
+
     /** The mean loss as a rank-0 F32 tensor. */
     public static Tensor crossEntropy(Tensor logits, Tensor targets, int ignoreIndex) {
         long[] t = checkedTargets(logits, targets, ignoreIndex);
@@ -58,7 +60,7 @@ public final class Loss {
                 Softmax.row(rows.segment(), at, os, oo, c, false);
                 long hit = (long) r * c + t[r];
                 os.setAtIndex(Storage.F32, hit, os.getAtIndex(Storage.F32, hit) - 1f);
-                Pointwise.mapRow(Pointwise.Map.MUL_SCALAR, scale, os, oo, os, oo, c);
+                MUL_SCALAR.run(scale, os, oo, os, oo, c);
             }
         });
         return out;

@@ -29,6 +29,45 @@ public final class Norm {
         return normalize(x, weight, null, eps, true);
     }
 
+    /**
+     * Input gradient of {@link #rmsNorm} for output gradient {@code dy}: with r = 1/√(⟨x²⟩ + eps) and
+     * ĝ = dy·w, dx = r·(ĝ − x̂·⟨ĝ·x̂⟩) = r·ĝ − x·r³·Σ(ĝ·x)/D per row — one pass over x and dy instead
+     * of the chain of whole-tensor ops (and their temporaries) the formula spells out.
+     */
+    public static Tensor rmsNormBackward(Tensor x, Tensor weight, Tensor dy, float eps) {
+        if (x.rank() == 0) throw new IllegalArgumentException("normalisation needs a tensor of rank >= 1, got a scalar");
+        int[] shape = x.shape();
+        if (!java.util.Arrays.equals(shape, dy.shape())) {
+            throw new IllegalArgumentException("rms norm gradient " + org.visualchat.tensor.Shapes.toString(dy.shape()) + " does not match input " + org.visualchat.tensor.Shapes.toString(shape));
+        }
+        int n = shape[shape.length - 1];
+        checkParameter("weight", weight, n);
+        Tensor out = Tensor.empty(shape);
+        MemorySegment os = out.storage().segment();
+        RowLoop.Cursor w = weight == null ? null : RowLoop.whole(weight);
+        MemorySegment ws = w == null ? null : w.segment(0);
+        long wo = w == null ? 0 : w.offset(0);
+        RowLoop.run(shape, new Tensor[] {x, dy}, (r, c) -> rmsBackwardRow(c.segment(0), c.offset(0), c.segment(1), c.offset(1), ws, wo, os, 4L * r * n, n, eps));
+        return out;
+    }
+
+    private static void rmsBackwardRow(MemorySegment xs, long xo, MemorySegment gs, long go, MemorySegment ws, long wo,
+                                       MemorySegment os, long oo, int n, float eps) {
+        float r = (float) (1 / Math.sqrt(sumSquares(xs, xo, 0f, n) / n + eps));
+        FloatVector acc = FloatVector.zero(VecMath.S);
+        for (int i = 0; i < n; i += L) acc = weighted(gs, go, ws, wo, i, n).fma(load(xs, xo, i, n), acc);    // tails load as 0
+        float c = r * r * r * LaneSum.sum(acc) / n;
+        for (int i = 0; i < n; i += L) {
+            VecMath.store(weighted(gs, go, ws, wo, i, n).mul(r).sub(load(xs, xo, i, n).mul(c)), os, oo, i, n);
+        }
+    }
+
+    /** ĝ = dy·w on lanes [i, i + L) (dy alone without a weight). */
+    private static FloatVector weighted(MemorySegment gs, long go, MemorySegment ws, long wo, int i, int n) {
+        FloatVector g = load(gs, go, i, n);
+        return ws == null ? g : g.mul(load(ws, wo, i, n));
+    }
+
     private static Tensor normalize(Tensor x, Tensor weight, Tensor bias, float eps, boolean rms) {
         if (x.rank() == 0) throw new IllegalArgumentException("normalisation needs a tensor of rank >= 1, got a scalar");
         int[] shape = x.shape();

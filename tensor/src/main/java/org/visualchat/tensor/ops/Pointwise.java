@@ -12,10 +12,14 @@ import static org.visualchat.tensor.ops.VecMath.load;
 import static org.visualchat.tensor.ops.VecMath.store;
 
 /**
- * The element-by-element kernels behind {@link Unary} and {@link Elementwise}: one function per
- * formula, applied a vector at a time to rows from {@link RowWalk}/{@link RowReader}. The op is
- * switched on inside the loop (a predictable branch) so that every Vector API call sees a constant
- * operator and is intrinsified.
+ * The element-by-element kernels behind {@link Unary} and {@link Elementwise}: one row function per
+ * formula, applied a vector at a time to rows from {@link RowWalk}/{@link RowReader}.
+ *
+ * <p>Each formula's loop is its own small method (a lambda), picked once per call. A single loop
+ * switching on the formula per vector, or one method holding every formula's loop, exceeded C2's
+ * inlining budget: part of the Vector API chain was left as calls, and every vector crossing such a
+ * call became a heap object — an add on [656, 256] allocated 1 MB of boxed vectors and ran 2–4× slower,
+ * silu 8 MB (issue 6's training-step profile). Only segments and offsets cross these methods' edges.
  */
 final class Pointwise {
     private Pointwise() {}
@@ -23,58 +27,84 @@ final class Pointwise {
     /** One-input formulas; {@code p} is the scalar parameter of the *_SCALAR ones. */
     enum Map { EXP, LOG, SQRT, RSQRT, TANH, SIGMOID, SILU, RELU, NEG, ABS, SQUARE, GELU, GELU_TANH, QUICK_GELU, ERF, ADD_SCALAR, MUL_SCALAR, POW_SCALAR }
 
-    /** Two-input formulas. */
-    enum Zip { ADD, SUB, MUL, DIV, MAXIMUM, MINIMUM }
+    /** Two-input formulas; SILU_BACKWARD takes (x, dL/dy) of y = silu(x). */
+    enum Zip { ADD, SUB, MUL, DIV, MAXIMUM, MINIMUM, SILU_BACKWARD }
+
+    /** out[i] = f(x[i]; p) over a row of n floats. */
+    @FunctionalInterface
+    interface MapRow {
+        void run(float p, MemorySegment xs, long xo, MemorySegment os, long oo, int n);
+    }
+
+    /** out[i] = f(a[i], b[i]) over a row of n floats. */
+    @FunctionalInterface
+    interface ZipRow {
+        void run(MemorySegment as, long ao, MemorySegment bs, long bo, MemorySegment os, long oo, int n);
+    }
 
     private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2 / Math.PI);
 
-    static FloatVector apply(Map op, FloatVector x, float p) {
+    static MapRow mapRow(Map op) {
         return switch (op) {
-            case EXP -> VecMath.exp(x);
-            case LOG -> x.lanewise(VectorOperators.LOG);
-            case SQRT -> x.sqrt();
-            case RSQRT -> VecMath.reciprocal(x.sqrt());
-            case TANH -> x.lanewise(VectorOperators.TANH);
-            case SIGMOID -> sigmoid(x);
-            case SILU -> x.mul(sigmoid(x));
-            case RELU -> x.max(0f);
-            case NEG -> x.neg();
-            case ABS -> x.abs();
-            case SQUARE -> x.mul(x);
-            case GELU -> VecMath.gelu(x);
+            case EXP -> (p, xs, xo, os, oo, n) -> { for (int i = 0; i < n; i += L) store(VecMath.exp(load(xs, xo, i, n)), os, oo, i, n); };
+            case LOG -> (p, xs, xo, os, oo, n) -> { for (int i = 0; i < n; i += L) store(load(xs, xo, i, n).lanewise(VectorOperators.LOG), os, oo, i, n); };
+            case SQRT -> (p, xs, xo, os, oo, n) -> { for (int i = 0; i < n; i += L) store(load(xs, xo, i, n).sqrt(), os, oo, i, n); };
+            case RSQRT -> (p, xs, xo, os, oo, n) -> { for (int i = 0; i < n; i += L) store(VecMath.reciprocal(load(xs, xo, i, n).sqrt()), os, oo, i, n); };
+            case TANH -> (p, xs, xo, os, oo, n) -> { for (int i = 0; i < n; i += L) store(load(xs, xo, i, n).lanewise(VectorOperators.TANH), os, oo, i, n); };
+            case SIGMOID -> (p, xs, xo, os, oo, n) -> { for (int i = 0; i < n; i += L) store(VecMath.sigmoid(load(xs, xo, i, n)), os, oo, i, n); };
+            case SILU -> (p, xs, xo, os, oo, n) -> {
+                for (int i = 0; i < n; i += L) {
+                    FloatVector x = load(xs, xo, i, n);
+                    store(x.mul(VecMath.sigmoid(x)), os, oo, i, n);
+                }
+            };
+            case RELU -> (p, xs, xo, os, oo, n) -> { for (int i = 0; i < n; i += L) store(load(xs, xo, i, n).max(0f), os, oo, i, n); };
+            case NEG -> (p, xs, xo, os, oo, n) -> { for (int i = 0; i < n; i += L) store(load(xs, xo, i, n).neg(), os, oo, i, n); };
+            case ABS -> (p, xs, xo, os, oo, n) -> { for (int i = 0; i < n; i += L) store(load(xs, xo, i, n).abs(), os, oo, i, n); };
+            case SQUARE -> (p, xs, xo, os, oo, n) -> {
+                for (int i = 0; i < n; i += L) {
+                    FloatVector x = load(xs, xo, i, n);
+                    store(x.mul(x), os, oo, i, n);
+                }
+            };
+            case GELU -> (p, xs, xo, os, oo, n) -> { for (int i = 0; i < n; i += L) store(VecMath.gelu(load(xs, xo, i, n)), os, oo, i, n); };
             // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))  (Hendrycks & Gimpel, tanh form)
-            case GELU_TANH -> x.mul(x).fma(0.044715f, 1f).mul(x).mul(SQRT_2_OVER_PI).lanewise(VectorOperators.TANH).add(1f).mul(x).mul(0.5f);
-            case QUICK_GELU -> x.mul(sigmoid(x.mul(1.702f)));
-            case ERF -> VecMath.erf(x);
-            case ADD_SCALAR -> x.add(p);
-            case MUL_SCALAR -> x.mul(p);
-            case POW_SCALAR -> x.lanewise(VectorOperators.POW, p);
+            case GELU_TANH -> (p, xs, xo, os, oo, n) -> {
+                for (int i = 0; i < n; i += L) {
+                    FloatVector x = load(xs, xo, i, n);
+                    store(x.mul(x).fma(0.044715f, 1f).mul(x).mul(SQRT_2_OVER_PI).lanewise(VectorOperators.TANH).add(1f).mul(x).mul(0.5f), os, oo, i, n);
+                }
+            };
+            case QUICK_GELU -> (p, xs, xo, os, oo, n) -> {
+                for (int i = 0; i < n; i += L) {
+                    FloatVector x = load(xs, xo, i, n);
+                    store(x.mul(VecMath.sigmoid(x.mul(1.702f))), os, oo, i, n);
+                }
+            };
+            case ERF -> (p, xs, xo, os, oo, n) -> { for (int i = 0; i < n; i += L) store(VecMath.erf(load(xs, xo, i, n)), os, oo, i, n); };
+            case ADD_SCALAR -> (p, xs, xo, os, oo, n) -> { for (int i = 0; i < n; i += L) store(load(xs, xo, i, n).add(p), os, oo, i, n); };
+            case MUL_SCALAR -> (p, xs, xo, os, oo, n) -> { for (int i = 0; i < n; i += L) store(load(xs, xo, i, n).mul(p), os, oo, i, n); };
+            case POW_SCALAR -> (p, xs, xo, os, oo, n) -> { for (int i = 0; i < n; i += L) store(load(xs, xo, i, n).lanewise(VectorOperators.POW, p), os, oo, i, n); };
         };
     }
 
-    static FloatVector apply(Zip op, FloatVector x, FloatVector y) {
+    static ZipRow zipRow(Zip op) {
         return switch (op) {
-            case ADD -> x.add(y);
-            case SUB -> x.sub(y);
-            case MUL -> x.mul(y);
-            case DIV -> x.div(y);
-            case MAXIMUM -> x.max(y);
-            case MINIMUM -> x.min(y);
+            case ADD -> (as, ao, bs, bo, os, oo, n) -> { for (int i = 0; i < n; i += L) store(load(as, ao, i, n).add(load(bs, bo, i, n)), os, oo, i, n); };
+            case SUB -> (as, ao, bs, bo, os, oo, n) -> { for (int i = 0; i < n; i += L) store(load(as, ao, i, n).sub(load(bs, bo, i, n)), os, oo, i, n); };
+            case MUL -> (as, ao, bs, bo, os, oo, n) -> { for (int i = 0; i < n; i += L) store(load(as, ao, i, n).mul(load(bs, bo, i, n)), os, oo, i, n); };
+            case DIV -> (as, ao, bs, bo, os, oo, n) -> { for (int i = 0; i < n; i += L) store(load(as, ao, i, n).div(load(bs, bo, i, n)), os, oo, i, n); };
+            case MAXIMUM -> (as, ao, bs, bo, os, oo, n) -> { for (int i = 0; i < n; i += L) store(load(as, ao, i, n).max(load(bs, bo, i, n)), os, oo, i, n); };
+            case MINIMUM -> (as, ao, bs, bo, os, oo, n) -> { for (int i = 0; i < n; i += L) store(load(as, ao, i, n).min(load(bs, bo, i, n)), os, oo, i, n); };
+            case SILU_BACKWARD -> (as, ao, bs, bo, os, oo, n) -> {       // silu'(x) = σ(x)·(1 + x·(1 − σ(x)))
+                for (int i = 0; i < n; i += L) {
+                    FloatVector x = load(as, ao, i, n), sig = VecMath.sigmoid(x);
+                    store(load(bs, bo, i, n).mul(sig).mul(x.mul(sig.neg().add(1f)).add(1f)), os, oo, i, n);
+                }
+            };
         };
     }
 
-    /** 1 / (1 + e^−x) */
-    private static FloatVector sigmoid(FloatVector x) {
-        return VecMath.reciprocal(VecMath.exp(x.neg()).add(1f));
-    }
-
-    static void mapRow(Map op, float p, MemorySegment xs, long xo, MemorySegment os, long oo, int n) {
-        for (int i = 0; i < n; i += L) store(apply(op, load(xs, xo, i, n), p), os, oo, i, n);
-    }
-
-    static void zipRow(Zip op, MemorySegment as, long ao, MemorySegment bs, long bo, MemorySegment os, long oo, int n) {
-        for (int i = 0; i < n; i += L) store(apply(op, load(as, ao, i, n), load(bs, bo, i, n)), os, oo, i, n);
-    }
 
     /** op applied to every element of {@code x} → new contiguous F32 tensor. */
     static Tensor map(Map op, Tensor x, float p) {
@@ -82,7 +112,8 @@ final class Pointwise {
         Tensor out = Tensor.empty(shape);
         MemorySegment os = out.storage().segment();
         int n = x.rank() == 0 ? 1 : shape[shape.length - 1];
-        RowLoop.run(shape, new Tensor[] {x}, (r, c) -> mapRow(op, p, c.segment(0), c.offset(0), os, 4L * r * n, n));
+        MapRow f = mapRow(op);
+        RowLoop.run(shape, new Tensor[] {x}, (r, c) -> f.run(p, c.segment(0), c.offset(0), os, 4L * r * n, n));
         return out;
     }
 
@@ -92,7 +123,8 @@ final class Pointwise {
         Tensor out = Tensor.empty(shape);
         MemorySegment os = out.storage().segment();
         int n = shape.length == 0 ? 1 : shape[shape.length - 1];
-        RowLoop.run(shape, new Tensor[] {a, b}, (r, c) -> zipRow(op, c.segment(0), c.offset(0), c.segment(1), c.offset(1), os, 4L * r * n, n));
+        ZipRow f = zipRow(op);
+        RowLoop.run(shape, new Tensor[] {a, b}, (r, c) -> f.run(c.segment(0), c.offset(0), c.segment(1), c.offset(1), os, 4L * r * n, n));
         return out;
     }
 }

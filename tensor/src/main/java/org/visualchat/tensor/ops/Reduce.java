@@ -74,7 +74,7 @@ public final class Reduce {
         perm[perm.length - 1] = d;
         Tensor xt = x.permute(perm);
         int[] shape = xt.shape();
-        Tensor out = Tensor.zeros(result, Arrays.copyOf(shape, shape.length - 1));
+        Tensor out = Tensor.empty(result, Arrays.copyOf(shape, shape.length - 1));
         MemorySegment os = out.storage().segment();
         int n = shape[shape.length - 1];
         RowLoop.run(shape, new Tensor[] {xt}, (r, c) -> {

@@ -24,6 +24,10 @@ import static org.visualchat.tensor.ops.VecMath.load;
 public final class Softmax {
     private Softmax() {}
 
+    private static final Pointwise.ZipRow ADD = Pointwise.zipRow(Pointwise.Zip.ADD);
+    private static final Pointwise.MapRow ADD_SCALAR = Pointwise.mapRow(Pointwise.Map.ADD_SCALAR);
+    private static final Pointwise.MapRow MUL_SCALAR = Pointwise.mapRow(Pointwise.Map.MUL_SCALAR);
+
     public static Tensor softmax(Tensor x) {
         return rows(x, null, false);
     }
@@ -51,7 +55,7 @@ public final class Softmax {
         } else {
             RowLoop.run(shape, new Tensor[] {x, mask}, (r, c) -> {
                 long oo = 4L * r * n;
-                Pointwise.zipRow(Pointwise.Zip.ADD, c.segment(0), c.offset(0), c.segment(1), c.offset(1), os, oo, n);
+                ADD.run(c.segment(0), c.offset(0), c.segment(1), c.offset(1), os, oo, n);
                 row(os, oo, os, oo, n, log);
             });
         }
@@ -66,15 +70,15 @@ public final class Softmax {
         float max = Reduce.rowMax(src, so, n);
         if (max == Float.NEGATIVE_INFINITY) {
             dst.asSlice(doff, 4L * n).fill((byte) 0);
-            if (log) Pointwise.mapRow(Pointwise.Map.ADD_SCALAR, Float.NEGATIVE_INFINITY, dst, doff, dst, doff, n);
+            if (log) ADD_SCALAR.run(Float.NEGATIVE_INFINITY, dst, doff, dst, doff, n);
             return;
         }
         if (log) {
             float sum = expShift(src, so, max, null, 0, n);
-            Pointwise.mapRow(Pointwise.Map.ADD_SCALAR, -(max + (float) Math.log(sum)), src, so, dst, doff, n);
+            ADD_SCALAR.run(-(max + (float) Math.log(sum)), src, so, dst, doff, n);
         } else {
             float sum = expShift(src, so, max, dst, doff, n);
-            Pointwise.mapRow(Pointwise.Map.MUL_SCALAR, 1f / sum, dst, doff, dst, doff, n);
+            MUL_SCALAR.run(1f / sum, dst, doff, dst, doff, n);
         }
     }
 

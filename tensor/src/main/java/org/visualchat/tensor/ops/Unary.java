@@ -23,6 +23,13 @@ public final class Unary {
     public static Tensor sigmoid(Tensor x) { return Pointwise.map(Map.SIGMOID, x, 0); }
     /** x·sigmoid(x) (LLaMA's MLP activation) */
     public static Tensor silu(Tensor x) { return Pointwise.map(Map.SILU, x, 0); }
+    /** dL/dx of y = silu(x) for dL/dy = {@code dy} (same shape): dy·σ(x)·(1 + x·(1 − σ(x))) in one pass. */
+    public static Tensor siluBackward(Tensor x, Tensor dy) {
+        if (!java.util.Arrays.equals(x.shape(), dy.shape())) {
+            throw new IllegalArgumentException("silu gradient " + org.visualchat.tensor.Shapes.toString(dy.shape()) + " does not match input " + org.visualchat.tensor.Shapes.toString(x.shape()));
+        }
+        return Pointwise.zip(Pointwise.Zip.SILU_BACKWARD, x, dy);
+    }
     public static Tensor relu(Tensor x) { return Pointwise.map(Map.RELU, x, 0); }
     public static Tensor neg(Tensor x) { return Pointwise.map(Map.NEG, x, 0); }
     public static Tensor abs(Tensor x) { return Pointwise.map(Map.ABS, x, 0); }

@@ -15,7 +15,7 @@ import java.nio.ByteOrder;
  * species passed as a parameter defeats the intrinsics, see STACK.md), row loads/stores whose last
  * step is masked so that one loop body also handles the tail, off-heap scratch, and the transcendental functions the Vector API lacks (erf).
  */
-final class VecMath {
+public final class VecMath {
     private VecMath() {}
 
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -52,6 +52,11 @@ final class VecMath {
         return Arena.ofAuto().allocate(Math.max(bytes, 1), 64);
     }
 
+    /** 1 / (1 + e^−x) */
+    static FloatVector sigmoid(FloatVector x) {
+        return reciprocal(exp(x.neg()).add(1f));
+    }
+
     static FloatVector reciprocal(FloatVector x) {
         return x.broadcast(1f).div(x);
     }
@@ -72,7 +77,7 @@ final class VecMath {
      * minimax polynomial (≈1 ulp), then ·2^k applied as two powers of two so that k down to −150
      * (subnormal results) and up to 128 need no special case.
      */
-    static FloatVector exp(FloatVector x) {
+    public static FloatVector exp(FloatVector x) {
         FloatVector t = x.mul(LOG2E);
         IntVector k = (IntVector) t.add(t.broadcast(0.5f).blend(t.broadcast(-0.5f), t.compare(VectorOperators.LT, 0f)))
                 .max(-151f).min(129f).convert(VectorOperators.F2I, 0);                 // round half away from 0

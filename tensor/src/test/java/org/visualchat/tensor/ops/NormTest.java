@@ -50,4 +50,35 @@ class NormTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Norm.rmsNorm(x, Tensor.zeros(32), 1e-5f));
         assertTrue(e.getMessage().contains("[33]"), e.getMessage());
     }
+
+    /** dx of RMSNorm in double: dx = r·(ĝ − x̂·⟨ĝ·x̂⟩), r = 1/√(⟨x²⟩ + eps), x̂ = x·r, ĝ = dy·w. */
+    private static double[] rmsBackwardReference(double[] x, double[] w, double[] dy, int n, double eps) {
+        double[] out = new double[x.length];
+        for (int row = 0; row < x.length / n; row++) {
+            double ss = 0, dot = 0;
+            for (int i = 0; i < n; i++) ss += x[row * n + i] * x[row * n + i];
+            double r = 1 / Math.sqrt(ss / n + eps);
+            for (int i = 0; i < n; i++) dot += dy[row * n + i] * (w == null ? 1 : w[i]) * x[row * n + i] * r;
+            dot /= n;
+            for (int i = 0; i < n; i++) {
+                out[row * n + i] = r * (dy[row * n + i] * (w == null ? 1 : w[i]) - x[row * n + i] * r * dot);
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void rmsNormBackwardMatchesTheFormulaOnEveryLayout() {
+        for (int n : AWKWARD) {
+            Tensor x0 = randn(n + 3, 5, n), dy = randn(n + 4, 5, n), w = randn(n + 5, n);
+            double[] wv = values(w), dyv = values(dy);
+            for (Case c : layouts(x0)) {
+                double[] x = values(c.tensor());
+                assertClose(rmsBackwardReference(x, wv, dyv, n, 1e-6), x0.shape(), Norm.rmsNormBackward(c.tensor(), w, dy, 1e-6f), 2e-5, 2e-5, "rmsNormBackward " + c + " n=" + n);
+                assertClose(rmsBackwardReference(x, null, dyv, n, 1e-6), x0.shape(), Norm.rmsNormBackward(c.tensor(), null, dy, 1e-6f), 2e-5, 2e-5, "rmsNormBackward no weight " + c + " n=" + n);
+            }
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Norm.rmsNormBackward(randn(1, 2, 3), null, randn(2, 3, 2), 1e-6f));
+        assertTrue(e.getMessage().contains("[3, 2]"), e.getMessage());
+    }
 }

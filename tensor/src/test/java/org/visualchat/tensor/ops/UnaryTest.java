@@ -33,6 +33,21 @@ class UnaryTest {
     @Test void tanh() { check("tanh", Unary::tanh, Math::tanh, -10, 10, 2e-7, 1e-8); }
     @Test void sigmoid() { check("sigmoid", Unary::sigmoid, UnaryTest::sigmoid, -30, 30, 3e-7, 0); }
     @Test void silu() { check("silu", Unary::silu, x -> x * sigmoid(x), -30, 30, 3e-7, 1e-12); }
+    @Test
+    void siluBackward() {
+        for (int n : AWKWARD) {
+            Tensor x0 = Tensor.uniform(n, -30, 30, 3, n), dy = randn(n + 1, 3, n);
+            double[] g = values(dy);
+            for (Case c : layouts(x0)) {
+                double[] x = values(c.tensor()), e = new double[x.length];
+                for (int i = 0; i < x.length; i++) e[i] = g[i] * sigmoid(x[i]) * (1 + x[i] * (1 - sigmoid(x[i])));
+                // Near x ≈ −1.28, where silu' = 0, the bracket cancels: an absolute error of a few float ulps of |dy|.
+                assertClose(e, x0.shape(), Unary.siluBackward(c.tensor(), dy), 1e-5, 1e-6, "siluBackward " + c + " n=" + n);
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> Unary.siluBackward(randn(1, 2, 3), randn(2, 3, 2)));
+    }
+
     @Test void relu() { check("relu", Unary::relu, x -> Math.max(x, 0), -5, 5, 0, 0); }
     @Test void neg() { check("neg", Unary::neg, x -> -x, -5, 5, 0, 0); }
     @Test void abs() { check("abs", Unary::abs, Math::abs, -5, 5, 0, 0); }
