@@ -40,15 +40,25 @@ record LlamaDeviceWeights(DeviceTensor embedTokens, Layer[] layers, DeviceTensor
         return new LlamaDeviceWeights(embed, layers, vector(gpu, p, "model.norm.weight"), head);
     }
 
-    /** Device floats and raw bytes the weights take (arena alignment included), to size the backend. */
+    /**
+     * Device floats and raw bytes the weights take (arena alignment included), to size the backend. Past
+     * one byte arena, each arena may leave a tail smaller than the largest tensor unused (a tensor sits in
+     * one arena), so that much is added per arena.
+     */
     static long[] footprint(LlamaModel model) {
-        long floats = 0, bytes = 0;
+        long floats = 0, bytes = 0, largest = 0;
         for (Map.Entry<String, Variable> e : model.namedParameters().entrySet()) {
             Tensor t = e.getValue().value();
             checkDtype(e.getKey(), t);
-            if (t.dtype() == DType.F32 || t.rank() == 1) floats += t.numel() + 16;
-            else bytes += t.dtype().byteSize(t.numel()) + 64;
+            if (t.dtype() == DType.F32 || t.rank() == 1) {
+                floats += t.numel() + 16;
+            } else {
+                long b = t.dtype().byteSize(t.numel()) + 64;
+                bytes += b;
+                largest = Math.max(largest, b);
+            }
         }
+        if (bytes > OpenClBackend.Capacity.RAW_ARENA_BYTES) bytes += largest * OpenClBackend.Capacity.RAW_ARENAS;
         return new long[] {floats, bytes};
     }
 
