@@ -18,6 +18,11 @@ final class DeviceArena {
         this.capacity = capacity;
     }
 
+    /** Whether a block of {@code size} units, aligned to {@code align}, still fits. */
+    boolean fits(long size, int align) {
+        return (top + (long) align - 1) / align * align + size <= capacity;
+    }
+
     /** Offset of a fresh block of {@code size} units, aligned to {@code align} units. */
     int allocate(long size, int align) {
         long at = (top + (long) align - 1) / align * align;

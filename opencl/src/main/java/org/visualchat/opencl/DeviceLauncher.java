@@ -42,9 +42,11 @@ final class DeviceLauncher {
         copyInOp(OP_COPY_IN_F, values.length, dst);
     }
 
-    void copyIn(byte[] values, int dst) {
+    /** Into byte arena {@code arena} (passed in {@code sub}, which the copy ops do not otherwise use). */
+    void copyIn(byte[] values, int arena, int dst) {
         if (values.length == 0) return;   // OpenCL has no zero-byte buffers, and nothing needs copying
         program.upB = values;
+        program.sub = arena;
         copyInOp(OP_COPY_IN_B, values.length, dst);
     }
 
@@ -87,11 +89,11 @@ final class DeviceLauncher {
     }
 
     /** One work-group per output; rows are launched in chunks so the global size stays an int. */
-    void linearRaw(int x, int wOffset, int wCode, int dst, int rows, int n, int k) {
+    void linearRaw(int x, int wArena, int wOffset, int wCode, int dst, int rows, int n, int k) {
         if (rows == 0 || n == 0) return;
         DeviceProgram p = program;
         p.op = OP_LINEAR_RAW;
-        p.wOff = wOffset; p.wCode = wCode; p.mmN = n; p.mmK = k;
+        p.wArena = wArena; p.wOff = wOffset; p.wCode = wCode; p.mmN = n; p.mmK = k;
         int chunk = Math.max(1, Integer.MAX_VALUE / ROW_GROUP / n);
         for (int row = 0; row < rows; row += chunk) {
             int count = Math.min(chunk, rows - row);
@@ -155,10 +157,10 @@ final class DeviceLauncher {
         run1D(p.n, ROW_GROUP, "rope");
     }
 
-    void embedding(int table, int wCode, int ids, int count, int dim, int dst) {
+    void embedding(int tableArena, int table, int wCode, int ids, int count, int dim, int dst) {
         DeviceProgram p = program;
         p.op = OP_EMBEDDING;
-        p.wOff = table; p.wCode = wCode; p.src = ids; p.cols = dim; p.dst = dst; p.n = count * dim;
+        p.wArena = tableArena; p.wOff = table; p.wCode = wCode; p.src = ids; p.cols = dim; p.dst = dst; p.n = count * dim;
         run1D(p.n, ROW_GROUP, "embedding");
     }
 

@@ -21,7 +21,9 @@ final class DeviceMemory {
     private final OpenClBackend owner;
     private final DeviceProgram program;
     private final DeviceLauncher launcher;
-    private final DeviceArena heap, raw, ints;
+    private final DeviceArena heap, ints;
+    /** One per byte arena of the program (a quantized tensor lives in one of them). */
+    private final DeviceArena[] raw = new DeviceArena[DeviceProgram.RAW_ARENAS];
     /** Serial ranges [from, to) of tensors released by closed scopes. */
     private final List<long[]> released = new ArrayList<>();
     private long nextSerial;
@@ -32,7 +34,7 @@ final class DeviceMemory {
         this.program = program;
         this.launcher = launcher;
         heap = new DeviceArena("float", "floats", HEAP_RESERVED, program.heap.length);
-        raw = new DeviceArena("byte", "bytes", 0, program.raw.length);
+        for (int i = 0; i < raw.length; i++) raw[i] = new DeviceArena("byte", "bytes", 0, program.rawArena(i).length);
         ints = new DeviceArena("int", "ints", 0, program.ints.length);
         launcher.armCanary();
     }
@@ -41,11 +43,13 @@ final class DeviceMemory {
 
     /** Returns the action that releases everything allocated from now on. */
     Runnable mark() {
-        int heapMark = heap.top(), rawMark = raw.top(), intMark = ints.top();
+        int heapMark = heap.top(), intMark = ints.top();
+        int[] rawMarks = new int[raw.length];
+        for (int i = 0; i < raw.length; i++) rawMarks[i] = raw[i].top();
         long serialMark = nextSerial;
         return () -> {
             heap.reset(heapMark);
-            raw.reset(rawMark);
+            for (int i = 0; i < raw.length; i++) raw[i].reset(rawMarks[i]);
             ints.reset(intMark);
             released.add(new long[] {serialMark, nextSerial});
         };
@@ -61,12 +65,16 @@ final class DeviceMemory {
 
     DeviceTensor allocate(DType dtype, int[] shape) {
         long count = Shapes.numel(shape);
-        int offset = switch (dtype) {
+        int arena = 0, offset = switch (dtype) {
             case F32 -> heap.allocate(count, 16);
             case I32 -> ints.allocate(count, 16);
-            default -> raw.allocate(dtype.byteSize(count), 64);
+            default -> {
+                long bytes = dtype.byteSize(count);
+                while (arena < raw.length - 1 && !raw[arena].fits(bytes, 64)) arena++;
+                yield raw[arena].allocate(bytes, 64);   // the last arena reports "full" when none fits
+            }
         };
-        return new DeviceTensor(owner, dtype, shape, offset, nextSerial++);
+        return new DeviceTensor(owner, dtype, shape, arena, offset, nextSerial++);
     }
 
     DeviceTensor upload(Tensor t) {
@@ -85,8 +93,8 @@ final class DeviceMemory {
             case BF16, F16, Q8_0, Q4_0 -> {
                 byte[] values = c.segment().toArray(ValueLayout.JAVA_BYTE);
                 d = allocate(c.dtype(), c.shape());
-                System.arraycopy(values, 0, program.raw, d.offset(), values.length);
-                launcher.copyIn(values, d.offset());
+                System.arraycopy(values, 0, program.rawArena(d.arena()), d.offset(), values.length);
+                launcher.copyIn(values, d.arena(), d.offset());
                 bytes = values.length;
             }
             case I32, I64 -> {

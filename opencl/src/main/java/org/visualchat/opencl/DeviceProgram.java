@@ -9,9 +9,10 @@ import com.aparapi.Kernel;
  * <p>Why one kernel: Aparapi gives each {@code Kernel} instance its own OpenCL context and ties each
  * device buffer to one array field of that instance (aparapi-native {@code JNIContext},
  * {@code processArray}). Buffers can therefore not be shared between kernel instances, and re-pointing
- * a field at another array re-creates its buffer from host memory. So all tensors live in three
- * fixed arrays of this one instance (the arenas {@link #heap}, {@link #raw}, {@link #ints}), addressed
- * by offsets, and every op is a branch of {@link #run()}. Uploads and downloads go through the small
+ * a field at another array re-creates its buffer from host memory. So all tensors live in fixed arrays
+ * of this one instance (the arenas {@link #heap}, {@link #raw} to {@link #raw3}, {@link #ints}),
+ * addressed by offsets, and every op is a branch of {@link #run()}. Quantized weights get four byte
+ * arenas because one Java array holds at most 2 GiB ({@link #RAW_ARENAS}; a tensor sits in one of them). Uploads and downloads go through the small
  * staging arrays {@code upF/upB/upI/dlF}, re-pointed per transfer, so a transfer moves exactly the
  * tensor's bytes. The kernel runs in explicit mode: nothing is copied unless asked for.
  *
@@ -47,10 +48,12 @@ final class DeviceProgram extends Kernel {
     static final int ROW_GROUP = 64;
     /** Elements of {@link #heap} reserved at its start: index 0 holds the residency canary. */
     static final int HEAP_RESERVED = 16;
+    /** Byte arenas ({@link #raw} .. {@link #raw3}) and the size of each but the last partly used one. */
+    static final int RAW_ARENAS = 4, MAX_RAW_ARENA = Integer.MAX_VALUE - 64;
 
     // ------------------------------------------------------------------ memory
     float[] heap;
-    byte[] raw;
+    byte[] raw, raw1, raw2, raw3;
     int[] ints;
     float[] upF = new float[1];
     byte[] upB = new byte[1];
@@ -76,14 +79,22 @@ final class DeviceProgram extends Kernel {
     // unary parameter; norm epsilon
     float param;
     // row kernels: rows × cols; weight/bias offsets (−1 = absent); masks (offsets −1 = absent)
-    int rows, cols, wOff, biasOff, wCode;
+    int rows, cols, wOff, biasOff, wCode, wArena;
     int mAOff, mAS0, mAS1, mAS2, mAS3, mBOff, mBS0, mBS1, mBS2, mBS3;
     // rope: heads and sequence length of x [B, H, S, D]; positions stride per batch (0 = shared)
     int ropeH, ropeS, posOff, posBatchStride, cosOff, sinOff;
 
-    DeviceProgram(int heapFloats, int rawBytes, int intCount) {
+    /**
+     * {@code rawSizes}: the lengths of the {@link #RAW_ARENAS} byte arenas (each at least 1: OpenCL has no
+     * empty buffers). Computed by {@link OpenClBackend}: this class must hold no {@code long} arithmetic,
+     * whose constant-pool entries Aparapi's class parser (with BCEL 6.13) rejects.
+     */
+    DeviceProgram(int heapFloats, int[] rawSizes, int intCount) {
         heap = new float[heapFloats];
-        raw = new byte[Math.max(rawBytes, 1)];
+        raw = new byte[rawSizes[0]];
+        raw1 = new byte[rawSizes[1]];
+        raw2 = new byte[rawSizes[2]];
+        raw3 = new byte[rawSizes[3]];
         ints = new int[Math.max(intCount, 1)];
         for (int i = 1; i < 255; i++) pow2[i] = Math.scalb(1f, i - 127);
         pow2[255] = Float.POSITIVE_INFINITY;
@@ -110,7 +121,12 @@ final class DeviceProgram extends Kernel {
             if (i == 0) heap[0] = 1f;
         } else if (i < n) {
             if (op == OP_COPY_IN_F) heap[dst + i] = upF[i];
-            else if (op == OP_COPY_IN_B) raw[dst + i] = upB[i];
+            else if (op == OP_COPY_IN_B) {
+                if (sub == 0) raw[dst + i] = upB[i];
+                else if (sub == 1) raw1[dst + i] = upB[i];
+                else if (sub == 2) raw2[dst + i] = upB[i];
+                else raw3[dst + i] = upB[i];
+            }
             else if (op == OP_COPY_IN_I) ints[dst + i] = upI[i];
             else dlF[i] = heap[src + i];
         }
@@ -182,7 +198,7 @@ final class DeviceProgram extends Kernel {
             for (int b = t; b < blocks; b += ROW_GROUP) {
                 int base = wOff + (j * blocks + b) * 34;
                 float s = 0f;
-                for (int e = 0; e < 32; e++) s += raw[base + 2 + e] * heap[xBase + b * 32 + e];
+                for (int e = 0; e < 32; e++) s += rawByte(base + 2 + e) * heap[xBase + b * 32 + e];
                 partial += f16(u16(base)) * s;
             }
         } else if (wCode == W_Q4_0) {
@@ -192,7 +208,7 @@ final class DeviceProgram extends Kernel {
                 int x0 = xBase + b * 32;
                 float s = 0f;
                 for (int e = 0; e < 16; e++) {
-                    int q = raw[base + 2 + e] & 255;
+                    int q = rawByte(base + 2 + e) & 255;
                     s += ((q & 15) - 8) * heap[x0 + e] + ((q >> 4) - 8) * heap[x0 + 16 + e];
                 }
                 partial += f16(u16(base)) * s;
@@ -382,10 +398,10 @@ final class DeviceProgram extends Kernel {
             if (wCode == W_F32) v = heap[wOff + e];
             else if (wCode == W_Q8_0) {
                 int base = wOff + (e / 32) * 34;
-                v = f16(u16(base)) * raw[base + 2 + e % 32];
+                v = f16(u16(base)) * rawByte(base + 2 + e % 32);
             } else if (wCode == W_Q4_0) {
                 int base = wOff + (e / 32) * 18, within = e % 32;
-                int q = raw[base + 2 + within % 16] & 255;
+                int q = rawByte(base + 2 + within % 16) & 255;
                 if (within >= 16) q = q >> 4;
                 v = f16(u16(base)) * ((q & 15) - 8);
             } else v = half16(wCode, u16(wOff + 2 * e));
@@ -421,9 +437,24 @@ final class DeviceProgram extends Kernel {
         return total;
     }
 
-    /** Little-endian unsigned 16-bit value at byte {@code at} of {@link #raw}. */
+    /** Little-endian unsigned 16-bit value at byte {@code at} of the weight's byte arena {@link #wArena}. */
     private int u16(int at) {
-        return (raw[at] & 255) | ((raw[at + 1] & 255) << 8);
+        return (rawByte(at) & 255) | ((rawByte(at + 1) & 255) << 8);
+    }
+
+    /** Signed byte {@code at} of byte arena {@link #wArena} (uniform across a launch, so the branch costs little). */
+    private int rawByte(int at) {
+        int v = 0;
+        if (wArena == 0) v = raw[at];
+        else if (wArena == 1) v = raw1[at];
+        else if (wArena == 2) v = raw2[at];
+        else v = raw3[at];
+        return v;
+    }
+
+    /** The host array behind byte arena {@code i}. */
+    byte[] rawArena(int i) {
+        return i == 0 ? raw : i == 1 ? raw1 : i == 2 ? raw2 : raw3;
     }
 
     private float half16(int code, int bits) {

@@ -8,7 +8,7 @@ import java.util.Arrays;
 /**
  * A tensor resident on an OpenCL device: shape, dtype and a place in one of the backend's device
  * arenas. Always contiguous and row-major. F32 activations and weights live in the float arena;
- * BF16/F16/Q8_0/Q4_0 weights keep their raw bytes (GGUF block layout, see {@link DType}) in the byte arena
+ * BF16/F16/Q8_0/Q4_0 weights keep their raw bytes (GGUF block layout, see {@link DType}) in a byte arena
  * and are decoded inside the kernels; I32 ids and positions live in the int arena. Data moves only
  * through {@link OpenClBackend#upload} and {@link OpenClBackend#download}.
  */
@@ -16,13 +16,15 @@ public final class DeviceTensor {
     private final OpenClBackend owner;
     private final DType dtype;
     private final int[] shape;
+    private final int arena;
     private final int offset;
     private final long serial;
 
-    DeviceTensor(OpenClBackend owner, DType dtype, int[] shape, int offset, long serial) {
+    DeviceTensor(OpenClBackend owner, DType dtype, int[] shape, int arena, int offset, long serial) {
         this.owner = owner;
         this.dtype = dtype;
         this.shape = shape.clone();
+        this.arena = arena;
         this.offset = offset;
         this.serial = serial;
     }
@@ -46,7 +48,7 @@ public final class DeviceTensor {
         if (Shapes.numel(s) != numel() || (dtype.isQuantized() && s[s.length - 1] != shape[shape.length - 1])) {
             throw new IllegalArgumentException("cannot reshape " + this + " to " + Arrays.toString(newShape));
         }
-        return new DeviceTensor(owner, dtype, s, offset, serial);
+        return new DeviceTensor(owner, dtype, s, arena, offset, serial);
     }
 
     /**
@@ -62,11 +64,13 @@ public final class DeviceTensor {
         int[] s = shape.clone();
         s[0] = length;
         long at = dtype == DType.F32 || dtype == DType.I32 ? skip : dtype.byteSize(skip);
-        return new DeviceTensor(owner, dtype, s, Math.toIntExact(offset + at), serial);
+        return new DeviceTensor(owner, dtype, s, arena, Math.toIntExact(offset + at), serial);
     }
 
     OpenClBackend owner() { return owner; }
-    /** Start in the tensor's arena: elements for the float and int arenas, bytes for the byte arena. */
+    /** Which byte arena holds a BF16/F16/Q8_0/Q4_0 tensor (0 for F32 and I32 tensors). */
+    int arena() { return arena; }
+    /** Start in the tensor's arena: elements for the float and int arenas, bytes for a byte arena. */
     int offset() { return offset; }
     long serial() { return serial; }
 

@@ -25,17 +25,20 @@ import static org.visualchat.opencl.DeviceProgram.*;
  * }
  * }</pre>
  *
- * Memory is three fixed arenas sized at {@link #open(String, Capacity)} (see {@link DeviceProgram} for
+ * Memory is fixed arenas sized at {@link #open(String, Capacity)} (see {@link DeviceProgram} for
  * why); {@link #scope()} frees activations in bulk. Not thread-safe: one backend per thread of work.
  */
 public final class OpenClBackend implements AutoCloseable {
     /**
-     * Arena sizes: F32 elements, raw weight bytes (BF16/F16/Q8_0/Q4_0), I32 elements. The float arena is at
+     * Arena sizes: F32 elements, raw weight bytes (BF16/F16/Q8_0/Q4_0; spread over up to four byte arenas
+     * of just under 2 GiB, one Java array each, a tensor within one), I32 elements. The float arena is at
      * least {@link #MIN_HEAP_FLOATS} (32 MiB) so that G1 allocates it as a humongous object, which it
      * never moves (except in a last-ditch collection before OutOfMemoryError).
      */
-    public record Capacity(int heapFloats, int rawBytes, int ints) {
+    public record Capacity(int heapFloats, long rawBytes, int ints) {
         public static final int MIN_HEAP_FLOATS = 8 << 20;
+        /** Byte arenas and the bytes each holds: a weight tensor must fit one; they fill in order. */
+        public static final int RAW_ARENAS = DeviceProgram.RAW_ARENAS, RAW_ARENA_BYTES = DeviceProgram.MAX_RAW_ARENA;
         public static final Capacity DEFAULT = new Capacity(16 << 20, 64 << 20, 1 << 20);
     }
 
@@ -44,11 +47,21 @@ public final class OpenClBackend implements AutoCloseable {
     private final DeviceMemory memory;
     private final RopeTables ropeTables = new RopeTables();
 
-    private OpenClBackend(OpenCLDevice device, Capacity capacity) {
+    private OpenClBackend(OpenCLDevice device, Capacity capacity, int rawArenaBytes) {
         requireG1();
-        program = new DeviceProgram(Math.max(capacity.heapFloats(), Capacity.MIN_HEAP_FLOATS), capacity.rawBytes(), capacity.ints());
+        program = new DeviceProgram(Math.max(capacity.heapFloats(), Capacity.MIN_HEAP_FLOATS), rawArenaSizes(capacity.rawBytes(), rawArenaBytes), capacity.ints());
         launcher = new DeviceLauncher(device, program);
         memory = new DeviceMemory(this, program, launcher);
+    }
+
+    /** Byte arena lengths for {@code total} bytes: full arenas of {@code arenaBytes} first, each at least 1. */
+    private static int[] rawArenaSizes(long total, int arenaBytes) {
+        if (total > (long) Capacity.RAW_ARENAS * arenaBytes) {
+            throw new IllegalArgumentException(total + " weight bytes exceed the " + Capacity.RAW_ARENAS + " byte arenas of " + arenaBytes + " bytes each");
+        }
+        int[] sizes = new int[Capacity.RAW_ARENAS];
+        for (int i = 0; i < sizes.length; i++) sizes[i] = (int) Math.max(1, Math.min(arenaBytes, total - (long) i * arenaBytes));
+        return sizes;
     }
 
     /**
@@ -71,7 +84,12 @@ public final class OpenClBackend implements AutoCloseable {
     }
 
     public static OpenClBackend open(String device, Capacity capacity) {
-        return new OpenClBackend(OpenClDevices.select(device), capacity);
+        return open(device, capacity, Capacity.RAW_ARENA_BYTES);
+    }
+
+    /** With byte arenas of {@code rawArenaBytes} each: small ones let tests put weights in several arenas. */
+    static OpenClBackend open(String device, Capacity capacity, int rawArenaBytes) {
+        return new OpenClBackend(OpenClDevices.select(device), capacity, rawArenaBytes);
     }
 
     public String deviceDescription() {
@@ -184,7 +202,7 @@ public final class OpenClBackend implements AutoCloseable {
             launcher.matmul(new DeviceLauncher.Operand(x.offset(), k, 1, 0, 0, 1),
                     new DeviceLauncher.Operand(w.offset(), 1, k, 0, 0, 1), y.offset(), rows, n, k, 1, 1, 1f);
         } else {
-            launcher.linearRaw(x.offset(), w.offset(), weightCode(w), y.offset(), rows, n, k);
+            launcher.linearRaw(x.offset(), w.arena(), w.offset(), weightCode(w), y.offset(), rows, n, k);
         }
         return y;
     }
@@ -434,7 +452,7 @@ public final class OpenClBackend implements AutoCloseable {
         int[] outShape = Arrays.copyOf(ids.shape(), ids.rank() + 1);
         outShape[ids.rank()] = table.dim(1);
         DeviceTensor y = newF32(outShape);
-        if (y.numel() > 0) launcher.embedding(table.offset(), weightCode(table), deviceIds.offset(), values.length, table.dim(1), y.offset());
+        if (y.numel() > 0) launcher.embedding(table.arena(), table.offset(), weightCode(table), deviceIds.offset(), values.length, table.dim(1), y.offset());
         return y;
     }
 

@@ -2,6 +2,8 @@ package org.visualchat.opencl.models;
 
 import org.visualchat.autograd.Variable;
 import org.visualchat.nn.Activation;
+import org.visualchat.nn.Linear;
+import org.visualchat.nn.Module;
 import org.visualchat.opencl.DeviceTensor;
 import org.visualchat.opencl.OpenClBackend;
 import org.visualchat.opencl.TransferStats;
@@ -15,7 +17,8 @@ import java.util.Map;
 /**
  * The CLIP vision encoder on an OpenCL device: HF {@code CLIPVisionModel}'s {@code last_hidden_state}
  * (CLS + patch tokens, no post-LayerNorm; reference §1.2.2), the same as
- * {@link ClipVisionEncoder#encode} at the native resolution. Weights are uploaded once (F32); an
+ * {@link ClipVisionEncoder#encode} at the native resolution. Weights are uploaded once (F32; a LoRA
+ * adapter on a projection must be merged first); an
  * {@link #encode} call uploads the patch pixels and downloads the features, nothing else.
  *
  * <pre>{@code
@@ -42,6 +45,7 @@ public final class OpenClClipVision implements AutoCloseable {
         this.gpu = gpu;
         this.maxBatch = maxBatch;
         Map<String, Variable> p = encoder.module().namedParameters();
+        Map<String, Module> m = encoder.module().namedModules();
         int d = config.hiddenSize(), c = config.channels(), k = config.patchSize();
         patchWeight = gpu.upload(get(p, P + "embeddings.patch_embedding.weight").reshape(d, c * k * k));   // conv = linear over patches
         classEmbedding = gpu.upload(get(p, P + "embeddings.class_embedding").reshape(1, 1, d));
@@ -52,12 +56,12 @@ public final class OpenClClipVision implements AutoCloseable {
         for (int i = 0; i < layers.length; i++) {
             String at = P + "encoder.layers." + i + ".";
             layers[i] = new Layer(up(p, at + "layer_norm1.weight"), up(p, at + "layer_norm1.bias"),
-                    up(p, at + "self_attn.q_proj.weight"), up(p, at + "self_attn.q_proj.bias"),
-                    up(p, at + "self_attn.k_proj.weight"), up(p, at + "self_attn.k_proj.bias"),
-                    up(p, at + "self_attn.v_proj.weight"), up(p, at + "self_attn.v_proj.bias"),
-                    up(p, at + "self_attn.out_proj.weight"), up(p, at + "self_attn.out_proj.bias"),
+                    linear(m, at + "self_attn.q_proj"), up(p, at + "self_attn.q_proj.bias"),
+                    linear(m, at + "self_attn.k_proj"), up(p, at + "self_attn.k_proj.bias"),
+                    linear(m, at + "self_attn.v_proj"), up(p, at + "self_attn.v_proj.bias"),
+                    linear(m, at + "self_attn.out_proj"), up(p, at + "self_attn.out_proj.bias"),
                     up(p, at + "layer_norm2.weight"), up(p, at + "layer_norm2.bias"),
-                    up(p, at + "mlp.fc1.weight"), up(p, at + "mlp.fc1.bias"), up(p, at + "mlp.fc2.weight"), up(p, at + "mlp.fc2.bias"));
+                    linear(m, at + "mlp.fc1"), up(p, at + "mlp.fc1.bias"), linear(m, at + "mlp.fc2"), up(p, at + "mlp.fc2.bias"));
         }
     }
 
@@ -190,6 +194,12 @@ public final class OpenClClipVision implements AutoCloseable {
 
     private DeviceTensor up(Map<String, Variable> p, String name) {
         return gpu.upload(get(p, name));
+    }
+
+    /** A projection's weight through {@link Linear#inferenceWeight}: an unmerged LoRA adapter is refused, not dropped. */
+    private DeviceTensor linear(Map<String, Module> modules, String name) {
+        if (!(modules.get(name) instanceof Linear layer)) throw new IllegalArgumentException("the encoder has no projection " + name);
+        return gpu.upload(layer.inferenceWeight().to(DType.F32));
     }
 
     private static Tensor get(Map<String, Variable> p, String name) {

@@ -97,12 +97,13 @@ public final class OpenClLlama implements CausalLm, AutoCloseable {
         long rope = (2L * maxContext + 64) * c.headDim() + 32;
         long caches = sessions * (LlamaDeviceWeights.kvFloats(c, maxContext) + 2 * 16L * c.layers());
         long floats = weightFootprint[0] + caches + rope + step + layer + 4096;
-        long bytes = weightFootprint[1] + 64;
-        if (floats > Integer.MAX_VALUE - 64 || bytes > Integer.MAX_VALUE - 64) {
+        long bytes = weightFootprint[1] + 64, maxBytes = (long) OpenClBackend.Capacity.RAW_ARENAS * OpenClBackend.Capacity.RAW_ARENA_BYTES;
+        if (floats > Integer.MAX_VALUE - 64 || bytes > maxBytes) {
             throw new IllegalArgumentException("this model needs " + floats + " device floats and " + bytes + " weight bytes for " + sessions
-                    + " session(s) of " + maxContext + " positions; the OpenCL backend's arenas hold at most 2^31 of each (a smaller context or a Q8_0/Q4_0 file may fit)");
+                    + " session(s) of " + maxContext + " positions; the OpenCL backend holds at most 2^31 floats and " + maxBytes
+                    + " weight bytes (a smaller context or a Q4_0 file may fit)");
         }
-        return new OpenClBackend.Capacity((int) Math.max(floats, OpenClBackend.Capacity.MIN_HEAP_FLOATS), (int) bytes, (int) (2 * p + 256));
+        return new OpenClBackend.Capacity((int) Math.max(floats, OpenClBackend.Capacity.MIN_HEAP_FLOATS), bytes, (int) (2 * p + 256));
     }
 
     public String deviceDescription() { return gpu.deviceDescription(); }

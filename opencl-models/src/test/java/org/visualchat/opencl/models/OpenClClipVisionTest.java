@@ -3,6 +3,8 @@ package org.visualchat.opencl.models;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.visualchat.nn.Activation;
+import org.visualchat.nn.Lora;
+import org.visualchat.nn.NamePattern;
 import org.visualchat.opencl.TransferStats;
 import org.visualchat.tensor.Tensor;
 import org.visualchat.vision.encoder.ClipVisionConfig;
@@ -37,5 +39,8 @@ class OpenClClipVisionTest {
             Parity.assertClose(encoder.encode(five).value(), vit.encode(five), 2e-5, 1e-4, "5 images in device batches of 2");
             assertThrows(IllegalArgumentException.class, () -> vit.encode(Tensor.zeros(1, 3, 20, 20)), "not the native resolution");
         }
+        Lora.apply(encoder.module(), NamePattern.contains("self_attn"), 2, 4f, 9);
+        IllegalStateException lora = assertThrows(IllegalStateException.class, () -> OpenClClipVision.open(encoder, "opencl", 2));
+        assertTrue(lora.getMessage().contains("LoRA"), lora.getMessage());
     }
 }

@@ -8,6 +8,10 @@ import org.visualchat.llama.model.LlamaConfig;
 import org.visualchat.llama.model.LlamaModel;
 import org.visualchat.llama.model.RandomWeights;
 import org.visualchat.nn.AttentionPolicy;
+import org.visualchat.nn.Linear;
+import org.visualchat.nn.Lora;
+import org.visualchat.nn.Module;
+import org.visualchat.nn.NamePattern;
 import org.visualchat.opencl.TransferStats;
 import org.visualchat.tensor.DType;
 import org.visualchat.tensor.Tensor;
@@ -100,6 +104,26 @@ class OpenClLlamaParityTest {
             devA.close();
             assertThrows(IllegalStateException.class, () -> devA.inferToken(1, null), "a closed session");
             devB.close();
+            assertTrue(gpu.ranOnOpenCl());
+        }
+    }
+
+    /** LoRA adapters (training) must be merged before the weights go to the device, as for the CPU inference path. */
+    @Test
+    void loraAdaptersAreRefusedUnmergedAndMatchOnceMerged() {
+        LlamaModel model = model(DType.F32, Rope.Layout.HALF, false);
+        Lora.apply(model, NamePattern.contains("self_attn"), 4, 8f, 3);
+        long seed = 40;
+        for (Module m : model.namedModules().values()) {
+            if (m instanceof Linear l && l.lora() != null) l.lora().left().setValue(Tensor.uniform(seed++, -0.5f, 0.5f, l.lora().left().shape()));
+        }
+        IllegalStateException unmerged = assertThrows(IllegalStateException.class, () -> OpenClLlama.open(model, "opencl", 8));
+        assertTrue(unmerged.getMessage().contains("LoRA"), unmerged.getMessage());
+        Lora.merge(model);
+        Tensor prompt = model.embedTokens(Tensor.ofInts(new int[] {3, 1, 4, 1, 5}, 1, 5));
+        try (OpenClLlama gpu = OpenClLlama.open(model, "opencl", 8);
+             CausalLm.Session device = gpu.start(8, DType.F32); CausalLm.Session cpu = model.start(8, DType.F32)) {
+            Parity.assertClose(cpu.inferLast(prompt, null), device.inferLast(prompt, null), 2e-5, 1e-4, "merged LoRA");
             assertTrue(gpu.ranOnOpenCl());
         }
     }
