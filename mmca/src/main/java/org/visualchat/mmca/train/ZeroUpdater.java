@@ -71,16 +71,17 @@ final class ZeroUpdater implements Updater {
 
     @Override public double lr() { return zero.optimizer().groups().get(0).lr(); }
 
-    @Override public double mean(double value) { return pg.allReduce((float) value, ReduceOp.AVG); }
+    // The engine's allReduce, not pg's: it queues behind ZeRO-3 prefetches, which an evaluation can leave on the wire.
+    @Override public double mean(double value) { return zero.allReduce((float) value, ReduceOp.AVG); }
 
-    @Override public double sum(double value) { return pg.allReduce((float) value, ReduceOp.SUM); }
+    @Override public double sum(double value) { return zero.allReduce((float) value, ReduceOp.SUM); }
 
-    @Override public boolean anyRank(boolean flag) { return pg.allReduce(flag ? 1f : 0f, ReduceOp.MAX) > 0; }
+    @Override public boolean anyRank(boolean flag) { return zero.allReduce(flag ? 1f : 0f, ReduceOp.MAX) > 0; }
 
     @Override
     public boolean imagesOnSomeRanksOnly(boolean hasImages) {
         if (zero.config().stage() < 3) return false;
-        float withImages = pg.allReduce(hasImages ? 1f : 0f, ReduceOp.SUM);
+        float withImages = zero.allReduce(hasImages ? 1f : 0f, ReduceOp.SUM);
         return withImages > 0 && withImages < pg.size();
     }
 

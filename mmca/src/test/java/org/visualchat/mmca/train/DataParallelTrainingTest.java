@@ -51,8 +51,8 @@ class DataParallelTrainingTest {
     }
 
     /** One process (no group), the existing single-process path. */
-    static Path single(Path out, int accumulation) throws Exception {
-        new Trainer(TinyModels.model(VisualChatOptions.defaults(), SEED), TrainerTest.config(out, options(accumulation, Map.of())), TrainerTest.quiet(), false)
+    static Path single(Path out, int accumulation, Map<String, Object> more) throws Exception {
+        new Trainer(TinyModels.model(VisualChatOptions.defaults(), SEED), TrainerTest.config(out, options(accumulation, more)), TrainerTest.quiet(), false)
                 .train(new ToyData(SAMPLES, 500));
         return out;
     }
@@ -114,6 +114,11 @@ class DataParallelTrainingTest {
             assertEquals(a.get(i)[2], b.get(i)[2], 1e-12, "learning rate of step " + (i + 1));
             assertEquals(a.get(i)[3], b.get(i)[3], "tokens of step " + (i + 1) + ", summed over ranks");
         }
+        List<String> evalA = Files.readAllLines(want.resolve("eval_log.csv")), evalB = Files.readAllLines(got.resolve("eval_log.csv"));
+        assertEquals(evalA.size(), evalB.size(), "evaluations");
+        for (int i = 1; i < evalA.size(); i++) {
+            assertEquals(Double.parseDouble(evalA.get(i).split(",")[2]), Double.parseDouble(evalB.get(i).split(",")[2]), 1e-5, "eval loss " + i);
+        }
         Map<String, Tensor> p = trained(want), q = trained(got);
         assertEquals(p.keySet(), q.keySet());
         for (String n : p.keySet()) {
@@ -122,11 +127,15 @@ class DataParallelTrainingTest {
         }
     }
 
-    @ParameterizedTest(name = "stage {0}, p = {1}, overlap {2}")
-    @CsvSource({"0,2,false", "1,2,true", "2,2,false", "2,4,true", "3,2,false"})
-    void equalsOneProcessWithTheSameGlobalBatch(int stage, int world, boolean overlap, @TempDir Path dir) throws Exception {
-        Path want = single(dir.resolve("single"), world * 2);
-        Path got = ranks(dir.resolve("dp"), world, 2, Map.of("zero_stage", stage, "overlap_comm", overlap), Long.MAX_VALUE);
+    /**
+     * With a 0.75 split, 6 training samples on 2 ranks give 3 micro-steps per rank and epoch, so each epoch ends with
+     * a one-micro-step update (both sides scale it by 1/accumulation) and the held-out 2 are evaluated on every rank.
+     */
+    @ParameterizedTest(name = "stage {0}, p = {1}, overlap {2}, split {3}")
+    @CsvSource({"0,2,false,1.0", "1,2,true,0.75", "2,2,false,1.0", "2,4,true,1.0", "3,2,false,0.75"})
+    void equalsOneProcessWithTheSameGlobalBatch(int stage, int world, boolean overlap, double split, @TempDir Path dir) throws Exception {
+        Path want = single(dir.resolve("single"), world * 2, Map.of("data_train_split_ratio", split));
+        Path got = ranks(dir.resolve("dp"), world, 2, Map.of("zero_stage", stage, "overlap_comm", overlap, "data_train_split_ratio", split), Long.MAX_VALUE);
         assertSameTraining(want, got);
         assertEquals(stage > 0, Files.exists(got.resolve("zero").resolve("latest")), "sharded checkpoints from stage 1 on");
     }

@@ -40,11 +40,7 @@ final class UnitGathering {
 
     /** Makes {@code u}'s parameters whole (from a prefetch if one is pending) and prefetches what follows. */
     void acquire(Unit u, boolean forward) {
-        Future<List<Tensor>> pending = inflight.remove(u);
-        List<Tensor> full = CommQueue.await(pending != null ? pending : comm.submit(() -> gather.apply(u)));
-        for (int i = 0; i < u.slots.size(); i++) u.slots.get(i).param.setValue(full.get(i));
-        live.add(u);
-        maxGathered = Math.max(maxGathered, live.size() + inflight.size());
+        makeWhole(u);
         if (forward) {
             if (!traceRecorded) {
                 trace.add(u);
@@ -58,6 +54,22 @@ final class UnitGathering {
             if (backwardPos < 0 || trace.get(backwardPos) != u) traceValid = false;
             prefetchAround(backwardPos, -1);
         }
+    }
+
+    /**
+     * Makes {@code u}'s parameters whole for a forward that records no graph (evaluation between steps): it is
+     * no part of a micro-step, so it neither extends nor checks the recorded order and prefetches nothing.
+     */
+    void acquireUntraced(Unit u) {
+        makeWhole(u);
+    }
+
+    private void makeWhole(Unit u) {
+        Future<List<Tensor>> pending = inflight.remove(u);
+        List<Tensor> full = CommQueue.await(pending != null ? pending : comm.submit(() -> gather.apply(u)));
+        for (int i = 0; i < u.slots.size(); i++) u.slots.get(i).param.setValue(full.get(i));
+        live.add(u);
+        maxGathered = Math.max(maxGathered, live.size() + inflight.size());
     }
 
     /**

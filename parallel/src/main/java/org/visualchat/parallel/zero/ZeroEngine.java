@@ -59,7 +59,7 @@ import org.visualchat.tensor.ops.Elementwise;
  * The same program runs unchanged at every stage ({@link #forward} just calls the body below stage 3).
  * Not thread-safe: one training thread per rank. Outside the engine's calls the group is free for the
  * caller's own collectives (logging a loss, a barrier); between the {@link #forward} calls of one
- * micro-step prefetches may be on the wire, so issue none there.
+ * micro-step prefetches may be on the wire, so issue none there ({@link #allReduce} is safe anywhere).
  */
 public final class ZeroEngine implements AutoCloseable {
     private final ProcessGroup pg;
@@ -213,7 +213,8 @@ public final class ZeroEngine implements AutoCloseable {
         Unit u = partitioned.get(module);
         if (u == null) throw new IllegalArgumentException(module.getClass().getSimpleName() + " is not one of this engine's ZeRO-3 units");
         boolean recording = NoGrad.isRecording();
-        gathering.acquire(u, true);
+        if (recording) gathering.acquire(u, true);
+        else gathering.acquireUntraced(u);
         Tensor out;
         try (NoGrad ignored = NoGrad.enter()) {
             out = body.apply(input).value();
@@ -444,6 +445,15 @@ public final class ZeroEngine implements AutoCloseable {
     }
 
     // ------------------------------------------------------------------ inspection
+
+    /**
+     * The caller's scalar all-reduce (a loss to log, a flag to agree on), issued on the communication thread in
+     * order with the engine's own collectives, so unlike a direct {@code pg.allReduce} it is safe at any point,
+     * also while stage-3 prefetches are on the wire.
+     */
+    public float allReduce(float value, ReduceOp op) {
+        return comm.call(() -> pg.allReduce(value, op));
+    }
 
     /** The most units whose parameters were gathered (in use or prefetched) at one time; stage 3 keeps it ≤ 1 + prefetch. */
     public int maxGatheredUnits() { return gathering.maxGathered(); }
