@@ -59,7 +59,8 @@ public final class MatVec {
 
     /**
      * Runs {@code body} on {@code s} if it is native memory (mapped or off-heap), else on a native copy
-     * of it, alive for the call: the kernels read weights only through {@link #exact}.
+     * of it, alive for the call: the kernels read weights only through {@link #exact}, whose address
+     * must be real.
      */
     private static void onNative(MemorySegment s, java.util.function.Consumer<MemorySegment> body) {
         if (s.isNative()) {
@@ -71,17 +72,9 @@ public final class MatVec {
         }
     }
 
-    /**
-     * The native segment {@code s} as a new segment object of the one class C2 then knows exactly.
-     * Weights arrive as mapped, off-heap or (copied) heap segments, and the JDK's vector load path
-     * calls methods of the segment's class: when a process has loaded vectors from several segment
-     * classes, that call site is megamorphic, and C2 compiles a kernel's loads with memory barriers
-     * or falls back to boxing every vector (Q8_0 measured 6× slower, Q4_0 2×, once heap segments had
-     * been used). Built here from the address, the class is a compile-time fact and the allocation is
-     * scalar-replaced. Global scope: the caller keeps the memory alive for the call.
-     */
+    /** {@link Dequantize#exact}: weights are read through a segment whose class C2 knows exactly. */
     private static MemorySegment exact(MemorySegment s) {
-        return MemorySegment.ofAddress(s.address()).reinterpret(s.byteSize());
+        return Dequantize.exact(s);
     }
 
     private static MethodHandle rowLoop(DType type) {
