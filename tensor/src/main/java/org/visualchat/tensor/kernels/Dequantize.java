@@ -150,10 +150,11 @@ public final class Dequantize {
      * loaded vectors from heap, off-heap and mapped segments (always, in a real run) that call site is
      * megamorphic, and C2 compiles each load with memory barriers or boxes the vector (Q8_0 matvec
      * measured 6× slower, BF16 3×). Built from the address inside the method that loads, the class is a
-     * compile-time fact and the allocation is scalar-replaced. Global scope: the caller keeps the
-     * memory alive for the call.
+     * compile-time fact and the allocation is scalar-replaced. Global scope, so the liveness check the
+     * original segment would make on every load is made here, once.
      */
     static MemorySegment exact(MemorySegment s) {
+        if (!s.scope().isAlive()) throw new IllegalStateException("reading a tensor whose memory was already released (closed arena or unmapped file)");
         return MemorySegment.ofAddress(s.address()).reinterpret(s.byteSize());
     }
 
