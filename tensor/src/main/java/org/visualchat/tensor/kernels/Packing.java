@@ -1,11 +1,14 @@
 package org.visualchat.tensor.kernels;
 
+import jdk.incubator.vector.FloatVector;
 import org.visualchat.tensor.DType;
 import org.visualchat.tensor.Storage;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
+import static org.visualchat.tensor.kernels.Dequantize.F;
+import static org.visualchat.tensor.kernels.Dequantize.LANES;
 import static org.visualchat.tensor.kernels.Gemm.MR;
 import static org.visualchat.tensor.kernels.Gemm.NR;
 
@@ -50,7 +53,12 @@ final class Packing {
     }
 
     private static void rowOfPanel(Operand v, long at, float[] dst, int to) {
-        Dequantize.row(v.dtype(), v.segment(), at, NR, dst, to);
+        if (v.dtype() == DType.F32) {
+            MemorySegment seg = v.segment();
+            for (int j = 0; j < NR; j += LANES) FloatVector.fromMemorySegment(F, seg, (at + j) * 4, Dequantize.LE).intoArray(dst, to + j);
+        } else {
+            Dequantize.row(v.dtype(), v.segment(), at, NR, dst, to);
+        }
     }
 
     /** Column by column, so that a k-contiguous V (a transposed activation) is read along memory. */
