@@ -11,6 +11,7 @@ import jdk.incubator.vector.VectorSpecies;
 import org.visualchat.tensor.DType;
 import org.visualchat.tensor.Storage;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 
@@ -119,6 +120,12 @@ public final class Dequantize {
      */
     public static void row(DType type, MemorySegment s, long element, int count, float[] dst, int dstOffset) {
         long at = byteOffset(type, element);
+        if (!s.isNative()) { // a heap row: staged in native memory, so that the loads below see one segment class
+            long bytes = byteOffset(type, element + count) - at;
+            s = STAGING.get().hold(s, at, bytes);
+            at = 0;
+        }
+        s = exact(s);
         int i = 0;
         switch (type) {
             case F32 -> { for (; i <= count - LANES; i += LANES) f32(s, at + 4L * i).intoArray(dst, dstOffset + i); }
@@ -135,6 +142,34 @@ public final class Dequantize {
             default -> throw new IllegalArgumentException("cannot read " + type + " as floating-point values");
         }
         for (; i < count; i++) dst[dstOffset + i] = scalar(type, s, at + (long) i * type.elementBytes());
+    }
+
+    /**
+     * The native segment {@code s} as a new segment object of the one class C2 then knows exactly.
+     * The JDK's vector load from a segment calls methods of the segment's class; once a process has
+     * loaded vectors from heap, off-heap and mapped segments (always, in a real run) that call site is
+     * megamorphic, and C2 compiles each load with memory barriers or boxes the vector (Q8_0 matvec
+     * measured 6× slower, BF16 3×). Built from the address inside the method that loads, the class is a
+     * compile-time fact and the allocation is scalar-replaced. Global scope, so the liveness check the
+     * original segment would make on every load is made here, once.
+     */
+    static MemorySegment exact(MemorySegment s) {
+        if (!s.scope().isAlive()) throw new IllegalStateException("reading a tensor whose memory was already released (closed arena or unmapped file)");
+        return MemorySegment.ofAddress(s.address()).reinterpret(s.byteSize());
+    }
+
+    /** Per-thread native staging for heap rows read by {@link #row}. */
+    private static final ThreadLocal<Staging> STAGING = ThreadLocal.withInitial(Staging::new);
+
+    private static final class Staging {
+        private MemorySegment buffer = MemorySegment.NULL;
+
+        /** The {@code bytes} at {@code from} of {@code s}, copied to the start of this thread's native buffer. */
+        MemorySegment hold(MemorySegment s, long from, long bytes) {
+            if (buffer.byteSize() < bytes) buffer = Arena.ofAuto().allocate(Math.max(bytes, 2 * buffer.byteSize()), 64);
+            MemorySegment.copy(s, from, buffer, 0, bytes);
+            return buffer;
+        }
     }
 
     private static void rowQ8(MemorySegment s, long at, int blocks, float[] dst, int dstOffset) {

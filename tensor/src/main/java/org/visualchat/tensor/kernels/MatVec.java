@@ -59,7 +59,8 @@ public final class MatVec {
 
     /**
      * Runs {@code body} on {@code s} if it is native memory (mapped or off-heap), else on a native copy
-     * of it, alive for the call: the kernels read weights only through {@link #exact}.
+     * of it, alive for the call: the kernels read weights only through {@link #exact}, whose address
+     * must be real.
      */
     private static void onNative(MemorySegment s, java.util.function.Consumer<MemorySegment> body) {
         if (s.isNative()) {
@@ -71,17 +72,9 @@ public final class MatVec {
         }
     }
 
-    /**
-     * The native segment {@code s} as a new segment object of the one class C2 then knows exactly.
-     * Weights arrive as mapped, off-heap or (copied) heap segments, and the JDK's vector load path
-     * calls methods of the segment's class: when a process has loaded vectors from several segment
-     * classes, that call site is megamorphic, and C2 compiles a kernel's loads with memory barriers
-     * or falls back to boxing every vector (Q8_0 measured 6× slower, Q4_0 2×, once heap segments had
-     * been used). Built here from the address, the class is a compile-time fact and the allocation is
-     * scalar-replaced. Global scope: the caller keeps the memory alive for the call.
-     */
+    /** {@link Dequantize#exact}: weights are read through a segment whose class C2 knows exactly. */
     private static MemorySegment exact(MemorySegment s) {
-        return MemorySegment.ofAddress(s.address()).reinterpret(s.byteSize());
+        return Dequantize.exact(s);
     }
 
     private static MethodHandle rowLoop(DType type) {
@@ -148,16 +141,14 @@ public final class MatVec {
     }
 
     private static void rowsQ8(MemorySegment s, long first, long rowBytes, int from, int to, float[] x, int k, MemorySegment y, long yOffset, long yStride) {
-        if (!BLOCK_IS_TWO_VECTORS) { // vectors narrower than 512 bits: row by row (a constant, so C2 drops the other path)
-            for (int r = from; r < to; r++) y.setAtIndex(Storage.F32, yOffset + r * yStride, dotQ8(s, first + r * rowBytes, x, k / BLOCK));
-            return;
-        }
-        for (int r = from; r < to; r += 4) dotQ8x4(s, first + r * rowBytes, rowBytes, x, k / BLOCK, Math.min(4, to - r), y, yOffset + r * yStride, yStride);
+        for (int r = from; r < to; r++) y.setAtIndex(Storage.F32, yOffset + r * yStride, dotQ8(s, first + r * rowBytes, x, k / BLOCK));
     }
 
     /**
-     * Q4_0 rows one by one, each with two blocks in flight: the nibble unpacking is enough Vector API
-     * calls that two rows per turn measured slower (and four outgrow C2's inlining node budget).
+     * Q8_0 and Q4_0 rows one by one, each with two blocks in flight. Four Q8_0 rows per turn measured
+     * 0.6× of this from DRAM (5632×2048: four streams 2176 bytes apart, not page-aligned, seem to defeat
+     * the prefetcher) and only 1.05× in L2; two Q4_0 rows per turn measured slower even in L2, and four
+     * outgrow C2's inlining node budget.
      */
     private static void rowsQ4(MemorySegment s, long first, long rowBytes, int from, int to, float[] x, int k, MemorySegment y, long yOffset, long yStride) {
         for (int r = from; r < to; r++) y.setAtIndex(Storage.F32, yOffset + r * yStride, dotQ4(s, first + r * rowBytes, x, k / BLOCK));
@@ -316,7 +307,7 @@ public final class MatVec {
     // Quantized rows, per block b: p = Σ q·x over the block's 32 values, then acc += d_b·p.
 
     private static final int Q8_BYTES = 34, Q4_BYTES = 18;
-    /** The four-row quantized kernels load a block's 32 activations as exactly two vectors. */
+    /** With 16 float lanes a block's 32 activations are exactly two vectors, loaded as such. */
     private static final boolean BLOCK_IS_TWO_VECTORS = BLOCK == 2 * LANES;
 
     /** The block scale d broadcast to all lanes. */
@@ -326,26 +317,14 @@ public final class MatVec {
 
     private static float dotQ8(MemorySegment s, long at, float[] x, int blocks) {
         s = exact(s);
-        FloatVector a = FloatVector.zero(F);
-        for (int blk = 0; blk < blocks; blk++, at += 34) a = q8Block(s, at, x, blk * BLOCK).fma(scale(s, at), a);
-        return LaneSum.sum(a);
-    }
-
-    /** {@link #dotQ8} of four rows, as {@link #dotF32x4}; each block's activations are loaded once for all four. */
-    private static void dotQ8x4(MemorySegment s, long at, long rowBytes, float[] x, int blocks, int rows, MemorySegment y, long yAt, long yStride) {
-        s = exact(s);
-        long at1 = at + Math.min(1, rows - 1) * rowBytes, at2 = at + Math.min(2, rows - 1) * rowBytes, at3 = at + Math.min(3, rows - 1) * rowBytes;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        for (int blk = 0; blk < blocks; blk++) {
-            long e = (long) blk * Q8_BYTES;
-            FloatVector x0 = FloatVector.fromArray(F, x, blk * BLOCK), x1 = FloatVector.fromArray(F, x, blk * BLOCK + LANES);
-            a0 = q8Block(s, at + e, x0, x1).fma(scale(s, at + e), a0);
-            a1 = q8Block(s, at1 + e, x0, x1).fma(scale(s, at1 + e), a1);
-            a2 = q8Block(s, at2 + e, x0, x1).fma(scale(s, at2 + e), a2);
-            a3 = q8Block(s, at3 + e, x0, x1).fma(scale(s, at3 + e), a3);
+        FloatVector a = FloatVector.zero(F), b = a;
+        int blk = 0;
+        for (; blk + 1 < blocks; blk += 2, at += 2 * Q8_BYTES) {
+            a = q8Block(s, at, x, blk * BLOCK).fma(scale(s, at), a);
+            b = q8Block(s, at + Q8_BYTES, x, blk * BLOCK + BLOCK).fma(scale(s, at + Q8_BYTES), b);
         }
-        float[] l = lanes(a0, a1, a2, a3);
-        store(y, yAt, yStride, rows, LaneSum.sum(l, 0), LaneSum.sum(l, LANES), LaneSum.sum(l, 2 * LANES), LaneSum.sum(l, 3 * LANES));
+        if (blk < blocks) a = q8Block(s, at, x, blk * BLOCK).fma(scale(s, at), a);
+        return LaneSum.sum(a.add(b));
     }
 
     /** Σ q·x of one Q8_0 block (not yet scaled), x's 32 values read as LANES-wide vectors. */
