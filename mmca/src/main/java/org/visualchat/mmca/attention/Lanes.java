@@ -83,4 +83,40 @@ final class Lanes {
         }
         return LaneSum.sum(sum);
     }
+
+    /** dp[j] ← p[j]·(dp[j] − delta)·scale for j in [0, count), exactly 0 where p[j] is (a hidden key's dp may be NaN). */
+    static void scoreGradients(float[] p, float[] dp, float delta, float scale, int count) {
+        for (int j = 0; j < count; j += L) {
+            FloatVector pv = FloatVector.fromArray(F, p, j);
+            pv.mul(FloatVector.fromArray(F, dp, j).sub(delta)).mul(scale)
+                    .blend(0f, pv.compare(VectorOperators.EQ, 0f)).intoArray(dp, j);
+        }
+    }
+
+    /** t[tBase + c·stride + j] += x[xOff + c]·y[j] for c < hd and j in [0, count) (whole vectors; y is 0 past count). */
+    static void rankOneAcross(float[] x, int xOff, int hd, float[] y, float[] t, int tBase, int stride, int count) {
+        for (int c = 0; c < hd; c++) {
+            FloatVector xc = FloatVector.broadcast(F, x[xOff + c]);
+            int row = tBase + c * stride;
+            for (int j = 0; j < count; j += L) {
+                FloatVector.fromArray(F, y, j).fma(xc, FloatVector.fromArray(F, t, row + j)).intoArray(t, row + j);
+            }
+        }
+    }
+
+    /**
+     * out[outOff + c] += Σ_j y[j]·t[tBase + c·stride + j] over j in [0, count); lanes where y is 0 are
+     * skipped, so a key the row may not see (a future one, NaN in a test) adds nothing.
+     */
+    static void dotsAlong(float[] y, float[] t, int tBase, int stride, int hd, int count, float[] out, int outOff) {
+        for (int c = 0; c < hd; c++) {
+            FloatVector acc = FloatVector.zero(F);
+            int row = tBase + c * stride;
+            for (int j = 0; j < count; j += L) {
+                FloatVector yv = FloatVector.fromArray(F, y, j);
+                acc = yv.fma(FloatVector.fromArray(F, t, row + j).blend(0f, yv.compare(VectorOperators.EQ, 0f)), acc);
+            }
+            out[outOff + c] += LaneSum.sum(acc);
+        }
+    }
 }

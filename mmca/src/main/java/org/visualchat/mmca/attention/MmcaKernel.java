@@ -130,11 +130,14 @@ final class MmcaKernel {
         float[] kt = transposed(s.k(), d), vt = transposed(s.v(), d);
         float scale = (float) (1 / Math.sqrt(hd));
         // One task per (sample, KV head): it owns that head's dK/dV rows and its query heads' dQ rows.
+        int tp = d.paddedKeys();
         WorkerPool.get().parallelFor(d.batch() * d.kvHeads(), 1, (start, end) -> {
-            float[] p = new float[d.paddedKeys()], dp = new float[d.paddedKeys()];
+            float[] p = new float[tp], dp = new float[tp], dkt = new float[hd * tp], dvt = new float[hd * tp];
             for (int task = start; task < end; task++) {
                 int b = task / d.kvHeads(), kvh = task % d.kvHeads();
                 int[] m = s.codes()[b];
+                java.util.Arrays.fill(dkt, 0f);
+                java.util.Arrays.fill(dvt, 0f);
                 for (int h = kvh * d.group(); h < (kvh + 1) * d.group(); h++) {
                     int kvBase = d.kvBase(b, h), ktBase = d.ktBase(b, h);
                     for (int i = 0; i < d.queries(); i++) {
@@ -149,19 +152,23 @@ final class MmcaKernel {
                                 scalarRowBackward(s, m, query, branches[n], selfOnly, count, lse, delta, off, kvBase, scale, dOut, dq, dk, dv);
                                 continue;
                             }
-                            // p_j = e^(s_j − lse); dS_j = p_j·(dO·v_j − dO·O_branch)·scale, zero where p_j is.
-                            Lanes.scores(s.q(), off, hd, kt, ktBase, d.paddedKeys(), scale, hidden[b][n], query + 1, p);
+                            // p_j = e^(s_j − lse), dS_j = p_j·(dO·v_j − dO·O_branch)·scale; then, across keys,
+                            // dVᵀ += dO ⊗ p, dKᵀ += q ⊗ dS and dq += Kᵀ·dS.
+                            Lanes.scores(s.q(), off, hd, kt, ktBase, tp, scale, hidden[b][n], query + 1, p);
                             Lanes.expShifted(p, lse, query + 1);
-                            Lanes.dotsAcross(dOut, off, hd, vt, ktBase, d.paddedKeys(), query + 1, dp);
-                            for (int j = 0; j <= query; j++) {
-                                if (p[j] == 0) continue;
-                                int kj = kvBase + j * hd;
-                                float dScore = p[j] * (dp[j] - delta) * scale;
-                                Lanes.axpy(p[j], dOut, off, dv, kj, hd);
-                                Lanes.axpy(dScore, s.k(), kj, dq, off, hd);
-                                Lanes.axpy(dScore, s.q(), off, dk, kj, hd);
-                            }
+                            Lanes.dotsAcross(dOut, off, hd, vt, ktBase, tp, query + 1, dp);
+                            Lanes.scoreGradients(p, dp, delta, scale, query + 1);
+                            Lanes.rankOneAcross(dOut, off, hd, p, dvt, 0, tp, query + 1);
+                            Lanes.rankOneAcross(s.q(), off, hd, dp, dkt, 0, tp, query + 1);
+                            Lanes.dotsAlong(dp, kt, ktBase, tp, hd, query + 1, dq, off);
                         }
+                    }
+                }
+                int kvBase = d.kvBase(b, kvh * d.group());                         // this task's K/V rows, back from [D, T']
+                for (int j = 0; j < d.keys(); j++) {
+                    for (int c = 0; c < hd; c++) {
+                        dk[kvBase + j * hd + c] += dkt[c * tp + j];
+                        dv[kvBase + j * hd + c] += dvt[c * tp + j];
                     }
                 }
             }
