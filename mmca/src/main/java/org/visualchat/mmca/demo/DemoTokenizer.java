@@ -26,7 +26,11 @@ import org.visualchat.tensor.io.Json;
  * ASCII text still encodes, letter by letter), and each word gets a chain of merges that builds it one
  * character at a time from the left ({@code ▁ r → ▁r}, {@code ▁r e → ▁re}, {@code ▁re d → ▁red}). Chains of
  * words that start with {@code ▁} are ranked before the others: only the first piece of a word can start
- * with {@code ▁}, so its chain always runs to the end and a corpus word is never split.
+ * with {@code ▁}, so its chain always runs to the end and a corpus word is never split. Every word is also
+ * a token without its {@code ▁}, as it stands at the start of a line: the prompt puts each question and answer
+ * right after {@code \n} ({@code ### Answer:\nred}); without the bare piece the first word of every answer was
+ * spelled letter by letter ({@code r e d}), so the answer's one informative token was not the caption's
+ * {@code ▁red} and its loss was diluted over trivially predictable letters.
  *
  * <p>A word is a run of letters and digits, or a run of punctuation: "image 2?" is {@code ▁image ▁2 ?}, as
  * LLaMA's own tokenizer splits it. Keeping the punctuation on the word would make "2?" (a question), "2."
@@ -57,7 +61,12 @@ public final class DemoTokenizer {
         Set<String> words = new LinkedHashSet<>();
         for (String text : corpus) {
             Matcher m = WORD.matcher("\u2581" + text.replace(' ', '\u2581'));
-            while (m.find()) words.add(m.group());
+            while (m.find()) {
+                words.add(m.group());
+                // The same word at the start of a line has no ▁: the prompt puts every question and answer
+                // right after "\n" ("### Answer:\nred"), where LLaMA's vocabulary has the bare piece "red".
+                words.add(m.group().startsWith("\u2581") && m.group().length() > 1 ? m.group().substring(1) : m.group());
+            }
         }
         List<List<String>> spaced = new ArrayList<>(), bare = new ArrayList<>();
         Set<String> seenMerges = new LinkedHashSet<>();
@@ -72,6 +81,7 @@ public final class DemoTokenizer {
         }
         List<List<String>> merges = new ArrayList<>(spaced);
         merges.addAll(bare);
+        for (String word : words) if (!word.startsWith("\u2581")) joinWhole(word, merges, vocab);
         Map<String, Object> model = new LinkedHashMap<>();
         model.put("type", "BPE");
         model.put("unk_token", "<unk>");
@@ -87,6 +97,32 @@ public final class DemoTokenizer {
                 Map.of("type", "Replace", "pattern", Map.of("String", " "), "content", "\u2581"))));
         root.put("model", model);
         return Json.writePretty(root);
+    }
+
+    /**
+     * Bare chains can cut into each other ("e d" of a bare "edge" firing before "r e" of "red" leaves
+     * {@code r ed}, which no merge joins), so each bare word is run through BPE as the tokenizer will (lowest rank
+     * first) and whatever pieces remain are joined by merges appended last. Appended merges cannot change a
+     * word already whole, and never outrank a ▁-chain, so ▁-words stay whole too.
+     */
+    private static void joinWhole(String word, List<List<String>> merges, Map<String, Integer> vocab) {
+        Map<String, Integer> rank = new java.util.HashMap<>();
+        for (int i = 0; i < merges.size(); i++) rank.putIfAbsent(merges.get(i).get(0) + " " + merges.get(i).get(1), i);
+        List<String> pieces = new ArrayList<>(word.codePoints().mapToObj(Character::toString).toList());
+        while (true) {
+            int best = -1;
+            for (int i = 0; i + 1 < pieces.size(); i++) {
+                Integer r = rank.get(pieces.get(i) + " " + pieces.get(i + 1));
+                if (r != null && (best < 0 || r < rank.get(pieces.get(best) + " " + pieces.get(best + 1)))) best = i;
+            }
+            if (best < 0) break;
+            pieces.set(best, pieces.get(best) + pieces.remove(best + 1));
+        }
+        for (int i = 1; i < pieces.size(); i++) {
+            merges.add(List.of(pieces.get(0), pieces.get(i)));
+            pieces.set(0, pieces.get(0) + pieces.get(i));
+            vocab.putIfAbsent(pieces.get(0), vocab.size());
+        }
     }
 
     private static Map<String, Object> added(int id, String content) {

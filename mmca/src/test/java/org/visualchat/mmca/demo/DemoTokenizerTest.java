@@ -42,6 +42,21 @@ class DemoTokenizerTest {
         assertEquals(words(system), tokenizer.encode(system, false, false).length);
     }
 
+    @Test
+    void everyWordIsOneTokenWhereTheTrainingPromptPutsIt() {
+        // ConversationEncoder tokenizes each round as instruction + answer: the question and the answer each
+        // start a line, where a word has no ▁ ("### Answer:\nred").
+        for (Dialogue d : new DialogueGenerator(2, Split.HELD_OUT).next(100)) {
+            for (Round r : d.rounds()) {
+                String text = PromptTemplate.instruction(r.question(), 0, false) + r.answer();
+                int[] ids = tokenizer.encode(text, false, false);
+                long newlines = text.chars().filter(c -> c == '\n').count();
+                assertEquals(words(text) + newlines, ids.length, () -> text + " -> " + java.util.Arrays.stream(ids).mapToObj(tokenizer::piece).toList());
+                assertEquals(text, tokenizer.decode(ids));
+            }
+        }
+    }
+
     /** Runs of letters and digits and runs of punctuation: one token each. */
     private static long words(String text) {
         return java.util.regex.Pattern.compile("[\\p{Alnum}_]+|[^\\p{Alnum}_\\s]+").matcher(text).results().count();
