@@ -52,7 +52,7 @@ final class LocalUpdater implements Updater {
     @Override
     public double step() {
         double norm = Double.NaN;
-        if (precision.unscaleOrSkip(model.trainableParameters().values(), console)) {
+        if (precision.unscaleOrSkip(model.trainableParameters().values(), console, this::anyRank)) {
             norm = GradClip.clipGlobalNorm(model.trainableParameters().values(), config.gradientClipping());
             optimizer.step();
             scheduler.step();

@@ -3,11 +3,13 @@ package org.visualchat.mmca.train;
 import org.visualchat.autograd.Variable;
 import org.visualchat.nn.optim.LossScaler;
 import org.visualchat.tensor.DType;
+import org.visualchat.tensor.Tensor;
 
 import java.io.PrintStream;
 import java.util.Collection;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * {@code --precision} of the trainable parameters (reference §5.1–5.2: the original trains in DeepSpeed
@@ -48,6 +50,11 @@ final class Precision {
         for (Variable p : params) p.setValue(p.value().to(dtype));
     }
 
+    /** {@code t} as the parameters are stored in this precision. */
+    Tensor stored(Tensor t) {
+        return t.to(dtype);
+    }
+
     /** Whether the loss is scaled (fp16): steps may then be skipped on overflow. */
     boolean scalesLoss() {
         return scaler != null;
@@ -60,12 +67,13 @@ final class Precision {
 
     /**
      * Before an optimizer step: true to take it (gradients now unscaled), false to skip it (fp16
-     * overflow, reported on {@code console} as DeepSpeed does).
+     * overflow on any rank — {@code anyRank} agrees on the flag, see {@link LossScaler#unscaleOrSkip(Collection, Predicate)}
+     * — reported on {@code console} as DeepSpeed does).
      */
-    boolean unscaleOrSkip(Collection<Variable> params, PrintStream console) {
+    boolean unscaleOrSkip(Collection<Variable> params, PrintStream console, Predicate<Boolean> anyRank) {
         if (scaler == null) return true;
         double attempted = scaler.scale();
-        boolean take = scaler.unscaleOrSkip(params);
+        boolean take = scaler.unscaleOrSkip(params, anyRank);
         if (!take) {
             console.printf(Locale.ROOT, "%nfp16 gradient overflow: skipping step, loss scale %.0f -> %.0f%n", attempted, scaler.scale());
         }

@@ -93,13 +93,9 @@ public final class Trainer {
         long globalBatch = (long) config.batchSize() * world;     // samples per micro-step over all ranks
 
         Precision precision = Precision.of(config.precision());
-        if (group != null && precision.scalesLoss()) {
-            throw new IllegalArgumentException("--precision fp16 (dynamic loss scaling) runs on one process only for now; "
-                    + "train data-parallel with bf16 or fp32");
-        }
         precision.cast(model.trainableParameters().values());
         LrSchedule schedule = LrSchedule.withWarmup(config.scheduler(), config.warmup(), totalUpdates);
-        try (Updater updater = group == null ? new LocalUpdater(model, config, schedule, precision, console) : new ZeroUpdater(group, model, config, schedule)) {
+        try (Updater updater = group == null ? new LocalUpdater(model, config, schedule, precision, console) : new ZeroUpdater(group, model, config, schedule, precision, console)) {
             boolean chief = updater.rank() == 0;
             if (chief) {
                 Files.createDirectories(out);

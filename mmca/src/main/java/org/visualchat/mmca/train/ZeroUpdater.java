@@ -1,5 +1,6 @@
 package org.visualchat.mmca.train;
 
+import org.visualchat.autograd.Arith;
 import org.visualchat.autograd.Variable;
 import org.visualchat.mmca.model.VisualChatModel;
 import org.visualchat.nn.checkpoint.StateDict;
@@ -18,8 +19,11 @@ import org.visualchat.parallel.zero.ZeroEngine;
 import org.visualchat.tensor.io.SafetensorsWriter;
 
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -29,10 +33,14 @@ import java.util.Map;
  * micro-batch, as DeepSpeed's), optimizer state (stage ≥ 1), gradients (≥ 2) and parameters (3: the projection and
  * {@code lang_embed} are the ZeRO-3 units, each gathered around its forward and backward) sharded.
  * The frozen LLaMA and vision weights stay whole on every rank (memory-mapped).
+ * fp16 ({@link Precision}) as DeepSpeed's: every rank scales its loss by the same scale, the overflow check runs
+ * on the reduced gradients (this rank's shards) and is agreed over ranks, so all skip together and the scale
+ * moves alike; the gradients are unscaled before the global norm and clipping.
  *
  * <p>Checkpoints: stages 1–3 write sharded checkpoints under {@code output_dir/zero/} ({@link ZeroCheckpoint}),
  * which resume at any world size and any stage 1–3; stage 0 replicates everything, so rank 0 writes the
  * single-process {@code checkpoint.safetensors}, which one process or any world size under stage 0 resumes.
+ * Both carry the loss scaler's state under fp16.
  */
 final class ZeroUpdater implements Updater {
     /** The sharded checkpoints' root inside the output directory. */
@@ -42,10 +50,14 @@ final class ZeroUpdater implements Updater {
     private final VisualChatModel model;
     private final ZeroEngine zero;
     private final Scheduler scheduler;
+    private final Precision precision;
+    private final PrintStream console;
 
-    ZeroUpdater(ProcessGroup pg, VisualChatModel model, TrainConfig config, LrSchedule schedule) {
+    ZeroUpdater(ProcessGroup pg, VisualChatModel model, TrainConfig config, LrSchedule schedule, Precision precision, PrintStream console) {
         this.pg = pg;
         this.model = model;
+        this.precision = precision;
+        this.console = pg.rank() == 0 ? console : new PrintStream(OutputStream.nullOutputStream());   // one report, not one per rank
         ZeroConfig zc = config.zero();
         List<ParamGroup> groups = ParamGroup.reference(model.trainableParameters(), config.learningRate(), config.embedLearningRate(), config.weightDecay());
         this.zero = new ZeroEngine(pg, model, groups, AdamW::new, zc, List.of(model.projection(), model.langEmbed()));
@@ -59,13 +71,16 @@ final class ZeroUpdater implements Updater {
 
     @Override
     public void backward(Variable loss, boolean lastMicroStep) {
-        zero.backward(loss, lastMicroStep);
+        zero.backward(Arith.mul(loss, precision.lossFactor()), lastMicroStep);
     }
 
     @Override
     public double step() {
-        double norm = zero.step();
-        scheduler.step();
+        // fp16: every rank scaled its loss alike; the engine hands over the reduced (sharded) gradients before
+        // clipping, the overflow flag is agreed over ranks, and a skipped step skips the schedule too.
+        boolean[] taken = {false};
+        double norm = zero.step(grads -> taken[0] = precision.unscaleOrSkip(grads, console, this::anyRank));
+        if (taken[0]) scheduler.step();
         return norm;
     }
 
@@ -94,6 +109,7 @@ final class ZeroUpdater implements Updater {
         if (sharded() && hasSharded) {
             Manifest m = ZeroCheckpoint.load(zero, root);
             scheduler.setStepCount(Long.parseLong(extra(m, "scheduler_step", root)));
+            if (precision.scalesLoss()) precision.load(scalerState(m));
             return new TrainingState(m.step(), Long.parseLong(extra(m, "data_position", root)), Map.of());
         }
         if (hasSharded) throw new IllegalArgumentException(outputDir + " holds a sharded ZeRO checkpoint (" + SHARDED + "/): resume it under --zero_stage 1, 2 or 3");
@@ -101,7 +117,19 @@ final class ZeroUpdater implements Updater {
         if (sharded()) {
             throw new IllegalArgumentException(outputDir + " holds a whole-model " + Trainer.CHECKPOINT + " (one process or stage 0): resume it on one process or under --zero_stage 0");
         }
-        return TrainingCheckpoint.load(single, model, zero.optimizer(), scheduler);
+        TrainingState state = TrainingCheckpoint.load(single, model, zero.optimizer(), scheduler);
+        precision.load(state.rng());
+        return state;
+    }
+
+    /** The loss scaler's entries of the manifest's extras (Precision names what is missing). */
+    private Map<String, Long> scalerState(Manifest m) {
+        Map<String, Long> state = new HashMap<>();
+        for (String key : precision.state().keySet()) {
+            String v = m.extra().get(key);
+            if (v != null) state.put(key, Long.parseLong(v));
+        }
+        return state;
     }
 
     private static String extra(Manifest m, String key, Path root) {
@@ -113,11 +141,16 @@ final class ZeroUpdater implements Updater {
     @Override
     public void checkpoint(Path outputDir, TrainingState state) throws IOException {
         if (sharded()) {
-            ZeroCheckpoint.save(zero, outputDir.resolve(SHARDED), state.step(), Map.of(
+            Map<String, String> extra = new HashMap<>(Map.of(
                     "data_position", Long.toString(state.dataPosition()), "scheduler_step", Long.toString(scheduler.stepCount())));
+            precision.state().forEach((k, v) -> extra.put(k, Long.toString(v)));   // the same on every rank
+            ZeroCheckpoint.save(zero, outputDir.resolve(SHARDED), state.step(), extra);
             return;
         }
-        if (pg.rank() == 0) TrainingCheckpoint.save(outputDir.resolve(Trainer.CHECKPOINT), model, zero.optimizer(), scheduler, state, true);
+        if (pg.rank() == 0) {
+            TrainingCheckpoint.save(outputDir.resolve(Trainer.CHECKPOINT), model, zero.optimizer(), scheduler,
+                    new TrainingState(state.step(), state.dataPosition(), precision.state()), true);
+        }
         pg.barrier();   // complete before any rank goes on (and possibly fails)
     }
 
@@ -125,6 +158,7 @@ final class ZeroUpdater implements Updater {
     public void saveTrainable(Path file) throws IOException {
         if (zero.config().stage() == 3) {                 // the units are released between forwards: gather the masters
             var whole = zero.fullTrainableParameters();
+            whole.replaceAll((n, t) -> precision.stored(t));   // as the other stages write them: in --precision
             if (pg.rank() == 0) SafetensorsWriter.write(file, whole);
         } else if (pg.rank() == 0) {
             StateDict.save(model, file, true);

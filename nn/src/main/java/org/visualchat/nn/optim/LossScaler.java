@@ -8,6 +8,7 @@ import org.visualchat.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.util.Collection;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * Dynamic loss scaling for fp16 training, DeepSpeed's {@code DynamicLossScaler}
@@ -78,13 +79,24 @@ public final class LossScaler {
      * false (skip the step). Either way the scale is updated for the next iteration.
      */
     public boolean unscaleOrSkip(Collection<Variable> params) {
-        boolean overflow = false;
+        return unscaleOrSkip(params, overflow -> overflow);
+    }
+
+    /**
+     * Data parallel: {@code params} hold this rank's reduced gradients (whole, or its shards of them) and
+     * {@code anyRank.test(overflowHere)} tells whether any rank found an overflow (a MAX all-reduce of the flag,
+     * as DeepSpeed's fp16 optimizers do), so every rank takes or skips the step together and the scale
+     * stays the same on every rank.
+     */
+    public boolean unscaleOrSkip(Collection<Variable> params, Predicate<Boolean> anyRank) {
+        boolean local = false;
         for (Variable p : params) {
             if (p.grad() != null && !finiteInF16(p.grad())) {
-                overflow = true;
+                local = true;
                 break;
             }
         }
+        boolean overflow = anyRank.test(local);
         if (!overflow) {
             float inverse = (float) (1 / scale);
             for (Variable p : params) if (p.grad() != null) p.setGrad(unscaled(p.grad(), inverse));

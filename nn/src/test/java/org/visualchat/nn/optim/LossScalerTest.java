@@ -54,6 +54,20 @@ class LossScalerTest {
     }
 
     @Test
+    void anOverflowOnAnotherRankSkipsHereToo() {
+        LossScaler s = new LossScaler(new LossScaler.Settings(65536, 3, 1, 1));
+        Variable clean = withGrad(1f);
+        Tensor before = clean.grad();
+        boolean[] askedWith = new boolean[1];
+        assertFalse(s.unscaleOrSkip(List.of(clean), here -> { askedWith[0] = here; return true; }), "another rank overflowed: skip");
+        assertFalse(askedWith[0], "this rank's own gradients are finite");
+        assertSame(before, clean.grad(), "not unscaled");
+        assertEquals(32768, s.scale(), "the scale moves as on the rank that overflowed");
+        assertTrue(s.unscaleOrSkip(List.of(clean), here -> here), "no rank overflowed: take");
+        assertEquals(1f / 32768, clean.grad().toFloatArray()[0]);
+    }
+
+    @Test
     void cleanRunsGrowTheScaleEveryWindowFromTheStart() {
         LossScaler s = new LossScaler(LossScaler.Settings.deepSpeed().withWindow(4));
         double[] expected = {65536, 65536, 65536, 131072, 131072, 131072, 131072, 262144};

@@ -32,8 +32,8 @@ final class Slot {
         this.shape = v.shape();
         this.dtype = v.dtype();
         this.trainable = param.requiresGrad();
-        if (dtype != DType.F32 && dtype != DType.BF16) {
-            throw new IllegalArgumentException("ZeRO parameter '" + name + "' has dtype " + dtype + "; only F32 and BF16 parameters can be sharded");
+        if (dtype != DType.F32 && dtype != DType.BF16 && dtype != DType.F16) {
+            throw new IllegalArgumentException("ZeRO parameter '" + name + "' has dtype " + dtype + "; only F32, BF16 and F16 parameters can be sharded");
         }
         this.split = Split.balanced(v.numel(), world);
         this.offset = split.offset(rank);
@@ -51,7 +51,7 @@ final class Slot {
         return t.contiguous().reshape(Math.toIntExact(t.numel()));
     }
 
-    /** This rank's slice of the master in the parameter's dtype (rounded to nearest-even for BF16). */
+    /** This rank's slice of the master in the parameter's dtype (rounded to nearest-even for BF16 and F16). */
     Tensor masterInParamDtype() {
         return master.value().to(dtype);
     }

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 import org.visualchat.autograd.NoGrad;
 import org.visualchat.autograd.Variable;
@@ -280,22 +281,40 @@ public final class ZeroEngine implements AutoCloseable {
      * clipping (as {@code GradClip.clipGlobalNorm} would compute it on the whole batch).
      */
     public double step() {
+        return step(grads -> true);
+    }
+
+    /**
+     * As {@link #step()}, but once the gradients are reduced and before the norm is taken, {@code gate} decides
+     * whether the update happens. It receives the variables holding this rank's reduced gradients (the F32 master
+     * slices under stages 1–3, the whole parameters under stage 0) and may replace those gradients — fp16 loss
+     * scaling unscales them there, so the norm and clipping see unscaled gradients, as in DeepSpeed's fp16
+     * optimizers. It must answer alike on every rank (each sees only its own shards from stage 1 on: agree with
+     * {@link #allReduce}). On false the gradients are dropped, nothing is updated and NaN is returned.
+     */
+    public double step(Predicate<List<Variable>> gate) {
         boolean alreadyReduced = reduced;
         reduced = false;
-        if (config.stage() == 0) return stepReplicated(alreadyReduced);
+        if (config.stage() == 0) return stepReplicated(alreadyReduced, gate);
         if (config.stage() == 1 && !alreadyReduced) for (Unit u : resident) reduceGradients(u);
         gathering.dropPrefetched();   // gathered before the update: stale
-        double sumSq = 0;
-        for (Slot s : slots.values()) if (s.trainable) sumSq += sumOfSquares(s.gradShard);
-        float local = (float) sumSq;
-        double norm = Math.sqrt(comm.call(() -> pg.allReduce(local, ReduceOp.SUM)));
-        float coef = clipCoefficient(norm);
+        List<Variable> masters = new ArrayList<>();
         for (Slot s : slots.values()) {
             if (s.master == null) continue;
-            s.master.setGrad(coef < 1 ? Elementwise.mul(s.gradShard, coef) : s.gradShard);
+            s.master.setGrad(s.gradShard);
+            masters.add(s.master);
         }
-        inner.step();
-        for (Unit u : resident) comm.call(() -> publishResident(u));
+        double norm = Double.NaN;
+        if (gate.test(masters)) {
+            double sumSq = 0;
+            for (Variable m : masters) sumSq += sumOfSquares(m.grad());
+            float local = (float) sumSq;
+            norm = Math.sqrt(comm.call(() -> pg.allReduce(local, ReduceOp.SUM)));
+            float coef = clipCoefficient(norm);
+            if (coef < 1) for (Variable m : masters) m.setGrad(Elementwise.mul(m.grad(), coef));
+            inner.step();
+            for (Unit u : resident) comm.call(() -> publishResident(u));
+        }
         for (Slot s : slots.values()) {
             if (!s.trainable) continue;
             if (s.master != null) {
@@ -307,18 +326,21 @@ public final class ZeroEngine implements AutoCloseable {
         return norm;
     }
 
-    private double stepReplicated(boolean alreadyReduced) {
+    private double stepReplicated(boolean alreadyReduced, Predicate<List<Variable>> gate) {
         List<Variable> all = new ArrayList<>();
         for (List<Variable> b : ddpBuckets) {
             all.addAll(b);
             if (!alreadyReduced) CommQueue.await(allReduceBucket(b));
         }
-        double sumSq = 0;
-        for (Variable p : all) sumSq += sumOfSquares(p.grad());
-        double norm = Math.sqrt(sumSq);
-        float coef = clipCoefficient(norm);
-        if (coef < 1) for (Variable p : all) p.setGrad(Elementwise.mul(p.grad(), coef));
-        inner.step();
+        double norm = Double.NaN;
+        if (gate.test(all)) {
+            double sumSq = 0;
+            for (Variable p : all) sumSq += sumOfSquares(p.grad());
+            norm = Math.sqrt(sumSq);
+            float coef = clipCoefficient(norm);
+            if (coef < 1) for (Variable p : all) p.setGrad(Elementwise.mul(p.grad(), coef));
+            inner.step();
+        }
         inner.zeroGrad();
         return norm;
     }
@@ -440,7 +462,8 @@ public final class ZeroEngine implements AutoCloseable {
             if (s.count > 0) MemorySegment.copy(slice.segment(), 0, flat.segment(), layout.offsetInFlat(rank, i) * b, s.count * b);
         }
         MemorySegment own = flat.segment().asSlice(layout.split().offset(rank) * b, layout.split().count(rank) * b);
-        pg.allGather(own, flat.segment(), layout.dtype(), layout.split());
+        // An all-gather only moves bytes; the wire knows F32 and BF16, so F16 travels as same-width BF16.
+        pg.allGather(own, flat.segment(), layout.dtype() == DType.F16 ? DType.BF16 : layout.dtype(), layout.split());
         return flat;
     }
 
