@@ -10,7 +10,8 @@ import java.util.Map;
  * Sizes of the demo: world, models and training. {@link #full()} is what {@code visualchat demo} runs, sized
  * from measured CPU cost per step to about 22 CPU-minutes (≈ 15 minutes on 2 cores; not yet timed end to end);
  * {@link #reduced()} is {@code --small} and the slow accuracy test's, about a quarter of that.
- * The record's text is hashed into the cache folder name, so a changed size never reuses a stale stage.
+ * The record's text and {@link #RECIPE} are hashed into the cache folder name, so a changed size or recipe
+ * never reuses a stale stage.
  */
 public record DemoConfig(long seed, int trainDialogues, int heldOutDialogues,
                          int vitHidden, int vitLayers, int vitSteps, int vitBatch,
@@ -18,6 +19,13 @@ public record DemoConfig(long seed, int trainDialogues, int heldOutDialogues,
                          int mmcaSteps, int mmcaBatch, double lmLr, double mmcaLr, int maxAnswerTokens) {
     public static final int IMAGE_SIZE = 32;
     public static final int PATCH = IMAGE_SIZE / VisualWords.GRID;
+
+    /**
+     * The version of what the stages write (tokenizer, captions, losses): raise it whenever that changes, so a
+     * cache written by an older recipe is not read as if it were this one's. 2: bag captions, punctuation
+     * tokens and line-initial word forms (session 4).
+     */
+    static final int RECIPE = 2;
 
     public static DemoConfig full() {
         return new DemoConfig(2309_14327L, 6000, 150, 64, 2, 300, 32, 64, 3, 4, 1600, 8, 200, 8, 3e-3, 3e-3, 48);
@@ -67,6 +75,6 @@ public record DemoConfig(long seed, int trainDialogues, int heldOutDialogues,
 
     /** A short stable name for the cache folder. */
     public String cacheKey() {
-        return Integer.toHexString(toString().hashCode());
+        return Integer.toHexString(("recipe " + RECIPE + " " + this).hashCode());
     }
 }
