@@ -7,6 +7,10 @@ import jdk.incubator.vector.VectorSpecies;
 import org.visualchat.tensor.kernels.LaneSum;
 import org.visualchat.tensor.ops.VecMath;
 
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+
 /**
  * The vector loops attention rows need: along the head dimension (dot product, y += a·x, y *= a) and
  * across keys, where the lanes are consecutive keys of a [D, T'] transposed operand, so a row's scores
@@ -73,15 +77,47 @@ final class Lanes {
         return max.reduceLanes(VectorOperators.MAX);
     }
 
-    /** s[j] = e^(s[j] − shift) for j in [0, count) (−∞ gives 0); returns their sum. */
-    static float expShifted(float[] s, float shift, int count) {
+    /**
+     * s[j] = e^(s[j] − shift) for j in [0, count) (−∞ gives 0); returns their sum, using {@code lanes}
+     * (≥ L floats) as scratch.
+     *
+     * <p>Called through a method handle C2 cannot inline (an element of a non-constant array, as in
+     * tensor's {@code MatVec.ROW_LOOPS}): inlined into MMCA's big row loops, {@code VecMath.exp} lost
+     * its last calls to NodeCountInliningCutoff and ran on boxed vectors (~20 % of the training step's
+     * samples, ~1 GB/s of garbage). Compiled on its own the loop fits C2's budget with exp fully
+     * inlined; the sum leaves through an array store and {@link LaneSum#sum(float[], int)} (the same
+     * fold, bit for bit) so no vector crosses a call that might not be inlined. One call per row.
+     */
+    static float expShifted(float[] s, float shift, int count, float[] lanes) {
+        try {
+            return (float) EXP_SHIFTED[0].invokeExact(s, shift, count, lanes);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static final MethodHandle[] EXP_SHIFTED = new MethodHandle[1];
+
+    static {
+        try {
+            EXP_SHIFTED[0] = MethodHandles.lookup().findStatic(Lanes.class, "expShiftedLoop",
+                    MethodType.methodType(float.class, float[].class, float.class, int.class, float[].class));
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private static float expShiftedLoop(float[] s, float shift, int count, float[] lanes) {
         FloatVector sum = FloatVector.zero(F);
         for (int j = 0; j < count; j += L) {
             FloatVector e = VecMath.exp(FloatVector.fromArray(F, s, j).sub(shift));
             e.intoArray(s, j);
             sum = sum.add(e);
         }
-        return LaneSum.sum(sum);
+        sum.intoArray(lanes, 0);
+        return LaneSum.sum(lanes, 0);
     }
 
     /** dp[j] ← p[j]·(dp[j] − delta)·scale for j in [0, count), exactly 0 where p[j] is (a hidden key's dp may be NaN). */

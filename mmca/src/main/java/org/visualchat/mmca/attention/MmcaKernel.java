@@ -50,7 +50,7 @@ final class MmcaKernel {
         float[] kt = transposed(k, d);
         float scale = (float) (1 / Math.sqrt(hd));
         WorkerPool.get().parallelFor(rows, 4, (start, end) -> {
-            float[] p = new float[d.paddedKeys()];
+            float[] p = new float[d.paddedKeys()], lanes = new float[Lanes.L];
             for (int r = start; r < end; r++) {
                 int i = r % d.queries(), bh = r / d.queries(), h = bh % d.heads(), b = bh / d.heads();
                 int query = d.keys() - d.queries() + i, kvBase = d.kvBase(b, h);
@@ -63,7 +63,7 @@ final class MmcaKernel {
                         logSumExp = Lanes.dot(q, r * hd, k, kvBase + query * hd, hd) * scale;
                         System.arraycopy(v, kvBase + query * hd, o, r * hd, hd);
                     } else {
-                        logSumExp = softmaxRow(q, r * hd, kt, d.ktBase(b, h), d, v, kvBase, scale, hidden[b][n], query + 1, p, o);
+                        logSumExp = softmaxRow(q, r * hd, kt, d.ktBase(b, h), d, v, kvBase, scale, hidden[b][n], query + 1, p, lanes, o);
                     }
                     if (logSumExp == Float.NEGATIVE_INFINITY && mode == MmcaMode.REFERENCE) {
                         fallback[n][r] = uniformRow(m, query, branches[n], selfOnly, v, kvBase, d.keys(), hd, o, r * hd);
@@ -79,15 +79,15 @@ final class MmcaKernel {
 
     /**
      * Softmax over the keys of [0, count) the branch shows ({@code hidden}), applied to V and written
-     * normalised into o[qOff..]; {@code p} is scratch for the row's probabilities. Returns the
-     * log-sum-exp of the scaled scores, or −∞ (and o left at zero) when no key is visible.
+     * normalised into o[qOff..]; {@code p} is scratch for the row's probabilities, {@code lanes} for
+     * one vector. Returns the log-sum-exp of the scaled scores, or −∞ (and o left at zero) when no key is visible.
      */
     private static float softmaxRow(float[] q, int qOff, float[] kt, int ktBase, Dims d, float[] v, int kvBase, float scale,
-                                    float[] hidden, int count, float[] p, float[] o) {
+                                    float[] hidden, int count, float[] p, float[] lanes, float[] o) {
         int hd = d.headDim();
         float max = Lanes.scores(q, qOff, hd, kt, ktBase, d.paddedKeys(), scale, hidden, count, p);
         if (max == Float.NEGATIVE_INFINITY) return Float.NEGATIVE_INFINITY;
-        float sum = Lanes.expShifted(p, max, count);
+        float sum = Lanes.expShifted(p, max, count, lanes);
         for (int j = 0; j < count; j++) if (p[j] != 0) Lanes.axpy(p[j], v, kvBase + j * hd, o, qOff, hd);
         Lanes.scale(1 / sum, o, qOff, hd);
         return max + (float) Math.log(sum);
@@ -132,7 +132,7 @@ final class MmcaKernel {
         // One task per (sample, KV head): it owns that head's dK/dV rows and its query heads' dQ rows.
         int tp = d.paddedKeys();
         WorkerPool.get().parallelFor(d.batch() * d.kvHeads(), 1, (start, end) -> {
-            float[] p = new float[tp], dp = new float[tp], dkt = new float[hd * tp], dvt = new float[hd * tp];
+            float[] p = new float[tp], dp = new float[tp], lanes = new float[Lanes.L], dkt = new float[hd * tp], dvt = new float[hd * tp];
             for (int task = start; task < end; task++) {
                 int b = task / d.kvHeads(), kvh = task % d.kvHeads();
                 int[] m = s.codes()[b];
@@ -155,7 +155,7 @@ final class MmcaKernel {
                             // p_j = e^(s_j − lse), dS_j = p_j·(dO·v_j − dO·O_branch)·scale; then, across keys,
                             // dVᵀ += dO ⊗ p, dKᵀ += q ⊗ dS and dq += Kᵀ·dS.
                             Lanes.scores(s.q(), off, hd, kt, ktBase, tp, scale, hidden[b][n], query + 1, p);
-                            Lanes.expShifted(p, lse, query + 1);
+                            Lanes.expShifted(p, lse, query + 1, lanes);
                             Lanes.dotsAcross(dOut, off, hd, vt, ktBase, tp, query + 1, dp);
                             Lanes.scoreGradients(p, dp, delta, scale, query + 1);
                             Lanes.rankOneAcross(dOut, off, hd, p, dvt, 0, tp, query + 1);
