@@ -62,7 +62,7 @@ public final class MatVec {
      * of it, alive for the call: the kernels read weights only through {@link #exact}, whose address
      * must be real.
      */
-    private static void onNative(MemorySegment s, java.util.function.Consumer<MemorySegment> body) {
+    static void onNative(MemorySegment s, java.util.function.Consumer<MemorySegment> body) {
         if (s.isNative()) {
             body.accept(s);
             return;
@@ -73,7 +73,7 @@ public final class MatVec {
     }
 
     /** {@link Dequantize#exact}: weights are read through a segment whose class C2 knows exactly. */
-    private static MemorySegment exact(MemorySegment s) {
+    static MemorySegment exact(MemorySegment s) {
         return Dequantize.exact(s);
     }
 
@@ -272,7 +272,7 @@ public final class MatVec {
      * The four accumulators stored side by side, to be finished by {@link LaneSum#sum(float[], int)}:
      * four stores are the cheapest way out of a four-row kernel (see there).
      */
-    private static float[] lanes(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3) {
+    static float[] lanes(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3) {
         float[] l = LANE_SCRATCH.get();
         a0.intoArray(l, 0);
         a1.intoArray(l, LANES);
@@ -282,7 +282,7 @@ public final class MatVec {
     }
 
     /** {@link #lanes(FloatVector, FloatVector, FloatVector, FloatVector)} of two accumulators. */
-    private static float[] lanes(FloatVector a0, FloatVector a1) {
+    static float[] lanes(FloatVector a0, FloatVector a1) {
         float[] l = LANE_SCRATCH.get();
         a0.intoArray(l, 0);
         a1.intoArray(l, LANES);
@@ -298,7 +298,7 @@ public final class MatVec {
     }
 
     /** The last k mod LANES products, one by one. */
-    private static float tail(DType type, MemorySegment s, long at, float[] x, int from, int k) {
+    static float tail(DType type, MemorySegment s, long at, float[] x, int from, int k) {
         float sum = 0;
         for (int i = from; i < k; i++) sum += Dequantize.scalar(type, s, at + (long) i * type.elementBytes()) * x[i];
         return sum;
@@ -306,12 +306,12 @@ public final class MatVec {
 
     // Quantized rows, per block b: p = Σ q·x over the block's 32 values, then acc += d_b·p.
 
-    private static final int Q8_BYTES = 34, Q4_BYTES = 18;
+    static final int Q8_BYTES = 34, Q4_BYTES = 18;
     /** With 16 float lanes a block's 32 activations are exactly two vectors, loaded as such. */
-    private static final boolean BLOCK_IS_TWO_VECTORS = BLOCK == 2 * LANES;
+    static final boolean BLOCK_IS_TWO_VECTORS = BLOCK == 2 * LANES;
 
     /** The block scale d broadcast to all lanes. */
-    private static FloatVector scale(MemorySegment s, long blockByte) {
+    static FloatVector scale(MemorySegment s, long blockByte) {
         return FloatVector.broadcast(F, Dequantize.scale(s, blockByte));
     }
 
