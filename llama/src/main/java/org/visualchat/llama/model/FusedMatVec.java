@@ -11,7 +11,7 @@ import org.visualchat.tensor.kernels.MatVec;
  * row pair is finished. Per token this halves the fork/join points of a layer and never writes the
  * gate and up activations out; the weight rows are streamed once each in their stored dtype by
  * {@link MatVec#rows} (fused dequantize-dot, several rows per pass over the activation), or for several
- * activation rows by {@link BatchMatVec#rows} (each weight vector converted once for all of them).
+ * activation rows by {@link BatchMatVec#rows}.
  */
 final class FusedMatVec {
     private FusedMatVec() {}
@@ -37,9 +37,9 @@ final class FusedMatVec {
     }
 
     /**
-     * out[i][b] = weights[i]·xs[b] for every activation row b: each weight row is streamed from memory and
-     * converted once and dotted with all activation rows in registers. {@link BatchMatVec#rows} gives every
-     * row the single-row dot's exact sum, so row b gets exactly what it would get alone.
+     * out[i][b] = weights[i]·xs[b] for every activation row b: each weight row is streamed from memory once
+     * and dotted with all activation rows while it is in cache. {@link BatchMatVec#rows} gives every row the
+     * single-row dot's exact sum, so row b gets exactly what it would get alone.
      */
     static float[][][] multiply(float[][] xs, Tensor... weights) {
         float[][][] out = new float[weights.length][xs.length][];
@@ -94,8 +94,8 @@ final class FusedMatVec {
     }
 
     /**
-     * out[b][r] = w[r]·xs[b] for rows [from, to) of w [n, k], by {@link BatchMatVec#rows}: each weight vector
-     * is converted once for all activation rows, and every result equals the single-row dot.
+     * out[b][r] = w[r]·xs[b] for rows [from, to) of w [n, k], by {@link BatchMatVec#rows} (every result equals
+     * the single-row dot).
      */
     private static void rows(Tensor w, int from, int to, float[][] xs, float[][] out) {
         long first = w.byteOffset(w.offset()), rowBytes = w.byteOffset(w.offset() + w.stride(0)) - first;

@@ -272,7 +272,7 @@ public final class MatVec {
      * The four accumulators stored side by side, to be finished by {@link LaneSum#sum(float[], int)}:
      * four stores are the cheapest way out of a four-row kernel (see there).
      */
-    static float[] lanes(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3) {
+    private static float[] lanes(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3) {
         float[] l = LANE_SCRATCH.get();
         a0.intoArray(l, 0);
         a1.intoArray(l, LANES);
@@ -298,7 +298,7 @@ public final class MatVec {
     }
 
     /** The last k mod LANES products, one by one. */
-    static float tail(DType type, MemorySegment s, long at, float[] x, int from, int k) {
+    private static float tail(DType type, MemorySegment s, long at, float[] x, int from, int k) {
         float sum = 0;
         for (int i = from; i < k; i++) sum += Dequantize.scalar(type, s, at + (long) i * type.elementBytes()) * x[i];
         return sum;
@@ -306,7 +306,8 @@ public final class MatVec {
 
     // Quantized rows, per block b: p = Σ q·x over the block's 32 values, then acc += d_b·p.
 
-    static final int Q8_BYTES = 34, Q4_BYTES = 18;
+    private static final int Q8_BYTES = 34;
+    static final int Q4_BYTES = 18;
     /** With 16 float lanes a block's 32 activations are exactly two vectors, loaded as such. */
     static final boolean BLOCK_IS_TWO_VECTORS = BLOCK == 2 * LANES;
 
