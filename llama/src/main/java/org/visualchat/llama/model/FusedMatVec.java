@@ -2,16 +2,16 @@ package org.visualchat.llama.model;
 
 import org.visualchat.tensor.Tensor;
 import org.visualchat.tensor.WorkerPool;
+import org.visualchat.tensor.kernels.BatchMatVec;
 import org.visualchat.tensor.kernels.MatVec;
-
-import java.lang.foreign.MemorySegment;
 
 /**
  * Decode-step products of one activation row against several weights in ONE parallel loop: the q, k
  * and v projections of a layer, and the SwiGLU gate and up projections with silu(g)·u applied as each
  * row pair is finished. Per token this halves the fork/join points of a layer and never writes the
  * gate and up activations out; the weight rows are streamed once each in their stored dtype by
- * {@link MatVec#rows} (fused dequantize-dot, several rows per pass over the activation).
+ * {@link MatVec#rows} (fused dequantize-dot, several rows per pass over the activation), or for several
+ * activation rows by {@link BatchMatVec#rows}.
  */
 final class FusedMatVec {
     private FusedMatVec() {}
@@ -37,9 +37,9 @@ final class FusedMatVec {
     }
 
     /**
-     * out[i][b] = weights[i]·xs[b] for every activation row b: each block of {@link #MIN_ROWS} weight rows is
-     * streamed from memory once and dotted with all activation rows while it is in cache. {@link MatVec#rows}
-     * gives every row the single-row dot's exact sum, so row b gets exactly what it would get alone.
+     * out[i][b] = weights[i]·xs[b] for every activation row b: each weight row is streamed from memory once
+     * and dotted with all activation rows while it is in cache. {@link BatchMatVec#rows} gives every row the
+     * single-row dot's exact sum, so row b gets exactly what it would get alone.
      */
     static float[][][] multiply(float[][] xs, Tensor... weights) {
         float[][][] out = new float[weights.length][xs.length][];
@@ -51,10 +51,7 @@ final class FusedMatVec {
         WorkerPool.get().parallelFor(starts[weights.length], MIN_ROWS, (from, to) -> {
             for (int w = 0; w < weights.length; w++) {
                 int lo = Math.max(from, starts[w]), hi = Math.min(to, starts[w + 1]);
-                for (int r = lo; r < hi; r += MIN_ROWS) {
-                    int end = Math.min(hi, r + MIN_ROWS);
-                    for (int b = 0; b < xs.length; b++) rows(weights[w], r - starts[w], end - starts[w], xs[b], out[w][b]);
-                }
+                if (lo < hi) rows(weights[w], lo - starts[w], hi - starts[w], xs, out[w]);
             }
         });
         return out;
@@ -66,9 +63,9 @@ final class FusedMatVec {
         WorkerPool.get().parallelFor(gate.dim(0), MIN_ROWS, (from, to) -> {
             for (int lo = from; lo < to; lo += MIN_ROWS) {
                 int hi = Math.min(to, lo + MIN_ROWS);
+                rows(gate, lo, hi, xs, out);
+                rows(up, lo, hi, xs, upOut);
                 for (int b = 0; b < xs.length; b++) {
-                    rows(gate, lo, hi, xs[b], out[b]);
-                    rows(up, lo, hi, xs[b], upOut[b]);
                     for (int r = lo; r < hi; r++) {
                         float g = out[b][r];
                         out[b][r] = g / (1 + (float) Math.exp(-g)) * upOut[b][r];
@@ -96,9 +93,12 @@ final class FusedMatVec {
         return Tensor.of(all, shape);
     }
 
-    /** out[r] = w[r]·x for rows [from, to) of w [n, k], by {@link MatVec#rows} (groups of rows share activation loads). */
-    private static void rows(Tensor w, int from, int to, float[] x, float[] out) {
+    /**
+     * out[b][r] = w[r]·xs[b] for rows [from, to) of w [n, k], by {@link BatchMatVec#rows} (every result equals
+     * the single-row dot).
+     */
+    private static void rows(Tensor w, int from, int to, float[][] xs, float[][] out) {
         long first = w.byteOffset(w.offset()), rowBytes = w.byteOffset(w.offset() + w.stride(0)) - first;
-        MatVec.rows(w.dtype(), w.storage().segment(), first, rowBytes, from, to, x, w.dim(1), MemorySegment.ofArray(out), 0, 1);
+        BatchMatVec.rows(w.dtype(), w.storage().segment(), first, rowBytes, from, to, xs, w.dim(1), out);
     }
 }

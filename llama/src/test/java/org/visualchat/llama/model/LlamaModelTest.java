@@ -82,7 +82,7 @@ class LlamaModelTest {
      */
     @Test
     void batchedStepOverSeparateCachesEqualsEachSequenceAlone() {
-        for (DType type : new DType[] {DType.F32, DType.BF16, DType.Q8_0}) {
+        for (DType type : new DType[] {DType.F32, DType.BF16, DType.Q8_0, DType.Q4_0}) {
             LlamaModel model = LlamaModel.random(TINY, 6, type);
             int[] lengths = {1, 5, 3};
             int b = lengths.length;

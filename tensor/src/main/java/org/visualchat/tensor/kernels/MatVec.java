@@ -62,7 +62,7 @@ public final class MatVec {
      * of it, alive for the call: the kernels read weights only through {@link #exact}, whose address
      * must be real.
      */
-    private static void onNative(MemorySegment s, java.util.function.Consumer<MemorySegment> body) {
+    static void onNative(MemorySegment s, java.util.function.Consumer<MemorySegment> body) {
         if (s.isNative()) {
             body.accept(s);
             return;
@@ -73,7 +73,7 @@ public final class MatVec {
     }
 
     /** {@link Dequantize#exact}: weights are read through a segment whose class C2 knows exactly. */
-    private static MemorySegment exact(MemorySegment s) {
+    static MemorySegment exact(MemorySegment s) {
         return Dequantize.exact(s);
     }
 
@@ -282,7 +282,7 @@ public final class MatVec {
     }
 
     /** {@link #lanes(FloatVector, FloatVector, FloatVector, FloatVector)} of two accumulators. */
-    private static float[] lanes(FloatVector a0, FloatVector a1) {
+    static float[] lanes(FloatVector a0, FloatVector a1) {
         float[] l = LANE_SCRATCH.get();
         a0.intoArray(l, 0);
         a1.intoArray(l, LANES);
@@ -306,12 +306,13 @@ public final class MatVec {
 
     // Quantized rows, per block b: p = Σ q·x over the block's 32 values, then acc += d_b·p.
 
-    private static final int Q8_BYTES = 34, Q4_BYTES = 18;
+    private static final int Q8_BYTES = 34;
+    static final int Q4_BYTES = 18;
     /** With 16 float lanes a block's 32 activations are exactly two vectors, loaded as such. */
-    private static final boolean BLOCK_IS_TWO_VECTORS = BLOCK == 2 * LANES;
+    static final boolean BLOCK_IS_TWO_VECTORS = BLOCK == 2 * LANES;
 
     /** The block scale d broadcast to all lanes. */
-    private static FloatVector scale(MemorySegment s, long blockByte) {
+    static FloatVector scale(MemorySegment s, long blockByte) {
         return FloatVector.broadcast(F, Dequantize.scale(s, blockByte));
     }
 
