@@ -129,11 +129,11 @@ public final class Generator {
         Sequence(Request request) {
             this.request = request;
             GenerationConfig config = request.config();
-            this.session = model.start(request.promptEmbeds().dim(1) + config.maxNewTokens(), config.cacheType());
             this.sampler = new Sampler(config.sampling());
             this.decoder = new IncrementalDecoder(tokenizer, request.prefixId());
             this.seen = Arrays.copyOf(request.history(), request.history().length + config.maxNewTokens());
             this.seenCount = request.history().length;
+            this.session = model.start(request.promptEmbeds().dim(1) + config.maxNewTokens(), config.cacheType());
             long start = System.nanoTime();
             try {
                 this.prefillLogits = session.inferLast(request.promptEmbeds(), request.policy()).toFloatArray();
