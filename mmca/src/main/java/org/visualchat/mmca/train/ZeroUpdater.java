@@ -75,13 +75,12 @@ final class ZeroUpdater implements Updater {
     }
 
     @Override
-    public double step() {
+    public void step() {
         // fp16: every rank scaled its loss alike; the engine hands over the reduced (sharded) gradients before
         // clipping, the overflow flag is agreed over ranks, and a skipped step skips the schedule too.
         boolean[] taken = {false};
-        double norm = zero.step(grads -> taken[0] = precision.unscaleOrSkip(grads, console, this::anyRank));
+        zero.step(grads -> taken[0] = precision.unscaleOrSkip(grads, console, this::anyRank));
         if (taken[0]) scheduler.step();
-        return norm;
     }
 
     @Override public double lr() { return zero.optimizer().groups().get(0).lr(); }
