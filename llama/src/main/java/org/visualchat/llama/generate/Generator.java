@@ -12,9 +12,9 @@ import java.util.List;
 /**
  * Autoregressive generation: a prefill of each prompt (ids, or embeddings with image features spliced
  * in), then one decode step per token through the KV cache, streaming text as it becomes printable.
- * Several sequences ({@link #generateAll}) decode together: each step is one batched forward pass over
- * the sequences still running (one matrix product per weight instead of one matrix-vector product per
- * sequence), each with its own cache, attention policy, sampling and stopping rules.
+ * Several sequences ({@link #generateAll}) decode together: each step is one {@link CausalLm#inferEach}
+ * over the sequences still running (on the CPU every weight row streams from memory once for all of
+ * them), each with its own cache, attention policy, sampling and stopping rules.
  *
  * <pre>{@code
  * var generator = new Generator(model, tokenizer);   // a LlamaModel (CPU) or any other CausalLm
@@ -82,7 +82,7 @@ public final class Generator {
      * Generates every request, decoding them together: each prompt is prefilled alone (prompts differ in
      * length), then every step runs the still-active sequences as one batch through
      * {@link CausalLm#inferEach}. Results are in request order; each sequence's listener hears only its
-     * own text. A sequence gets what it would get alone up to float rounding (see inferEach).
+     * own text. A sequence gets exactly what it gets alone (see {@link CausalLm#inferEach}).
      */
     public List<Result> generateAll(List<Request> requests) {
         List<Sequence> sequences = new ArrayList<>(requests.size());
@@ -129,13 +129,18 @@ public final class Generator {
         Sequence(Request request) {
             this.request = request;
             GenerationConfig config = request.config();
-            this.session = model.start(request.promptEmbeds().dim(1) + config.maxNewTokens(), config.cacheType());
             this.sampler = new Sampler(config.sampling());
             this.decoder = new IncrementalDecoder(tokenizer, request.prefixId());
             this.seen = Arrays.copyOf(request.history(), request.history().length + config.maxNewTokens());
             this.seenCount = request.history().length;
+            this.session = model.start(request.promptEmbeds().dim(1) + config.maxNewTokens(), config.cacheType());
             long start = System.nanoTime();
-            this.prefillLogits = session.inferLast(request.promptEmbeds(), request.policy()).toFloatArray();
+            try {
+                this.prefillLogits = session.inferLast(request.promptEmbeds(), request.policy()).toFloatArray();
+            } catch (RuntimeException | Error e) {
+                session.close();                 // not yet in generateAll's list, whose finally closes the others
+                throw e;
+            }
             this.prefillNanos = System.nanoTime() - start;
         }
 

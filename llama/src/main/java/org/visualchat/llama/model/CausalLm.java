@@ -22,8 +22,9 @@ public interface CausalLm {
 
     /**
      * One decode step of several sequences, token {@code ids[i]} after the positions of {@code sessions[i]}
-     * under {@code policies[i]} (null = causal) → logits F32 [B, vocab]. This default steps the sessions one
-     * after another; a backend that can batch them (one matrix product per weight for all B rows, as
+     * under {@code policies[i]} (null = causal) → logits F32 [B, vocab]; row i is exactly what
+     * {@code sessions[i].inferToken(ids[i], policies[i])} gives. This default steps the sessions one after
+     * another; a backend that can batch them (each weight row streamed once for all B rows, as
      * {@link LlamaModel} does) overrides it.
      */
     default Tensor inferEach(int[] ids, Session[] sessions, AttentionPolicy[] policies) {

@@ -10,8 +10,8 @@ import org.visualchat.tensor.kernels.MatVec;
  * and v projections of a layer, and the SwiGLU gate and up projections with silu(g)·u applied as each
  * row pair is finished. Per token this halves the fork/join points of a layer and never writes the
  * gate and up activations out; the weight rows are streamed once each in their stored dtype by
- * {@link MatVec#rows} (fused dequantize-dot, several rows per pass over the activation), or for several
- * activation rows by {@link BatchMatVec#rows}.
+ * {@link BatchMatVec#rows} for one activation row or several (its {@link MatVec#rows}: fused dequantize-dot,
+ * several weight rows per pass over the activation).
  */
 final class FusedMatVec {
     private FusedMatVec() {}

@@ -23,7 +23,9 @@ import java.util.stream.IntStream;
  *       reaches the embeddings. Weights are frozen after construction ({@link #unfreeze} to train them).</li>
  *   <li>{@link #infer} / {@link #inferLast} — inference: no tape, weights read in their stored dtype,
  *       keys/values appended to a {@link KvCache}; a prefill is one call with S tokens, each decode step
- *       one call with S = 1.</li>
+ *       one call with S = 1. As a {@link CausalLm}, {@link #start} wraps a batch-1 cache in a
+ *       {@link CausalLm.Session} and {@link #inferEach(Tensor, KvCache[], AttentionPolicy[])} steps several
+ *       such caches at once (what {@code Generator.generateAll} decodes with).</li>
  * </ul>
  * Attention is causal unless an {@link AttentionPolicy} is given; see llama/docs/llama.md for what a
  * policy receives when a KV cache is in use.

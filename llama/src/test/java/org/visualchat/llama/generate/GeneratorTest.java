@@ -1,6 +1,7 @@
 package org.visualchat.llama.generate;
 
 import org.junit.jupiter.api.Test;
+import org.visualchat.llama.model.CausalLm;
 import org.visualchat.llama.model.LlamaConfig;
 import org.visualchat.llama.model.LlamaModel;
 import org.visualchat.llama.model.RandomWeights;
@@ -21,6 +22,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class GeneratorTest {
@@ -42,6 +44,46 @@ class GeneratorTest {
             ids[ids.length - 1] = Sampler.argmax(last);
         }
         return Arrays.copyOfRange(ids, prompt.length, ids.length);
+    }
+
+    /**
+     * Every session generateAll started is closed when a prefill fails, the failing one included (it was not
+     * yet in generateAll's list when its prefill threw).
+     */
+    @Test
+    void sessionsAreClosedWhenAPrefillFails() throws Exception {
+        LlamaTokenizer tok = tokenizer();
+        LlamaModel model = LlamaModel.random(config(tok), 1, DType.F32);
+        List<String> events = new ArrayList<>();
+        CausalLm failingSecond = new CausalLm() {
+            @Override public LlamaConfig config() { return model.config(); }
+
+            @Override public Tensor embedTokens(Tensor ids) { return model.embedTokens(ids); }
+
+            @Override public Session start(int capacity, DType cacheType) {
+                int index = (int) events.stream().filter(e -> e.startsWith("start")).count();
+                events.add("start " + index);
+                Session inner = model.start(capacity, cacheType);
+                return new Session() {
+                    @Override public Tensor inferLast(Tensor embeds, AttentionPolicy policy) {
+                        if (index == 1) throw new IllegalStateException("prefill " + index + " failed");
+                        return inner.inferLast(embeds, policy);
+                    }
+
+                    @Override public Tensor inferToken(int id, AttentionPolicy policy) { return inner.inferToken(id, policy); }
+
+                    @Override public void close() { events.add("close " + index); }
+                };
+            }
+        };
+        Generator generator = new Generator(failingSecond, tok);
+        GenerationConfig greedy = new GenerationConfig(4, List.of(), false, SamplingConfig.greedy(), DType.F32);
+        List<Generator.Request> requests = List.of(
+                generator.request(tok.encode("The licence", true, false), greedy, t -> {}),
+                generator.request(tok.encode("A", true, false), greedy, t -> {}));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> generator.generateAll(requests));
+        assertEquals("prefill 1 failed", e.getMessage());
+        assertEquals(List.of("start 0", "start 1", "close 1", "close 0"), events);
     }
 
     @Test

@@ -32,12 +32,11 @@ final class LlamaDevice implements AutoCloseable {
          * Places a chat model's frozen parts: its language model, for conversations up to its
          * max_position_embeddings, and a CLIP image encoder (device batches of {@link #IMAGE_BATCH}).
          */
-        LlamaDevice open(ChatModel chat, PrintStream err) {
+        LlamaDevice open(DemoChatModel chat, PrintStream err) {
             if (setting.equals("cpu")) return new LlamaDevice(null, null);
-            if (!(chat instanceof DemoChatModel visualChat)) throw new IllegalArgumentException("--device " + setting + " runs VisualChat models only");
-            LlamaModel decoder = visualChat.model().decoder();
+            LlamaModel decoder = chat.model().decoder();
             LlamaDevice device = open(decoder, decoder.config().maxPositions(), 1, err);
-            if (visualChat.model().encoder() instanceof ClipVisionEncoder clip) {
+            if (chat.model().encoder() instanceof ClipVisionEncoder clip) {
                 try {
                     device.vision = OpenClClipVision.open(clip, setting, IMAGE_BATCH);
                 } catch (RuntimeException e) {
@@ -74,8 +73,8 @@ final class LlamaDevice implements AutoCloseable {
     CausalLm model() { return lm; }
 
     /** The chat model with its language model (and CLIP encoder) run here; unchanged on the CPU. */
-    ChatModel apply(ChatModel chat) {
-        return owned == null ? chat : ((DemoChatModel) chat).withFrozenParts(lm, vision == null ? null : vision::encode);
+    ChatModel apply(DemoChatModel chat) {
+        return owned == null ? chat : chat.withFrozenParts(lm, vision == null ? null : vision::encode);
     }
 
     @Override

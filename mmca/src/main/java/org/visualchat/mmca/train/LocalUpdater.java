@@ -50,15 +50,13 @@ final class LocalUpdater implements Updater {
     }
 
     @Override
-    public double step() {
-        double norm = Double.NaN;
+    public void step() {
         if (precision.unscaleOrSkip(model.trainableParameters().values(), console, this::anyRank)) {
-            norm = GradClip.clipGlobalNorm(model.trainableParameters().values(), config.gradientClipping());
+            GradClip.clipGlobalNorm(model.trainableParameters().values(), config.gradientClipping());
             optimizer.step();
             scheduler.step();
         }
         optimizer.zeroGrad();
-        return norm;
     }
 
     @Override public double lr() { return optimizer.groups().get(0).lr(); }

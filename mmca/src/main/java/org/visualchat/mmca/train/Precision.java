@@ -55,11 +55,6 @@ final class Precision {
         return t.to(dtype);
     }
 
-    /** Whether the loss is scaled (fp16): steps may then be skipped on overflow. */
-    boolean scalesLoss() {
-        return scaler != null;
-    }
-
     /** What the loss is multiplied by before backward: the loss scale (1 unless fp16). */
     float lossFactor() {
         return scaler == null ? 1f : (float) scaler.scale();

@@ -3,6 +3,7 @@ package org.visualchat.mmca.train;
 import org.visualchat.autograd.Arith;
 import org.visualchat.autograd.NoGrad;
 import org.visualchat.autograd.Variable;
+import org.visualchat.mmca.files.AtomicWrite;
 import org.visualchat.mmca.model.ModelInput;
 import org.visualchat.mmca.model.SplicedBatch;
 import org.visualchat.mmca.model.VisualChatModel;
@@ -33,7 +34,8 @@ import java.util.Random;
  * <p>Output directory: {@code train_log.csv}, {@code eval_log.csv}, {@code loss_curve.svg},
  * {@code config.json}, {@code epoch-N/model.safetensors} (trainable parameters only, under the
  * original's names: {@code lang_embed.weight}, {@code projection.*}) and {@code checkpoint.safetensors}
- * (trainable parameters + optimizer + scheduler + position: resumable). A run whose output directory
+ * (trainable parameters + optimizer + scheduler + position + fp16 loss scaler: resumable; data-parallel
+ * ZeRO stages 1–3 write a sharded {@code zero/} checkpoint instead, see {@link ZeroUpdater}). A run whose output directory
  * holds a checkpoint resumes from it, as the original does.
  *
  * <p>Differences from the original, documented: the train/eval split and the per-epoch shuffle use
@@ -99,7 +101,7 @@ public final class Trainer {
             boolean chief = updater.rank() == 0;
             if (chief) {
                 Files.createDirectories(out);
-                Files.writeString(out.resolve("config.json"), Json.writePretty(config.toMap()));
+                AtomicWrite.writeString(out.resolve("config.json"), Json.writePretty(config.toMap()));
             }
             return train(data, train, eval, updater, chief, batchesPerEpoch, updatesPerEpoch, globalBatch);
         }

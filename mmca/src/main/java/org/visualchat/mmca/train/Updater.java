@@ -20,8 +20,8 @@ interface Updater extends AutoCloseable {
     /** Backpropagates one micro-step's (already accumulation-scaled) loss; {@code lastMicroStep}: {@link #step()} follows. */
     void backward(Variable loss, boolean lastMicroStep);
 
-    /** Clips, updates, advances the schedule and clears the gradients; returns the global gradient norm before clipping (NaN: an fp16 overflow skipped the update). */
-    double step();
+    /** Clips, updates, advances the schedule and clears the gradients (an fp16 overflow skips the update and the schedule). */
+    void step();
 
     /** The learning rate the next {@link #step()} uses (first parameter group). */
     double lr();

@@ -75,13 +75,12 @@ final class ZeroUpdater implements Updater {
     }
 
     @Override
-    public double step() {
+    public void step() {
         // fp16: every rank scaled its loss alike; the engine hands over the reduced (sharded) gradients before
         // clipping, the overflow flag is agreed over ranks, and a skipped step skips the schedule too.
         boolean[] taken = {false};
-        double norm = zero.step(grads -> taken[0] = precision.unscaleOrSkip(grads, console, this::anyRank));
+        zero.step(grads -> taken[0] = precision.unscaleOrSkip(grads, console, this::anyRank));
         if (taken[0]) scheduler.step();
-        return norm;
     }
 
     @Override public double lr() { return zero.optimizer().groups().get(0).lr(); }
@@ -109,7 +108,7 @@ final class ZeroUpdater implements Updater {
         if (sharded() && hasSharded) {
             Manifest m = ZeroCheckpoint.load(zero, root);
             scheduler.setStepCount(Long.parseLong(extra(m, "scheduler_step", root)));
-            if (precision.scalesLoss()) precision.load(scalerState(m));
+            precision.load(scalerState(m));
             return new TrainingState(m.step(), Long.parseLong(extra(m, "data_position", root)), Map.of());
         }
         if (hasSharded) throw new IllegalArgumentException(outputDir + " holds a sharded ZeRO checkpoint (" + SHARDED + "/): resume it under --zero_stage 1, 2 or 3");
@@ -122,7 +121,7 @@ final class ZeroUpdater implements Updater {
         return state;
     }
 
-    /** The loss scaler's entries of the manifest's extras (Precision names what is missing). */
+    /** The loss scaler's entries of the manifest's extras (none unless fp16; the scaler names what is missing). */
     private Map<String, Long> scalerState(Manifest m) {
         Map<String, Long> state = new HashMap<>();
         for (String key : precision.state().keySet()) {
