@@ -6,7 +6,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.visualchat.mmca.files.AtomicWrite;
+import org.visualchat.tensor.io.AtomicFile;
 import org.visualchat.vision.image.ImageDecoder;
 import org.visualchat.vision.image.RgbImage;
 
@@ -117,7 +117,7 @@ public final class ChatRepl {
         String text = file.toString().endsWith(".json")
                 ? Transcript.evalJson("chat", session.history(), session.imageLabels())
                 : Transcript.text(session.history(), session.imageLabels());
-        AtomicWrite.writeString(file, text);
+        AtomicFile.writeString(file, text);
         out.println("saved " + session.history().size() + " rounds to " + file);
     }
 }

@@ -7,7 +7,7 @@ import java.util.Map;
 import org.visualchat.llama.model.LlamaModel;
 import org.visualchat.llama.tokenizer.LlamaTokenizer;
 import org.visualchat.mmca.attention.MmcaMode;
-import org.visualchat.mmca.files.AtomicWrite;
+import org.visualchat.tensor.io.AtomicFile;
 import org.visualchat.mmca.model.VisualChatModel;
 import org.visualchat.nn.checkpoint.StateDict;
 import org.visualchat.tensor.DType;
@@ -43,7 +43,7 @@ public final class DemoModel {
             throw new IOException(dir + " holds a demo model of other sizes (" + file + "); use another --dir or delete it");
         }
         Files.createDirectories(dir);
-        AtomicWrite.writeString(file, Json.writePretty(config.toJson()));
+        AtomicFile.writeString(file, Json.writePretty(config.toJson()));
     }
 
     static ClipVisionEncoder loadVision(DemoConfig config, Path dir) throws IOException {

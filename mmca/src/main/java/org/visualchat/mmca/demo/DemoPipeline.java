@@ -19,7 +19,7 @@ import org.visualchat.mmca.demo.world.Dialogue;
 import org.visualchat.mmca.demo.world.Round;
 import org.visualchat.mmca.demo.world.ScenePng;
 import org.visualchat.mmca.demo.world.Split;
-import org.visualchat.mmca.files.AtomicWrite;
+import org.visualchat.tensor.io.AtomicFile;
 import org.visualchat.mmca.model.VisualChatModel;
 import org.visualchat.nn.checkpoint.StateDict;
 import org.visualchat.tensor.io.Json;
@@ -117,7 +117,7 @@ public final class DemoPipeline {
             }
             DemoChatModel chat = new DemoChatModel(models.get(mode), data.encoder(), DemoData.PREPROCESSOR);
             DemoScores s = HeldOutEvaluation.run(d -> chat, heldOut, config.maxAnswerTokens(), bar(AccuracyTable.name(mode), heldOut.size()));
-            AtomicWrite.writeString(file, Json.writePretty(AccuracyTable.toJson(s)));
+            AtomicFile.writeString(file, Json.writePretty(AccuracyTable.toJson(s)));
             results.put(mode, s);
         }
         Map<String, DemoScores> columns = new LinkedHashMap<>();
@@ -141,7 +141,7 @@ public final class DemoPipeline {
         if (Files.exists(file)) return AccuracyTable.fromJson((Map<?, ?>) Json.read(file));
         DemoScores s = HeldOutEvaluation.run(d -> new CaptionReader(lm, data, d.scenes(), mode), heldOut, config.maxAnswerTokens(),
                 bar("LM+captions " + mode.id(), heldOut.size()));
-        AtomicWrite.writeString(file, Json.writePretty(AccuracyTable.toJson(s)));
+        AtomicFile.writeString(file, Json.writePretty(AccuracyTable.toJson(s)));
         return s;
     }
 
@@ -166,8 +166,8 @@ public final class DemoPipeline {
             }
             eval.put("conversation" + (i + 1), rounds);
         }
-        AtomicWrite.writeString(examples.resolve("eval.json"), Json.writePretty(eval));
-        AtomicWrite.writeString(examples.resolve("expected.txt"), expected.toString());
+        AtomicFile.writeString(examples.resolve("eval.json"), Json.writePretty(eval));
+        AtomicFile.writeString(examples.resolve("expected.txt"), expected.toString());
     }
 
     private static String minutes(double seconds) {

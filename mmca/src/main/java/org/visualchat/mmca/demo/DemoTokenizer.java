@@ -13,7 +13,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.visualchat.llama.tokenizer.LlamaTokenizer;
 import org.visualchat.llama.tokenizer.VisualChatTokens;
-import org.visualchat.mmca.files.AtomicWrite;
+import org.visualchat.tensor.io.AtomicFile;
 import org.visualchat.tensor.io.Json;
 
 /**
@@ -45,7 +45,7 @@ public final class DemoTokenizer {
 
     /** Writes {@code dir/tokenizer.json} for {@code corpus} and loads it with the VisualChat tokens added. */
     public static LlamaTokenizer build(Path dir, Collection<String> corpus) throws IOException {
-        AtomicWrite.writeString(dir.resolve("tokenizer.json"), json(corpus));
+        AtomicFile.writeString(dir.resolve("tokenizer.json"), json(corpus));
         return load(dir);
     }
 

@@ -6,7 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.visualchat.mmca.files.AtomicWrite;
+import org.visualchat.tensor.io.AtomicFile;
 
 /**
  * The result CSV exactly as Python's {@code csv.writer} with its default dialect writes it (what the reference
@@ -28,7 +28,7 @@ public final class EvalCsv {
     }
 
     public static void write(Path file, List<EvalRow> rows) throws IOException {
-        AtomicWrite.writeString(file, format(rows));
+        AtomicFile.writeString(file, format(rows));
     }
 
     static String field(String value) {

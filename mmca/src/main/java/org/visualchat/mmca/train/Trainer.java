@@ -3,7 +3,7 @@ package org.visualchat.mmca.train;
 import org.visualchat.autograd.Arith;
 import org.visualchat.autograd.NoGrad;
 import org.visualchat.autograd.Variable;
-import org.visualchat.mmca.files.AtomicWrite;
+import org.visualchat.tensor.io.AtomicFile;
 import org.visualchat.mmca.model.ModelInput;
 import org.visualchat.mmca.model.SplicedBatch;
 import org.visualchat.mmca.model.VisualChatModel;
@@ -101,7 +101,7 @@ public final class Trainer {
             boolean chief = updater.rank() == 0;
             if (chief) {
                 Files.createDirectories(out);
-                AtomicWrite.writeString(out.resolve("config.json"), Json.writePretty(config.toMap()));
+                AtomicFile.writeString(out.resolve("config.json"), Json.writePretty(config.toMap()));
             }
             return train(data, train, eval, updater, chief, batchesPerEpoch, updatesPerEpoch, globalBatch);
         }

@@ -1,7 +1,9 @@
 package org.visualchat.tensor.io;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,6 +50,14 @@ public final class AtomicFile {
             throw e;
         }
         syncDirectory(dir);
+    }
+
+    /** Replaces {@code target} with {@code text} in UTF-8, atomically and durably. */
+    public static void writeString(Path target, String text) throws IOException {
+        write(target, channel -> {
+            ByteBuffer bytes = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
+            while (bytes.hasRemaining()) channel.write(bytes);
+        });
     }
 
     /** fsync on a directory makes a rename durable on Linux; other systems may refuse to open it, which is harmless. */

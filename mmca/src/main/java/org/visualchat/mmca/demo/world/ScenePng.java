@@ -2,9 +2,10 @@ package org.visualchat.mmca.demo.world;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.nio.channels.Channels;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
-import org.visualchat.mmca.files.AtomicWrite;
+import org.visualchat.tensor.io.AtomicFile;
 import org.visualchat.vision.image.RgbImage;
 
 /** Writes an {@link RgbImage} as a PNG, through a temporary file and a rename so no half-written image is left. */
@@ -18,8 +19,8 @@ public final class ScenePng {
                 out.setRGB(x, y, image.sample(x, y, 0) << 16 | image.sample(x, y, 1) << 8 | image.sample(x, y, 2));
             }
         }
-        AtomicWrite.write(file, tmp -> {
-            if (!ImageIO.write(out, "png", tmp.toFile())) throw new IOException("no PNG writer in this JDK");
+        AtomicFile.write(file, channel -> {
+            if (!ImageIO.write(out, "png", Channels.newOutputStream(channel))) throw new IOException("no PNG writer in this JDK");
         });
     }
 }
