@@ -28,6 +28,10 @@ public interface CausalLm {
      * {@link LlamaModel} does) overrides it.
      */
     default Tensor inferEach(int[] ids, Session[] sessions, AttentionPolicy[] policies) {
+        if (sessions.length != ids.length || policies.length != ids.length) {
+            throw new IllegalArgumentException("inferEach takes one session and one policy per id; got " + ids.length + " ids, "
+                    + sessions.length + " sessions, " + policies.length + " policies");
+        }
         Tensor[] rows = new Tensor[ids.length];
         for (int i = 0; i < ids.length; i++) rows[i] = sessions[i].inferToken(ids[i], policies[i]);
         return Join.concat(0, rows);
