@@ -33,7 +33,7 @@ public record DemoConfig(long seed, int trainDialogues, int heldOutDialogues,
     }
 
     public static DemoConfig reduced() {
-        return new DemoConfig(7L, 1500, 40, 48, 2, 150, 32, 64, 2, 4, 600, 8, 120, 8, 4e-3, 4e-3, 48);
+        return new DemoConfig(7L, 1500, 40, 48, 2, 150, 32, 64, 2, 4, 1500, 8, 120, 8, 4e-3, 4e-3, 48);
     }
 
     /**
