@@ -59,7 +59,15 @@ public final class DemoData {
     /** The training and held-out dialogues of a config (deterministic; disjoint scenes). */
     public static List<Dialogue> dialogues(DemoConfig config, Split split) {
         int count = split == Split.TRAIN ? config.trainDialogues() : config.heldOutDialogues();
-        return new DialogueGenerator(config.seed() + split.ordinal(), split).next(count);
+        return stream(config, split).next(count);
+    }
+
+    /**
+     * The endless seeded stream whose first conversations are {@link #dialogues}: language-model pretraining
+     * reads on past them, so it never sees a conversation twice, and only shows scenes of {@code split}.
+     */
+    public static DialogueGenerator stream(DemoConfig config, Split split) {
+        return new DialogueGenerator(config.seed() + split.ordinal(), split);
     }
 
     /** Every text the tokenizer must know as whole words: the prompt template, the dialogues, the captions. */

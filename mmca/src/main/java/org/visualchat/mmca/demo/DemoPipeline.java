@@ -82,10 +82,10 @@ public final class DemoPipeline {
             out.printf(Locale.ROOT, "      per-token attribute accuracy on held-out scenes: %.1f%%%n", 100 * r.heldOutTokenAccuracy());
         }
 
-        out.printf(Locale.ROOT, "[3/5] language model: LLaMA, %d layers x %d wide, pretrained on the conversations as text (images as captions)%n",
-                config.lmLayers(), config.lmHidden());
+        out.printf(Locale.ROOT, "[3/5] language model: LLaMA, %d layers x %d wide, pretrained on %d new training conversations as text (images as captions)%n",
+                config.lmLayers(), config.lmHidden(), config.lmSteps() * config.lmBatch());
         if (!Files.exists(dir.resolve(DemoModel.LLAMA))) {
-            LlamaModel lm = LanguagePretraining.train(config, data, train, bar("LLaMA", config.lmSteps()));
+            LlamaModel lm = LanguagePretraining.train(config, data, bar("LLaMA", config.lmSteps()));
             StateDict.save(lm, dir.resolve(DemoModel.LLAMA), false);
         } else {
             out.println("      (cached)");
