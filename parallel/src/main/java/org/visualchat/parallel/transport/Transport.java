@@ -338,10 +338,12 @@ public final class Transport implements AutoCloseable {
             state.notifyAll();
         }
         if (!closing) LOG.log(System.Logger.Level.ERROR, "rank " + rank + ": process group failed: " + e.getMessage());
-        boolean origin = e.kind() != Kind.ABORTED;
+        // Every rank passes the failure on, not only the one where it began: a rank that learned of it from an
+        // ABORT will close its links next, and its peers must read why before they see the close. TCP orders our
+        // ABORT before our FIN on each connection; ABORTs from different ranks race on different connections.
         for (PeerLink link : links) {
             if (link == null) continue;
-            if (origin && link.channel.isActive()) {
+            if (link.channel.isActive()) {
                 FrameHeader abort = FrameHeader.newBuilder().setKind(org.visualchat.parallel.wire.Kind.ABORT).setSrcRank(rank)
                         .setError(e.getMessage()).build();
                 link.channel.writeAndFlush(FrameCodec.control(link.channel.alloc(), abort)).addListener(ChannelFutureListener.CLOSE);
