@@ -8,6 +8,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** In-JVM failure tests: every rank must fail with a clear error and nothing may hang (distributed.md §8.3 E, F). */
@@ -34,15 +36,27 @@ class FaultInjectionTest {
         }
     }
 
+    /**
+     * Ranks 0 and 1 both wait for rank 2 directly (a small all-reduce is one step), so whichever times out
+     * first names rank 2. The op timeout is generous because the two must start within it of each other:
+     * rank 0 stalled by a loaded machine for longer would rightly make rank 1 time out waiting for rank 0.
+     * Rank 2 enters a collective only once both others have failed (an event, not a sleep), so it can only
+     * learn of the failure from their ABORT.
+     */
     @Test
     void timeoutNamesTheMissingRankAndAbortsEveryone() {
         int port = Launcher.freePort();
-        List<Object> res = LocalRanks.run(3, r -> LocalRanks.options(r, 3, port, Duration.ofMillis(800)), pg -> {
+        CountDownLatch othersFailed = new CountDownLatch(2);
+        List<Object> res = LocalRanks.run(3, r -> LocalRanks.options(r, 3, port, Duration.ofSeconds(3)), pg -> {
             if (pg.rank() == 2) {
-                Thread.sleep(3000); // misses the collective; by now the others have aborted the group
+                assertTrue(othersFailed.await(60, TimeUnit.SECONDS), "ranks 0 and 1 never timed out");
                 pg.barrier();
             } else {
-                pg.allReduce(new float[1000], ReduceOp.SUM);
+                try {
+                    pg.allReduce(new float[1000], ReduceOp.SUM);
+                } finally {
+                    othersFailed.countDown();
+                }
             }
             return "returned";
         });
@@ -74,11 +88,12 @@ class FaultInjectionTest {
         }
     }
 
+    /** Rank 0 waits out the rendezvous deadline (5× the op timeout) for rank 1; both must join within it. */
     @Test
     void rankWithoutTheSecretIsRefused() {
         int port = Launcher.freePort();
         List<Object> res = LocalRanks.run(2, r -> {
-            GroupOptions o = LocalRanks.options(r, 2, port, Duration.ofMillis(500));
+            GroupOptions o = LocalRanks.options(r, 2, port, Duration.ofSeconds(1));
             return r == 1 ? o.withSecret("not-the-secret".getBytes(StandardCharsets.UTF_8)) : o;
         }, pg -> "joined");
         assertTrue(failure(res.get(0), 0).getMessage().contains("missing ranks [1]"), res.get(0).toString());
