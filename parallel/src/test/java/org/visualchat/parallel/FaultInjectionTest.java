@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -11,6 +12,7 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.visualchat.tensor.DType;
 
 /** In-JVM failure tests: every rank must fail with a clear error and nothing may hang (distributed.md §8.3 E, F). */
 class FaultInjectionTest {
@@ -37,23 +39,23 @@ class FaultInjectionTest {
     }
 
     /**
-     * Ranks 0 and 1 both wait for rank 2 directly (a small all-reduce is one step), so whichever times out
-     * first names rank 2. The op timeout is generous because the two must start within it of each other:
-     * rank 0 stalled by a loaded machine for longer would rightly make rank 1 time out waiting for rank 0.
-     * Rank 2 enters a collective only once both others have failed (an event, not a sleep), so it can only
-     * learn of the failure from their ABORT.
+     * Rank 2 misses a broadcast it roots: ranks 0 and 1 both wait for it directly (a small broadcast is one
+     * step) and neither sends anything, so whichever times out first names rank 2, however unevenly a loaded
+     * machine schedules them. Rank 2 then waits for a message only once both have failed (an event, not a
+     * sleep), so the only thing that can end its wait is their ABORT.
      */
     @Test
     void timeoutNamesTheMissingRankAndAbortsEveryone() {
         int port = Launcher.freePort();
         CountDownLatch othersFailed = new CountDownLatch(2);
-        List<Object> res = LocalRanks.run(3, r -> LocalRanks.options(r, 3, port, Duration.ofSeconds(3)), pg -> {
+        List<Object> res = LocalRanks.run(3, r -> LocalRanks.options(r, 3, port, Duration.ofSeconds(2))
+                .withAlgorithmSizes(GroupOptions.DEFAULT_SEGMENT_BYTES, 1 << 16), pg -> {
             if (pg.rank() == 2) {
                 assertTrue(othersFailed.await(60, TimeUnit.SECONDS), "ranks 0 and 1 never timed out");
-                pg.barrier();
+                pg.recv(MemorySegment.ofArray(new float[1]), DType.F32, 1, 0, 0);
             } else {
                 try {
-                    pg.allReduce(new float[1000], ReduceOp.SUM);
+                    pg.broadcast(new float[1000], 2);
                 } finally {
                     othersFailed.countDown();
                 }
