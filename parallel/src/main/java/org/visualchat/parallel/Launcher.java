@@ -3,6 +3,7 @@ package org.visualchat.parallel;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -144,12 +146,39 @@ public final class Launcher {
         return cmd;
     }
 
-    /** A port that was free a moment ago (the usual launcher race; rendezvous reports a clash clearly). */
+    /**
+     * A port that was free a moment ago, for rank 0 to bind later. It is drawn below the kernel's ephemeral range
+     * ({@code ip_local_port_range}): a port from inside it could be handed to any outgoing connection or
+     * {@code bind(0)} on the machine between now and rank 0's bind (seconds later for a process that still has to
+     * start its JVM), and the other ranks would then wait out the whole rendezvous deadline for a rank 0 that had
+     * failed at once. Another process choosing the same port remains possible; the rendezvous reports that clearly.
+     */
     public static int freePort() {
+        int low = ephemeralPortsStart(), span = Math.min(10_000, low - 1024);
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        for (int attempt = 0; span > 0 && attempt < 64; attempt++) {
+            int port = low - 1 - random.nextInt(span);
+            try (ServerSocket s = new ServerSocket()) {
+                s.bind(new InetSocketAddress(port));
+                return port;
+            } catch (IOException inUse) {
+                // try another
+            }
+        }
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot find a free port", e);
+        }
+    }
+
+    /** The first port of the kernel's ephemeral range (Linux); IANA's 49152 elsewhere. */
+    private static int ephemeralPortsStart() {
+        try {
+            String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+            return Integer.parseInt(range.split("\\s+")[0]);
+        } catch (IOException | RuntimeException e) {
+            return 49152;
         }
     }
 
