@@ -3,6 +3,7 @@ package org.visualchat.parallel;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -22,10 +24,6 @@ import java.util.concurrent.TimeUnit;
  * period) and report it as the root cause.
  */
 public final class Launcher {
-    /** Lowest port {@link #freePort} picks itself: services that listen on fixed ports mostly use lower ones. */
-    private static final int FIRST_CHOSEN_PORT = 10_000;
-    private static final Path EPHEMERAL_RANGE = Path.of("/proc/sys/net/ipv4/ip_local_port_range");
-
     private Launcher() {}
 
     /** Running workers; {@link #close()} kills any still alive. */
@@ -149,21 +147,22 @@ public final class Launcher {
     }
 
     /**
-     * A port that was free a moment ago, for MASTER_PORT (the usual launcher race; rendezvous reports a clash
-     * clearly). Taken below the kernel's ephemeral range when there is room: until rank 0 binds it, every rank
-     * binds its data listener to port 0 and connects out, and the kernel hands out exactly that range, so a
-     * port from it could be given to one of our own sockets in between (each bind(0) picks one of the ~14,000
-     * odd ports of the default range at random: estimated one group in 7,000, one run in 70 of a test suite
-     * that starts about a hundred groups).
+     * A port that was free a moment ago, for rank 0 to bind later. It is drawn below the kernel's ephemeral range
+     * ({@code ip_local_port_range}): a port from inside it could be handed to any outgoing connection or
+     * {@code bind(0)} on the machine between now and rank 0's bind (seconds later for a process that still has to
+     * start its JVM), and the other ranks would then wait out the whole rendezvous deadline for a rank 0 that had
+     * failed at once. Another process choosing the same port remains possible; the rendezvous reports that clearly.
      */
     public static int freePort() {
-        int low = ephemeralLow();
-        for (int attempt = 0; low - FIRST_CHOSEN_PORT >= 1000 && attempt < 100; attempt++) {
-            int port = FIRST_CHOSEN_PORT + java.util.concurrent.ThreadLocalRandom.current().nextInt(low - FIRST_CHOSEN_PORT);
-            try (ServerSocket s = new ServerSocket(port)) {
+        int low = ephemeralPortsStart(), span = Math.min(10_000, low - 1024);
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        for (int attempt = 0; span > 0 && attempt < 64; attempt++) {
+            int port = low - 1 - random.nextInt(span);
+            try (ServerSocket s = new ServerSocket()) {
+                s.bind(new InetSocketAddress(port));
                 return port;
             } catch (IOException inUse) {
-                // Someone listens there: try another.
+                // try another
             }
         }
         try (ServerSocket s = new ServerSocket(0)) {
@@ -173,12 +172,13 @@ public final class Launcher {
         }
     }
 
-    /** Lowest port the kernel assigns on its own: Linux's ip_local_port_range, else 0 (unknown). */
-    private static int ephemeralLow() {
+    /** The first port of the kernel's ephemeral range (Linux); IANA's 49152 elsewhere. */
+    private static int ephemeralPortsStart() {
         try {
-            return Integer.parseInt(Files.readString(EPHEMERAL_RANGE).trim().split("\\s+")[0]);
+            String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+            return Integer.parseInt(range.split("\\s+")[0]);
         } catch (IOException | RuntimeException e) {
-            return 0;
+            return 49152;
         }
     }
 

@@ -47,7 +47,7 @@ public final class LocalRanks {
                 try {
                     out.add(f.get(120, TimeUnit.SECONDS));
                 } catch (TimeoutException e) {
-                    throw new AssertionError("a rank hung for 120 s", e);
+                    throw new AssertionError("a rank hung for 120 s; threads:\n" + threadDump(), e);
                 } catch (InterruptedException | ExecutionException e) {
                     throw new AssertionError(e);
                 }
@@ -56,6 +56,16 @@ public final class LocalRanks {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /** Every live thread's stack, so a hang reported by CI can be diagnosed from its log alone. */
+    static String threadDump() {
+        StringBuilder sb = new StringBuilder();
+        Thread.getAllStackTraces().forEach((t, stack) -> {
+            sb.append('"').append(t.getName()).append("\" ").append(t.getState()).append('\n');
+            for (StackTraceElement e : stack) sb.append("    at ").append(e).append('\n');
+        });
+        return sb.toString();
     }
 
     /** Like {@link #run} with default options, rethrowing the first rank failure. */

@@ -146,7 +146,7 @@ final class Rendezvous {
                 throw fail(o, "no answer from the rendezvous at " + where + " within the deadline");
             } catch (IOException e) {
                 last = e;
-                sleepQuietly(100);
+                pause(o, 100);
             }
         }
         throw fail(o, "could not reach the rendezvous at " + where + " (rank 0) within " + o.timeout().multipliedBy(5).toMillis()
@@ -161,11 +161,13 @@ final class Rendezvous {
         return (int) Math.max(1, Math.min(Integer.MAX_VALUE, (deadlineNanos - System.nanoTime()) / 1_000_000));
     }
 
-    private static void sleepQuietly(long millis) {
+    /** Waits before the next try; an interrupt (the caller giving up on the group) ends the join at once. */
+    private static void pause(GroupOptions o, long millis) {
         try {
             Thread.sleep(millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            throw new DistributedException(DistributedException.Kind.ABORTED, "rank " + o.rank() + ": interrupted while joining the rendezvous", e);
         }
     }
 }
