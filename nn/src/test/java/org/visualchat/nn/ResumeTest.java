@@ -15,7 +15,6 @@ import org.visualchat.tensor.DType;
 import org.visualchat.tensor.Tensor;
 
 import java.nio.file.Path;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -57,7 +56,7 @@ class ResumeTest {
         Run first = new Run(5);
         first.train(STOP);
         Path file = dir.resolve("checkpoint.safetensors");
-        TrainingCheckpoint.save(file, first.lm, first.opt, first.sched, new TrainingState(STOP, first.dataPosition, Map.of()), false);
+        TrainingCheckpoint.save(file, first.lm, first.opt, first.sched, new TrainingState(STOP, first.dataPosition), false);
 
         Run resumed = new Run(77);   // different initialisation and dropout seeds: everything must come from the file
         TrainingState state = TrainingCheckpoint.load(file, resumed.lm, resumed.opt, resumed.sched);

@@ -20,11 +20,10 @@ final class CorruptingProxy implements AutoCloseable {
         listener.bind(new InetSocketAddress("127.0.0.1", 0));
         Thread t = new Thread(() -> {
             try (Socket client = listener.accept(); Socket server = new Socket("127.0.0.1", targetPort)) {
-                Thread back = new Thread(() -> pump(server, client, -1));
-                back.setDaemon(true);
-                back.start();
+                Thread back = Thread.ofPlatform().daemon().start(() -> pump(server, client, -1));
                 pump(client, server, flipAt);
-            } catch (IOException e) {
+                back.join(60_000);
+            } catch (IOException | InterruptedException e) {
                 // The ranks close their sockets when the group aborts; nothing left to forward.
             }
         }, "corrupting-proxy");
@@ -34,14 +33,22 @@ final class CorruptingProxy implements AutoCloseable {
 
     int port() { return listener.getLocalPort(); }
 
+    /**
+     * Copies one direction until its end, then passes the FIN on. Closing the sockets here instead (closing a
+     * socket's stream closes the socket) would reset a rank still sending the other way, and the reset can
+     * reach it before the ABORT this direction just carried: both directions end before the sockets close.
+     */
     private static void pump(Socket from, Socket to, long flipAt) {
         byte[] buf = new byte[64 << 10];
         long seen = 0;
-        try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+        try {
+            InputStream in = from.getInputStream();
+            OutputStream out = to.getOutputStream();
             for (int n; (n = in.read(buf)) > 0; seen += n) {
                 if (flipAt >= seen && flipAt < seen + n) buf[(int) (flipAt - seen)] ^= 0x10;
                 out.write(buf, 0, n);
             }
+            to.shutdownOutput();
         } catch (IOException e) {
             // Either side closed: the proxy's job is over.
         }

@@ -4,11 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.visualchat.tensor.DType;
 
 /** In-JVM failure tests: every rank must fail with a clear error and nothing may hang (distributed.md §8.3 E, F). */
 class FaultInjectionTest {
@@ -34,15 +38,27 @@ class FaultInjectionTest {
         }
     }
 
+    /**
+     * Rank 2 misses a broadcast it roots: ranks 0 and 1 both wait for it directly (a small broadcast is one
+     * step) and neither sends anything, so whichever times out first names rank 2, however unevenly a loaded
+     * machine schedules them. Rank 2 then waits for a message only once both have failed (an event, not a
+     * sleep), so the only thing that can end its wait is their ABORT.
+     */
     @Test
     void timeoutNamesTheMissingRankAndAbortsEveryone() {
         int port = Launcher.freePort();
-        List<Object> res = LocalRanks.run(3, r -> LocalRanks.options(r, 3, port, Duration.ofMillis(800)), pg -> {
+        CountDownLatch othersFailed = new CountDownLatch(2);
+        List<Object> res = LocalRanks.run(3, r -> LocalRanks.options(r, 3, port, Duration.ofSeconds(2))
+                .withAlgorithmSizes(GroupOptions.DEFAULT_SEGMENT_BYTES, 1 << 16), pg -> {
             if (pg.rank() == 2) {
-                Thread.sleep(3000); // misses the collective; by now the others have aborted the group
-                pg.barrier();
+                assertTrue(othersFailed.await(60, TimeUnit.SECONDS), "ranks 0 and 1 never timed out");
+                pg.recv(MemorySegment.ofArray(new float[1]), DType.F32, 1, 0, 0);
             } else {
-                pg.allReduce(new float[1000], ReduceOp.SUM);
+                try {
+                    pg.broadcast(new float[1000], 2);
+                } finally {
+                    othersFailed.countDown();
+                }
             }
             return "returned";
         });
@@ -74,11 +90,12 @@ class FaultInjectionTest {
         }
     }
 
+    /** Rank 0 waits out the rendezvous deadline (5× the op timeout) for rank 1; both must join within it. */
     @Test
     void rankWithoutTheSecretIsRefused() {
         int port = Launcher.freePort();
         List<Object> res = LocalRanks.run(2, r -> {
-            GroupOptions o = LocalRanks.options(r, 2, port, Duration.ofMillis(500));
+            GroupOptions o = LocalRanks.options(r, 2, port, Duration.ofSeconds(1));
             return r == 1 ? o.withSecret("not-the-secret".getBytes(StandardCharsets.UTF_8)) : o;
         }, pg -> "joined");
         assertTrue(failure(res.get(0), 0).getMessage().contains("missing ranks [1]"), res.get(0).toString());

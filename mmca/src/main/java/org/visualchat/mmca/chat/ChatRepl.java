@@ -19,7 +19,7 @@ import org.visualchat.vision.image.RgbImage;
  * /images                  list the images of this conversation with their numbers
  * /reset                   start a new conversation (image numbering restarts at 1)
  * /save FILE               write the transcript (FILE.json: eval format, else text)
- * /set [NAME VALUE]        show or change max_new_tokens, temperature, top_k, top_p, seed
+ * /set [NAME VALUE]        show or change max_new_tokens, temperature, top_k, top_p, seed, repetition_penalty
  * /help, /quit
  * </pre>
  *

@@ -11,7 +11,6 @@ import org.visualchat.mmca.chat.GenerationOptions;
 import org.visualchat.vision.image.ImageDecoder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 /**
  * {@code visualchat chat --model DIR [--device opencl[:N]]}: the interactive multi-image, multi-round chat
@@ -24,27 +23,15 @@ public final class ChatCommand implements Runnable {
     @Mixin
     ChatModelOptions source = new ChatModelOptions();
 
-    @Option(names = "--max-new-tokens", defaultValue = "64", description = "Most tokens per answer (default: ${DEFAULT-VALUE}).")
-    int maxNewTokens;
-
-    @Option(names = "--temperature", defaultValue = "0", description = "0 = greedy (default: ${DEFAULT-VALUE}).")
-    double temperature;
-
-    @Option(names = "--top-k", defaultValue = "0", description = "Sample among the k most likely tokens; 0 = off (default: ${DEFAULT-VALUE}).")
-    int topK;
-
-    @Option(names = "--top-p", defaultValue = "1", description = "Nucleus sampling; 1 = off (default: ${DEFAULT-VALUE}).")
-    double topP;
-
-    @Option(names = "--seed", defaultValue = "123", description = "Sampling seed, per answer (default: ${DEFAULT-VALUE}).")
-    long seed;
+    @Mixin
+    SamplingOptions sampling = new SamplingOptions(64, 123);
 
     @Mixin
     LlamaDevice.Choice device = new LlamaDevice.Choice();
 
     @Override
     public void run() {
-        GenerationOptions options = new GenerationOptions(maxNewTokens, temperature, topK, topP, seed);
+        GenerationOptions options = sampling.generation();
         try (ChatModelOptions.Opened opened = source.open(System.err::println); LlamaDevice lm = device.open(opened.model, System.err)) {
             ChatRepl repl = new ChatRepl(new ChatSession(lm.apply(opened.model)), ImageDecoder::decode, options, System.out);
             repl.run(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)));

@@ -2,7 +2,6 @@ package org.visualchat.mmca.cli;
 
 import org.visualchat.llama.generate.GenerationConfig;
 import org.visualchat.llama.generate.Generator;
-import org.visualchat.llama.generate.SamplingConfig;
 import org.visualchat.llama.load.LlamaLoader;
 import org.visualchat.llama.load.LoadedModel;
 import org.visualchat.llama.tokenizer.LlamaTokenizer;
@@ -35,23 +34,8 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--tokenizer", description = "tokenizer.model or tokenizer.json (default: found next to the model; for a .gguf file without one, the tokenizer in its metadata).")
     Path tokenizer;
 
-    @Option(names = "--max-new-tokens", description = "Default: ${DEFAULT-VALUE}.")
-    int maxNewTokens = 128;
-
-    @Option(names = "--temperature", description = "0 = greedy (default: ${DEFAULT-VALUE}).")
-    float temperature = 0;
-
-    @Option(names = "--top-k", description = "0 = off (default: ${DEFAULT-VALUE}).")
-    int topK = 0;
-
-    @Option(names = "--top-p", description = "1 = off (default: ${DEFAULT-VALUE}).")
-    float topP = 1;
-
-    @Option(names = "--repetition-penalty", description = "1 = off (default: ${DEFAULT-VALUE}).")
-    float repetitionPenalty = 1;
-
-    @Option(names = "--seed", description = "Sampling seed (default: ${DEFAULT-VALUE}).")
-    long seed = 0;
+    @Mixin
+    SamplingOptions sampling = new SamplingOptions(128, 0);
 
     @Option(names = "--stop", description = "Stop string (repeatable).")
     List<String> stops = new ArrayList<>();
@@ -71,8 +55,7 @@ public final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintStream err = System.err;
-        GenerationConfig config = new GenerationConfig(maxNewTokens, stops, !ignoreEos,
-                new SamplingConfig(temperature, topK, topP, repetitionPenalty, seed), kvCache);
+        GenerationConfig config = new GenerationConfig(sampling.maxNewTokens, stops, !ignoreEos, sampling.sampling(), kvCache);
         LlamaTokenizer tok = LlamaTokenizer.load(tokenizerPath());
         long start = System.nanoTime();
         try (LoadedModel loaded = LlamaLoader.load(model, line -> err.println("loading: " + line))) {
@@ -85,7 +68,7 @@ public final class GenerateCommand implements Callable<Integer> {
             List<int[]> ids = new ArrayList<>();
             for (String p : prompts) ids.add(tok.encode(p, !noBos, false));
             int longest = ids.stream().mapToInt(i -> i.length).max().orElseThrow();
-            try (LlamaDevice lm = device.open(loaded.model(), longest + maxNewTokens, prompts.size(), err)) {
+            try (LlamaDevice lm = device.open(loaded.model(), longest + sampling.maxNewTokens, prompts.size(), err)) {
                 Generator generator = new Generator(lm.model(), tok);
                 if (prompts.size() == 1) {
                     out.print(prompts.getFirst());

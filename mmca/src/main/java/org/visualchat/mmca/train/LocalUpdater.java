@@ -78,14 +78,14 @@ final class LocalUpdater implements Updater {
         Path file = outputDir.resolve(Trainer.CHECKPOINT);
         if (!Files.isRegularFile(file)) return null;
         TrainingState state = TrainingCheckpoint.load(file, model, optimizer, scheduler);
-        precision.load(state.rng());
+        precision.load(state.lossScaler());
         return state;
     }
 
     @Override
     public void checkpoint(Path outputDir, TrainingState state) throws IOException {
         TrainingCheckpoint.save(outputDir.resolve(Trainer.CHECKPOINT), model, optimizer, scheduler,
-                new TrainingState(state.step(), state.dataPosition(), precision.state()), true);
+                new TrainingState(state.step(), state.dataPosition(), state.rng(), precision.state()), true);
     }
 
     @Override

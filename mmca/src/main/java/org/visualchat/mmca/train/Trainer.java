@@ -21,7 +21,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Random;
 
 /**
@@ -179,7 +178,7 @@ public final class Trainer {
                     groupStart = System.nanoTime();
                     boolean stop = step >= stopAfterSteps;
                     if (stop || (config.saveSteps() > 0 && step % config.saveSteps() == 0)) {
-                        updater.checkpoint(out, new TrainingState(step, position, Map.of()));
+                        updater.checkpoint(out, new TrainingState(step, position));
                     }
                     if (stop) break;
                 }
@@ -187,7 +186,7 @@ public final class Trainer {
                 if (position < (long) (epoch + 1) * train.length) break;             // stopped mid-epoch
                 if (eval.length > 0) evalLosses.add(evaluate(data, eval, epoch + 1, step, log));
                 updater.saveTrainable(out.resolve("epoch-" + (epoch + 1)).resolve("model.safetensors"));
-                updater.checkpoint(out, new TrainingState(step, position, Map.of()));
+                updater.checkpoint(out, new TrainingState(step, position));
                 if (chief) LossCurveSvg.write(out.resolve("loss_curve.svg"), "VisualChat training loss (" + out.getFileName() + ")", log.trainPoints, log.evalPoints);
             }
             if (chief) LossCurveSvg.write(out.resolve("loss_curve.svg"), "VisualChat training loss (" + out.getFileName() + ")", log.trainPoints, log.evalPoints);

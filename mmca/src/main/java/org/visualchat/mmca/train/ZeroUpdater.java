@@ -109,7 +109,7 @@ final class ZeroUpdater implements Updater {
             Manifest m = ZeroCheckpoint.load(zero, root);
             scheduler.setStepCount(Long.parseLong(extra(m, "scheduler_step", root)));
             precision.load(scalerState(m));
-            return new TrainingState(m.step(), Long.parseLong(extra(m, "data_position", root)), Map.of());
+            return new TrainingState(m.step(), Long.parseLong(extra(m, "data_position", root)));
         }
         if (hasSharded) throw new IllegalArgumentException(outputDir + " holds a sharded ZeRO checkpoint (" + SHARDED + "/): resume it under --zero_stage 1, 2 or 3");
         if (!Files.isRegularFile(single)) return null;
@@ -117,7 +117,7 @@ final class ZeroUpdater implements Updater {
             throw new IllegalArgumentException(outputDir + " holds a whole-model " + Trainer.CHECKPOINT + " (one process or stage 0): resume it on one process or under --zero_stage 0");
         }
         TrainingState state = TrainingCheckpoint.load(single, model, zero.optimizer(), scheduler);
-        precision.load(state.rng());
+        precision.load(state.lossScaler());
         return state;
     }
 
@@ -148,7 +148,7 @@ final class ZeroUpdater implements Updater {
         }
         if (pg.rank() == 0) {
             TrainingCheckpoint.save(outputDir.resolve(Trainer.CHECKPOINT), model, zero.optimizer(), scheduler,
-                    new TrainingState(state.step(), state.dataPosition(), precision.state()), true);
+                    new TrainingState(state.step(), state.dataPosition(), state.rng(), precision.state()), true);
         }
         pg.barrier();   // complete before any rank goes on (and possibly fails)
     }

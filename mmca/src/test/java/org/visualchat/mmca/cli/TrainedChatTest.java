@@ -128,10 +128,11 @@ class TrainedChatTest {
     @Test
     void seededSamplingIsReproducible() {
         String script = String.join("\n", "/image " + image(1), "Describe it.", "/set", "/quit", "");
-        String[] sampling = {"--temperature", "0.9", "--top-k", "20", "--top-p", "0.95", "--seed", "5", "--max-new-tokens", "8"};
+        String[] sampling = {"--temperature", "0.9", "--top-k", "20", "--top-p", "0.95", "--seed", "5", "--max-new-tokens", "8",
+                "--repetition-penalty", "1.3"};
         String first = chat(script, sampling);
         assertEquals(first, chat(script, sampling));
-        assertTrue(first.contains("temperature=0.9 top_k=20 top_p=0.95 seed=5"), first);
+        assertTrue(first.contains("max_new_tokens=8 temperature=0.9 top_k=20 top_p=0.95 seed=5 repetition_penalty=1.3"), first);
     }
 
     /** Weights that do not fit the model are one error line naming the file and the tensor. */

@@ -13,22 +13,26 @@ import org.visualchat.tensor.io.SafetensorsWriter;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * A full training checkpoint in ONE safetensors file, so a single atomic rename publishes it whole:
  * tensors {@code model.<param>} (all parameters, or only trainable ones) and {@code optim.<param>.<slot>},
  * and in {@code __metadata__} the format tag, step, data position, scheduler step, optimizer counters,
- * and the states of the loop's and the modules' random generators (JSON strings). Resuming from it
- * continues a seeded run bit-identically.
+ * the states of the loop's and the modules' random generators and of the fp16 loss scaler (JSON strings).
+ * Resuming from it continues a seeded run bit-identically. Format 1 (before the loss scaler had its own
+ * entry) kept the scaler's {@code loss_scale*} values among the loop's generators; it is still read.
  *
  * <pre>{@code
- * TrainingCheckpoint.save(dir.resolve("checkpoint.safetensors"), model, opt, sched, new TrainingState(step, pos, rng), false);
+ * TrainingCheckpoint.save(dir.resolve("checkpoint.safetensors"), model, opt, sched, new TrainingState(step, pos, rng, scaler), false);
  * TrainingState s = TrainingCheckpoint.load(file, model, opt, sched);
  * }</pre>
  */
 public final class TrainingCheckpoint {
-    static final String FORMAT = "visualchat-training-checkpoint/1";
+    static final String FORMAT = "visualchat-training-checkpoint/2";
+    /** Format 1: the loss scaler's entries (named {@code loss_scale...}) are inside {@code rng}. */
+    static final String FORMAT_1 = "visualchat-training-checkpoint/1";
     private static final String MODEL = "model.";
     private static final String OPTIM = "optim.";
 
@@ -49,6 +53,7 @@ public final class TrainingCheckpoint {
         meta.put("only_trainable", Boolean.toString(onlyTrainable));
         meta.put("optimizer_counters", Json.write(os.counters()));
         meta.put("rng", Json.write(state.rng()));
+        meta.put("loss_scaler", Json.write(state.lossScaler()));
         meta.put("module_rng", Json.write(moduleRng));
         SafetensorsWriter.write(file, tensors, meta);
     }
@@ -57,7 +62,8 @@ public final class TrainingCheckpoint {
     public static TrainingState load(Path file, Module model, Optimizer optimizer, Scheduler scheduler) throws IOException {
         try (SafetensorsFile f = SafetensorsFile.open(file)) {
             Map<String, String> meta = f.metadata();
-            if (!FORMAT.equals(meta.get("format"))) {
+            boolean format1 = FORMAT_1.equals(meta.get("format"));
+            if (!FORMAT.equals(meta.get("format")) && !format1) {
                 throw new IllegalArgumentException(file + " is not a training checkpoint (metadata format = " + meta.get("format") + ", expected " + FORMAT + ")");
             }
             boolean onlyTrainable = Boolean.parseBoolean(field(meta, "only_trainable", file));
@@ -72,9 +78,17 @@ public final class TrainingCheckpoint {
                 if (s == null) throw new IllegalArgumentException(file + " has no random state for module '" + e.getKey() + "'");
                 e.getValue().setRandomState(s);
             }
-            return new TrainingState(Long.parseLong(field(meta, "step", file)), Long.parseLong(field(meta, "data_position", file)),
-                    longs(field(meta, "rng", file)));
+            Map<String, Long> rng = longs(field(meta, "rng", file));
+            Map<String, Long> scaler = format1 ? splitScaler(rng) : longs(field(meta, "loss_scaler", file));
+            return new TrainingState(Long.parseLong(field(meta, "step", file)), Long.parseLong(field(meta, "data_position", file)), rng, scaler);
         }
+    }
+
+    /** Moves format 1's loss-scaler entries out of {@code rng}; returns them. */
+    private static Map<String, Long> splitScaler(Map<String, Long> rng) {
+        Map<String, Long> scaler = new LinkedHashMap<>();
+        for (String key : List.copyOf(rng.keySet())) if (key.startsWith("loss_scale")) scaler.put(key, rng.remove(key));
+        return scaler;
     }
 
     private static String field(Map<String, String> meta, String key, Path file) {

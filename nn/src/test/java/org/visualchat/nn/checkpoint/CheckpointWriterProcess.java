@@ -27,7 +27,7 @@ public final class CheckpointWriterProcess {
         opt.step();   // so the optimizer has moment tensors to save too
         for (long k = 1; k < 10_000; k++) {
             for (Variable p : model.namedParameters().values()) p.setValue(Tensor.full(k, p.shape()));
-            TrainingCheckpoint.save(file, model, opt, sched, new TrainingState(k, k, Map.of("data", k)), false);
+            TrainingCheckpoint.save(file, model, opt, sched, new TrainingState(k, k, Map.of("data", k), Map.of()), false);
             System.out.println("saved " + k);
             System.out.flush();
         }

@@ -45,6 +45,11 @@ public final class Transport implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Transport.class.getName());
     /** Longest a closing rank waits for its peers to acknowledge the goodbye (the op timeout if shorter). */
     static final long CLOSE_WAIT_MILLIS = 2000;
+    /** Our FIN once the last frame (goodbye or ABORT) is written; reading goes on until the peer's FIN. */
+    private static final ChannelFutureListener SHUTDOWN_OUTPUT = f -> {
+        if (!f.isSuccess()) f.channel().close();
+        else if (f.channel() instanceof DuplexChannel d) d.shutdownOutput();
+    };
 
     final GroupOptions options;
     final int rank;
@@ -341,12 +346,15 @@ public final class Transport implements AutoCloseable {
         // Every rank passes the failure on, not only the one where it began: a rank that learned of it from an
         // ABORT will close its links next, and its peers must read why before they see the close. TCP orders our
         // ABORT before our FIN on each connection; ABORTs from different ranks race on different connections.
+        // Only our side is closed (FIN): closing the socket with the peer's data still unread would make the
+        // kernel reset the connection, and a peer busy writing then fails on the reset before it reads the ABORT
+        // (seen under load: "writev(..) failed: Connection reset by peer"). close() waits for the peer's FIN.
         for (PeerLink link : links) {
             if (link == null) continue;
             if (link.channel.isActive()) {
                 FrameHeader abort = FrameHeader.newBuilder().setKind(org.visualchat.parallel.wire.Kind.ABORT).setSrcRank(rank)
                         .setError(e.getMessage()).build();
-                link.channel.writeAndFlush(FrameCodec.control(link.channel.alloc(), abort)).addListener(ChannelFutureListener.CLOSE);
+                link.channel.writeAndFlush(FrameCodec.control(link.channel.alloc(), abort)).addListener(SHUTDOWN_OUTPUT);
             }
             link.drain();
         }
@@ -370,9 +378,10 @@ public final class Transport implements AutoCloseable {
      * loop answers the FIN by closing its side (Netty closes a channel at EOF), so waiting for the channel to
      * close waits for the peer to have read everything we sent; it is bounded by {@link #CLOSE_WAIT_MILLIS}
      * for a frozen peer. Closing with the peer's data still unread, or before it has read ours, would make
-     * the kernel answer with a reset, which the peer could see before our goodbye. After a failure the links
-     * are simply closed (the ABORT is already on its way). Channels are closed before the event loop stops:
-     * a stopping loop closes its channels before running queued tasks, dropping anything queued.
+     * the kernel answer with a reset, which the peer could see before our goodbye. After a failure the ABORT
+     * and our FIN are already on their way ({@link #fail}) and the wait is the same. Channels are closed
+     * before the event loop stops: a stopping loop closes its channels before running queued tasks, dropping
+     * anything queued.
      */
     @Override
     public void close() {
@@ -382,13 +391,11 @@ public final class Transport implements AutoCloseable {
         for (PeerLink link : links) {
             if (link == null || failure != null || !link.channel.isActive()) continue;
             FrameHeader bye = FrameHeader.newBuilder().setKind(org.visualchat.parallel.wire.Kind.CLOSE).setSrcRank(rank).build();
-            link.channel.writeAndFlush(FrameCodec.control(link.channel.alloc(), bye)).addListener((ChannelFutureListener) f -> {
-                if (f.isSuccess() && f.channel() instanceof DuplexChannel d) d.shutdownOutput();
-            });
+            link.channel.writeAndFlush(FrameCodec.control(link.channel.alloc(), bye)).addListener(SHUTDOWN_OUTPUT);
         }
         for (PeerLink link : links) {
             if (link == null) continue;
-            if (failure == null) link.channel.closeFuture().awaitUninterruptibly(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            link.channel.closeFuture().awaitUninterruptibly(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             link.channel.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
         }
         server.close().awaitUninterruptibly(2, TimeUnit.SECONDS);

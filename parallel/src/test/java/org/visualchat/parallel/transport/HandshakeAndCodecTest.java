@@ -123,7 +123,9 @@ class HandshakeAndCodecTest {
     @Test
     void strangerWithoutTheSecretIsRefusedAndTheGroupCarriesOn() {
         int port = Launcher.freePort();
-        List<Object> res = LocalRanks.run(2, r -> LocalRanks.options(r, 2, port, Duration.ofSeconds(10)), pg -> {
+        // Liveness bounds only, generous for a loaded machine: rank 1 waits in the second barrier while rank 0
+        // plays the stranger, whose reads give up after 20 s.
+        List<Object> res = LocalRanks.run(2, r -> LocalRanks.options(r, 2, port, Duration.ofSeconds(30)), pg -> {
             pg.barrier();
             String verdict = "";
             if (pg.rank() == 0) verdict = strangerHandshake(pg.dataAddress());
@@ -139,7 +141,7 @@ class HandshakeAndCodecTest {
     /** Plays a connector claiming rank 1 that does not know the secret; returns what happened. */
     private static String strangerHandshake(InetSocketAddress rank0) throws IOException {
         try (Socket s = new Socket(rank0.getAddress(), rank0.getPort())) {
-            s.setSoTimeout(5000);
+            s.setSoTimeout(20_000);
             write(s, FrameHeader.newBuilder().setKind(Kind.HELLO).setSrcRank(1).setWorldSize(2).setRunId("default")
                     .setNonce(ByteString.copyFrom(new byte[32])).build());
             FrameHeader challenge = read(new DataInputStream(s.getInputStream()));

@@ -23,9 +23,11 @@ class TeardownTest {
         int port = Launcher.freePort();
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
-            // Heartbeats every 100 ms keep both directions busy while one rank leaves.
-            Future<Transport> f0 = pool.submit(() -> Transport.open(LocalRanks.options(0, 2, port, Duration.ofMillis(400)), new CommStats()));
-            Future<Transport> f1 = pool.submit(() -> Transport.open(LocalRanks.options(1, 2, port, Duration.ofMillis(400)), new CommStats()));
+            // Heartbeats (every timeout/4) keep both directions busy while one rank leaves. The op timeout also
+            // bounds the connection set-up (5x, maybe in a cold JVM) and how long rank 1's close waits for rank 0
+            // to read 8 MiB and answer (at most 2 s): 2 s leaves room for a loaded machine.
+            Future<Transport> f0 = pool.submit(() -> Transport.open(LocalRanks.options(0, 2, port, Duration.ofSeconds(2)), new CommStats()));
+            Future<Transport> f1 = pool.submit(() -> Transport.open(LocalRanks.options(1, 2, port, Duration.ofSeconds(2)), new CommStats()));
             try (Transport t0 = f0.get(30, TimeUnit.SECONDS); Transport t1 = f1.get(30, TimeUnit.SECONDS)) {
                 // 8 MiB rank 1 never reads: closing with them unread (and some still in flight) would reset the
                 // connection, and a reset can discard the goodbye before rank 0 has read it.
