@@ -60,26 +60,28 @@ public final class ProcessGroup implements AutoCloseable {
     public synchronized void broadcast(MemorySegment buf, DType dtype, long count, int root) {
         checkRank(root, "broadcast root");
         checkBuffer(Collective.BROADCAST, "buffer", buf, dtype, count, true);
-        Exchange x = begin(Collective.BROADCAST, dtype, count, root, 0);
-        if (x == null) return;
-        if (useDirect(dtype, count)) {
-            Direct.broadcast(x, buf, count, root);
-        } else {
-            Rings.broadcast(x, buf, count, root);
+        try (Exchange x = begin(Collective.BROADCAST, dtype, count, root, 0)) {
+            if (x == null) return;
+            if (useDirect(dtype, count)) {
+                Direct.broadcast(x, buf, count, root);
+            } else {
+                Rings.broadcast(x, buf, count, root);
+            }
         }
     }
 
     /** Element-wise reduction of {@code buf} over all ranks, in place, identical bits on every rank. */
     public synchronized void allReduce(MemorySegment buf, DType dtype, long count, ReduceOp op) {
         checkBuffer(Collective.ALL_REDUCE, "buffer", buf, dtype, count, true);
-        Exchange x = begin(Collective.ALL_REDUCE, dtype, count, 0, 0);
-        if (x == null) return;
-        if (useDirect(dtype, count)) {
-            Direct.allReduce(x, buf, count, op);
-        } else {
-            Split split = Split.balanced(count, size());
-            Rings.reduceScatter(x, buf, split, buf, split.offset(rank()), op);
-            Rings.allGather(x, buf, split);
+        try (Exchange x = begin(Collective.ALL_REDUCE, dtype, count, 0, 0)) {
+            if (x == null) return;
+            if (useDirect(dtype, count)) {
+                Direct.allReduce(x, buf, count, op);
+            } else {
+                Split split = Split.balanced(count, size());
+                Rings.reduceScatter(x, buf, split, buf, split.offset(rank()), op);
+                Rings.allGather(x, buf, split);
+            }
         }
     }
 
@@ -92,13 +94,14 @@ public final class ProcessGroup implements AutoCloseable {
         checkSplit(split);
         checkBuffer(Collective.REDUCE_SCATTER, "input", in, dtype, split.total(), false);
         checkBuffer(Collective.REDUCE_SCATTER, "output", out, dtype, split.count(rank()), true);
-        Exchange x = begin(Collective.REDUCE_SCATTER, dtype, split.total(), 0, split.fingerprint());
-        if (x == null) {
-            Kernels.copy(in, 0, out, 0, split.total(), dtype);
-        } else if (useDirect(dtype, split.total())) {
-            Direct.reduceScatter(x, in, split, out, 0, op);
-        } else {
-            Rings.reduceScatter(x, in, split, out, 0, op);
+        try (Exchange x = begin(Collective.REDUCE_SCATTER, dtype, split.total(), 0, split.fingerprint())) {
+            if (x == null) {
+                Kernels.copy(in, 0, out, 0, split.total(), dtype);
+            } else if (useDirect(dtype, split.total())) {
+                Direct.reduceScatter(x, in, split, out, 0, op);
+            } else {
+                Rings.reduceScatter(x, in, split, out, 0, op);
+            }
         }
     }
 
@@ -110,13 +113,14 @@ public final class ProcessGroup implements AutoCloseable {
         checkSplit(split);
         checkBuffer(Collective.ALL_GATHER, "input", in, dtype, split.count(rank()), false);
         checkBuffer(Collective.ALL_GATHER, "output", out, dtype, split.total(), true);
-        Exchange x = begin(Collective.ALL_GATHER, dtype, split.total(), 0, split.fingerprint());
-        Kernels.copy(in, 0, out, split.offset(rank()), split.count(rank()), dtype);
-        if (x == null) return;
-        if (useDirect(dtype, split.total())) {
-            Direct.allGather(x, out, split);
-        } else {
-            Rings.allGather(x, out, split);
+        try (Exchange x = begin(Collective.ALL_GATHER, dtype, split.total(), 0, split.fingerprint())) {
+            Kernels.copy(in, 0, out, split.offset(rank()), split.count(rank()), dtype);
+            if (x == null) return;
+            if (useDirect(dtype, split.total())) {
+                Direct.allGather(x, out, split);
+            } else {
+                Rings.allGather(x, out, split);
+            }
         }
     }
 
@@ -128,14 +132,18 @@ public final class ProcessGroup implements AutoCloseable {
 
     /** Sends {@code count} elements to {@code peer}; matched by the peer's {@link #recv} with the same tag, in order. */
     public synchronized void send(MemorySegment buf, DType dtype, long count, int peer, int tag) {
-        Exchange x = pointToPoint(dtype, count, peer, tag, true, buf);
-        for (long off = 0; off < count; off += x.segmentElements) x.sendCopy(peer, buf, off, Math.min(x.segmentElements, count - off));
+        try (Exchange x = pointToPoint(dtype, count, peer, tag, true, buf)) {
+            for (long off = 0; off < count; off += x.segmentElements) x.sendFrom(peer, buf, off, Math.min(x.segmentElements, count - off));
+        }
     }
 
     /** Receives {@code count} elements sent by {@code peer} with {@code tag}. */
     public synchronized void recv(MemorySegment buf, DType dtype, long count, int peer, int tag) {
-        Exchange x = pointToPoint(dtype, count, peer, tag, false, buf);
-        for (long off = 0; off < count; off += x.segmentElements) x.receiveInto(peer, buf, off, Math.min(x.segmentElements, count - off));
+        try (Exchange x = pointToPoint(dtype, count, peer, tag, false, buf)) {
+            int k = 0;
+            for (long off = 0; off < count; off += x.segmentElements) x.post(peer, k++, buf, off, Math.min(x.segmentElements, count - off));
+            for (long off = 0; off < count; off += x.segmentElements) x.receiveInto(peer, buf, off, Math.min(x.segmentElements, count - off));
+        }
     }
 
     /** {@link #allReduce(MemorySegment, DType, long, ReduceOp)} on a float array. */

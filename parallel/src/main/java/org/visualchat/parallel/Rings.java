@@ -21,7 +21,7 @@ final class Rings {
     static void reduceScatter(Exchange x, MemorySegment in, Split split, MemorySegment out, long outOff, ReduceOp op) {
         int p = x.size, r = x.rank, next = x.mod(r + 1), prev = x.mod(r - 1);
         for (long off = split.offset(x.mod(r - 1)), end = off + split.count(x.mod(r - 1)); off < end; off += x.segmentElements) {
-            x.sendCopy(next, in, off, Math.min(x.segmentElements, end - off));
+            x.sendFrom(next, in, off, Math.min(x.segmentElements, end - off));
         }
         for (int k = 0; k < p - 1; k++) {
             int q = x.mod(r - k - 2);
@@ -43,20 +43,29 @@ final class Rings {
 
     /**
      * Ring all-gather in place: {@code buf} already holds this rank's chunk; at step k rank r receives
-     * chunk r−k−1 from r−1 and forwards the same frame (no copy) to r+1.
+     * chunk r−k−1 from r−1 and forwards the same frame (no copy) to r+1. Every segment to come is posted
+     * first, so that on native memory the kernel reads it straight into {@code buf} and writes forwarded
+     * ones straight from there: no user-space copy at all.
      */
     static void allGather(Exchange x, MemorySegment buf, Split split) {
         int p = x.size, r = x.rank, next = x.mod(r + 1), prev = x.mod(r - 1);
+        x.awaitSends();     // an all-reduce's reduce-scatter may still be sending from chunks received below
+        int posted = 0;
+        for (int k = 0; k < p - 1; k++) {
+            int q = x.mod(r - k - 1);
+            for (long off = split.offset(q), end = off + split.count(q); off < end; off += x.segmentElements) {
+                x.post(prev, posted++, buf, off, Math.min(x.segmentElements, end - off));
+            }
+        }
         for (long off = split.offset(r), end = off + split.count(r); off < end; off += x.segmentElements) {
-            x.sendCopy(next, buf, off, Math.min(x.segmentElements, end - off));
+            x.sendFrom(next, buf, off, Math.min(x.segmentElements, end - off));
         }
         for (int k = 0; k < p - 1; k++) {
             int q = x.mod(r - k - 1);
             for (long off = split.offset(q), end = off + split.count(q); off < end; off += x.segmentElements) {
                 long n = Math.min(x.segmentElements, end - off);
                 try (InFrame f = x.receive(prev)) {
-                    x.checkLength(f, n);
-                    Kernels.copy(f.payload(), 0, buf, off, n, x.dtype);
+                    x.land(f, buf, off, n);
                     if (k < p - 2) x.forward(next, f);
                 }
             }
@@ -67,15 +76,18 @@ final class Rings {
     static void broadcast(Exchange x, MemorySegment buf, long count, int root) {
         int p = x.size, r = x.rank, next = x.mod(r + 1), prev = x.mod(r - 1);
         boolean first = r == root, last = x.mod(r - root) == p - 1;
+        if (!first) {
+            int k = 0;
+            for (long off = 0; off < count; off += x.segmentElements) x.post(prev, k++, buf, off, Math.min(x.segmentElements, count - off));
+        }
         for (long off = 0; off < count; off += x.segmentElements) {
             long n = Math.min(x.segmentElements, count - off);
             if (first) {
-                x.sendCopy(next, buf, off, n);
+                x.sendFrom(next, buf, off, n);
                 continue;
             }
             try (InFrame f = x.receive(prev)) {
-                x.checkLength(f, n);
-                Kernels.copy(f.payload(), 0, buf, off, n, x.dtype);
+                x.land(f, buf, off, n);
                 if (!last) x.forward(next, f);
             }
         }

@@ -15,8 +15,9 @@ import org.visualchat.parallel.wire.Kind;
 /**
  * Frame layout: u32 length of the rest | u32 header length | {@link FrameHeader} | payload | u32 CRC32C of
  * the header bytes; the header holds the payload's CRC32C. Until the peer is authenticated only small
- * frames are accepted, so a stranger cannot make a rank buffer megabytes. Payloads land in {@link FramePool}
- * buffers, most bytes straight from the socket ({@link #nextReadTarget()}).
+ * frames are accepted, so a stranger cannot make a rank buffer megabytes. Payloads land in the caller's
+ * memory when a collective posted it for the frame ({@link PeerLink#claim}), otherwise in {@link FramePool}
+ * buffers; most bytes straight from the socket either way ({@link #nextReadTarget()}).
  */
 final class FrameCodec extends ByteToMessageDecoder {
     static final int HANDSHAKE_MAX_FRAME = 4096;
@@ -29,7 +30,10 @@ final class FrameCodec extends ByteToMessageDecoder {
     // The frame being received: its header is parsed, its payload is filling.
     private byte[] header;
     private ByteBuf payload;
+    private boolean inPlace;
     private int payloadMissing;
+    /** The authenticated peer's link, whose posted receives payloads may land in; null before READY. */
+    private PeerLink link;
     /** The slice of {@link #payload} handed to the last socket read, or null. */
     private ByteBuf readTarget;
 
@@ -50,7 +54,10 @@ final class FrameCodec extends ByteToMessageDecoder {
     }
 
     /** Called on the event loop once the handshake succeeded. */
-    void authenticated(int maxPayloadBytes) { maxFrameBytes = maxPayloadBytes + HANDSHAKE_MAX_FRAME; }
+    void authenticated(int maxPayloadBytes, PeerLink link) {
+        maxFrameBytes = maxPayloadBytes + HANDSHAKE_MAX_FRAME;
+        this.link = link;
+    }
 
     static int crc32c(ByteBuf buf) {
         CRC32C c = new CRC32C();
@@ -101,7 +108,11 @@ final class FrameCodec extends ByteToMessageDecoder {
             header = new byte[headerLength];
             in.readBytes(header);
             payloadMissing = length - 8 - headerLength;
-            payload = payloadMissing <= pool.capacity() ? pool.take(payloadMissing) : ctx.alloc().directBuffer(payloadMissing, payloadMissing);
+            payload = postedTarget();
+            inPlace = payload != null;
+            if (!inPlace) {
+                payload = payloadMissing <= pool.capacity() ? pool.take(payloadMissing) : ctx.alloc().directBuffer(payloadMissing, payloadMissing);
+            }
         }
         if (payloadMissing > 0) {
             int n = Math.min(payloadMissing, in.readableBytes());
@@ -116,22 +127,40 @@ final class FrameCodec extends ByteToMessageDecoder {
             readTarget = null;
             payloadMissing -= n;
             if (payloadMissing > 0) return;
+            if (inPlace) link.filled();
         }
         if (in.readableBytes() < 4) return;
         int expected = in.readInt();
         ByteBuf p = payload;
         payload = null;
         try {
-            out.add(new InFrame(parse(header, expected, p), p));
+            out.add(new InFrame(parse(header, expected, p), p, inPlace));
         } catch (Exception e) {
             p.release();
             throw e;
         }
     }
 
+    /**
+     * The caller's memory posted for the DATA frame whose header was just read, or null. The header is parsed
+     * here before its CRC (in the trailer) is checked; a corrupt header that happens to match a post only
+     * scribbles on a buffer whose collective then fails with a CRC error.
+     */
+    private ByteBuf postedTarget() {
+        if (link == null || payloadMissing == 0) return null;
+        FrameHeader h;
+        try {
+            h = FrameHeader.parseFrom(header);
+        } catch (InvalidProtocolBufferException e) {
+            return null;    // reported as corrupt once the frame is complete
+        }
+        return h.getKind() == Kind.DATA ? link.claim(h, payloadMissing) : null;
+    }
+
     @Override
     protected void handlerRemoved0(ChannelHandlerContext ctx) {
         if (payload != null) {
+            if (inPlace && payloadMissing > 0) link.filled();
             payload.release();
             payload = null;
         }

@@ -4,17 +4,25 @@ import io.netty.buffer.ByteBuf;
 import java.lang.foreign.MemorySegment;
 import org.visualchat.parallel.wire.FrameHeader;
 
-/** A received, CRC-checked frame; the payload is a slice of Netty's receive buffer until {@link #close()}. */
+/**
+ * A received, CRC-checked frame; the payload is a pool buffer until {@link #close()}, or, when
+ * {@link #inPlace()}, the caller's own memory that was posted for it.
+ */
 public final class InFrame implements AutoCloseable {
     static final MemorySegment EMPTY = MemorySegment.ofArray(new byte[0]);
 
     final FrameHeader header;
     final ByteBuf payload;
+    final boolean inPlace;
 
-    InFrame(FrameHeader header, ByteBuf payload) {
+    InFrame(FrameHeader header, ByteBuf payload, boolean inPlace) {
         this.header = header;
         this.payload = payload;
+        this.inPlace = inPlace;
     }
+
+    /** Whether the payload was received straight into the memory posted for it (nothing left to copy). */
+    public boolean inPlace() { return inPlace; }
 
     /** Payload bytes as a read-only segment, valid until {@link #close()}. */
     public MemorySegment payload() {

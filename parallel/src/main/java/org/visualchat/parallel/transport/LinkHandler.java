@@ -137,8 +137,8 @@ final class LinkHandler extends ChannelInboundHandlerAdapter {
 
     private void ready(ChannelHandlerContext ctx) {
         state = State.READY;
-        codec.authenticated(o().segmentBytes());
         link = new PeerLink(peer, ctx.channel());
+        codec.authenticated(o().segmentBytes(), link);
         transport.register(link);
         long period = Math.max(1, o().timeout().toMillis() / 4);
         ctx.executor().scheduleAtFixedRate(() -> {

@@ -37,7 +37,7 @@ class HandshakeAndCodecTest {
 
     private static EmbeddedChannel authenticatedDecoder() {
         FrameCodec codec = new FrameCodec(new FramePool(1 << 20, 4));
-        codec.authenticated(1 << 20);
+        codec.authenticated(1 << 20, null);
         return new EmbeddedChannel(codec);
     }
 
@@ -73,9 +73,45 @@ class HandshakeAndCodecTest {
     }
 
     @Test
+    void postedReceiveLandsInTheCallersMemory() {
+        FrameCodec codec = new FrameCodec(new FramePool(1 << 20, 4));
+        EmbeddedChannel ch = new EmbeddedChannel(codec);
+        PeerLink link = new PeerLink(1, ch);
+        codec.authenticated(1 << 20, link);
+        Call call = new Call(org.visualchat.parallel.Collective.ALL_GATHER, org.visualchat.tensor.DType.F32, 30_000, 0, 0, 7);
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            java.lang.foreign.MemorySegment user = arena.allocate(3 * 40_000);
+            link.post(call, 0, Transport.borrow(user.asSlice(0, 40_000)).clear());
+            link.post(call, 1, Transport.borrow(user.asSlice(40_000, 40_000)).clear());   // its frame has another size
+            byte[][] payloads = new byte[3][];
+            for (int c = 0; c < 3; c++) {
+                payloads[c] = new byte[c == 1 ? 36_000 : 40_000];
+                for (int i = 0; i < payloads[c].length; i++) payloads[c][i] = (byte) (i * 13 + c);
+                ByteBuf payload = Unpooled.wrappedBuffer(payloads[c]);
+                ByteBuf frame = FrameCodec.encode(UnpooledByteBufAllocator.DEFAULT, call.header(c).setKind(Kind.DATA)
+                        .setPayloadCrc32C(FrameCodec.crc32c(payload)).build(), payload);
+                ch.writeInbound(frame.readRetainedSlice(100));   // the header first: the post is claimed on it
+                ch.writeInbound(frame);
+            }
+            for (int c = 0; c < 3; c++) {
+                try (InFrame f = ch.readInbound()) {
+                    byte[] got = new byte[payloads[c].length];
+                    f.payload.getBytes(0, got);
+                    assertArrayEquals(payloads[c], got);
+                    assertEquals(c == 0, f.inPlace(), "segment " + c + ": only the posted one of the right size lands in place");
+                }
+            }
+            byte[] landed = user.asSlice(0, 40_000).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+            assertArrayEquals(payloads[0], landed, "the kernel's bytes are in the caller's buffer");
+            assertEquals(0, user.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 40_000 + 5), "a mismatched post is left alone");
+            assertTrue(!link.unpost(call), "nothing is being filled");
+        }
+    }
+
+    @Test
     void socketReadsLandInTheFrameBuffer() {
         FrameCodec codec = new FrameCodec(new FramePool(1 << 20, 4));
-        codec.authenticated(1 << 20);
+        codec.authenticated(1 << 20, null);
         EmbeddedChannel ch = new EmbeddedChannel(codec);
         byte[] payload = new byte[100_000];
         for (int i = 0; i < payload.length; i++) payload[i] = (byte) (i * 7);
