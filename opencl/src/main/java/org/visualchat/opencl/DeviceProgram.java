@@ -300,19 +300,10 @@ final class DeviceProgram extends Kernel {
      */
     private void softmax() {
         int row = getGroupId(0), t = getLocalId(0);
-        int i2 = row % d2, rr = row / d2;
-        int i1 = rr % d1, i0 = rr / d1;
         int xBase = src + row * cols;
-        int mA = mAOff + i0 * mAS0 + i1 * mAS1 + i2 * mAS2;
-        int mB = mBOff + i0 * mBS0 + i1 * mBS1 + i2 * mBS2;
-        float maxA = Float.NEGATIVE_INFINITY, maxB = Float.NEGATIVE_INFINITY;
-        for (int c = t; c < cols; c += ROW_GROUP) {
-            float s = alpha * heap[xBase + c];
-            maxA = max(maxA, s + maskA(mA, c));
-            if (sub == 2) maxB = max(maxB, s + heap[mB + c * mBS3]);
-        }
-        maxA = reduceMax(maxA);
-        if (sub == 2) maxB = reduceMax(maxB);
+        int mA = maskRow(row, mAOff, mAS0, mAS1, mAS2), mB = maskRow(row, mBOff, mBS0, mBS1, mBS2);
+        float maxA = rowMax(xBase, mA, 0), maxB = Float.NEGATIVE_INFINITY;
+        if (sub == 2) maxB = rowMax(xBase, mB, 1);
         float sumA = 0f, sumB = 0f;
         for (int c = t; c < cols; c += ROW_GROUP) {
             float s = alpha * heap[xBase + c];
@@ -328,6 +319,24 @@ final class DeviceProgram extends Kernel {
             if (sub == 2 && maxB > Float.NEGATIVE_INFINITY) p += branchExp(s + heap[mB + c * mBS3], maxB) / sumB;
             heap[dst + row * cols + c] = p;
         }
+    }
+
+    /** Where softmax row {@code row} (over dims d0, d1, d2) starts in a mask with those strides. */
+    private int maskRow(int row, int offset, int s0, int s1, int s2) {
+        int rr = row / d2;
+        return offset + (rr / d1) * s0 + (rr % d1) * s1 + (row % d2) * s2;
+    }
+
+    /** max over the row of alpha·x + mask of branch A (0) or B (1), reduced over the work-group. */
+    private float rowMax(int xBase, int maskBase, int branch) {
+        float m = Float.NEGATIVE_INFINITY;
+        for (int c = getLocalId(0); c < cols; c += ROW_GROUP) {
+            float mask = 0f;
+            if (branch == 0) mask = maskA(maskBase, c);
+            else mask = heap[maskBase + c * mBS3];
+            m = max(m, alpha * heap[xBase + c] + mask);
+        }
+        return reduceMax(m);
     }
 
     private float maskA(int base, int c) {
@@ -352,19 +361,10 @@ final class DeviceProgram extends Kernel {
      */
     private void softmaxBackward() {
         int row = getGroupId(0), t = getLocalId(0);
-        int i2 = row % d2, rr = row / d2;
-        int i1 = rr % d1, i0 = rr / d1;
         int xBase = src + row * cols, gBase = bOff + row * cols;
-        int mA = mAOff + i0 * mAS0 + i1 * mAS1 + i2 * mAS2;
-        int mB = mBOff + i0 * mBS0 + i1 * mBS1 + i2 * mBS2;
-        float maxA = Float.NEGATIVE_INFINITY, maxB = Float.NEGATIVE_INFINITY;
-        for (int c = t; c < cols; c += ROW_GROUP) {
-            float s = alpha * heap[xBase + c];
-            maxA = max(maxA, s + maskA(mA, c));
-            if (sub == 2) maxB = max(maxB, s + heap[mB + c * mBS3]);
-        }
-        maxA = reduceMax(maxA);
-        if (sub == 2) maxB = reduceMax(maxB);
+        int mA = maskRow(row, mAOff, mAS0, mAS1, mAS2), mB = maskRow(row, mBOff, mBS0, mBS1, mBS2);
+        float maxA = rowMax(xBase, mA, 0), maxB = Float.NEGATIVE_INFINITY;
+        if (sub == 2) maxB = rowMax(xBase, mB, 1);
         float sumA = 0f, sumB = 0f, dotA = 0f, dotB = 0f;
         for (int c = t; c < cols; c += ROW_GROUP) {
             float s = alpha * heap[xBase + c], dp = heap[gBase + c];

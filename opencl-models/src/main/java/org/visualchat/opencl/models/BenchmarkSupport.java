@@ -1,5 +1,7 @@
 package org.visualchat.opencl.models;
 
+import org.visualchat.llama.model.LlamaConfig;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,11 +15,11 @@ final class BenchmarkSupport {
         return args.length > i ? args[i] : fallback;
     }
 
-    /** hidden,layers,heads,kvHeads,ffn,vocab. */
-    static int[] shape(String text) {
-        int[] s = Arrays.stream(text.split(",")).mapToInt(v -> Integer.parseInt(v.trim())).toArray();
-        if (s.length != 6) throw new IllegalArgumentException("shape must be hidden,layers,heads,kvHeads,ffn,vocab, got " + text);
-        return s;
+    /** A LLaMA config from "hidden,layers,heads,kvHeads,ffn,vocab" (RMSNorm eps 1e-5, θ 10000, 4096 positions, untied). */
+    static LlamaConfig config(String shape) {
+        int[] s = Arrays.stream(shape.split(",")).mapToInt(v -> Integer.parseInt(v.trim())).toArray();
+        if (s.length != 6) throw new IllegalArgumentException("shape must be hidden,layers,heads,kvHeads,ffn,vocab, got " + shape);
+        return new LlamaConfig(s[0], s[4], s[1], s[2], s[3], 1e-5f, 10000f, s[5], 4096, false);
     }
 
     static double median(double[] v) {

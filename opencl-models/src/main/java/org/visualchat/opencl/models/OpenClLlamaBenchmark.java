@@ -31,9 +31,8 @@ public final class OpenClLlamaBenchmark {
     public static void main(String[] args) throws IOException {
         String device = arg(args, 0, "opencl");
         DType dtype = DType.valueOf(arg(args, 1, "Q8_0"));
-        int[] s = shape(arg(args, 2, "512,4,8,4,1408,4096"));
         int prompt = Integer.parseInt(arg(args, 3, "32")), steps = Integer.parseInt(arg(args, 4, "16"));
-        LlamaConfig config = new LlamaConfig(s[0], s[4], s[1], s[2], s[3], 1e-5f, 10000f, s[5], 4096, false);
+        LlamaConfig config = config(arg(args, 2, "512,4,8,4,1408,4096"));
         LlamaModel model = LlamaModel.random(config, 1, dtype);
         int[] ids = new int[prompt + steps];
         for (int i = 0; i < ids.length; i++) ids[i] = (i * 7919 + 11) % config.vocabSize();

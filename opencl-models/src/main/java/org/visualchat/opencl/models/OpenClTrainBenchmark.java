@@ -32,9 +32,8 @@ public final class OpenClTrainBenchmark {
     public static void main(String[] args) throws IOException {
         String device = arg(args, 0, "opencl");
         DType dtype = DType.valueOf(arg(args, 1, "F32"));
-        int[] s = shape(arg(args, 2, "256,4,8,4,704,4096"));
         int batch = Integer.parseInt(arg(args, 3, "2")), length = Integer.parseInt(arg(args, 4, "128"));
-        LlamaConfig config = new LlamaConfig(s[0], s[4], s[1], s[2], s[3], 1e-5f, 10000f, s[5], 4096, false);
+        LlamaConfig config = config(arg(args, 2, "256,4,8,4,704,4096"));
         LlamaModel model = LlamaModel.random(config, 1, dtype);
         Tensor embeds = Tensor.uniform(2, -1, 1, batch, length, config.hiddenSize());
         int[][] labels = new int[batch][length];

@@ -2,17 +2,14 @@ package org.visualchat.opencl.models;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.visualchat.autograd.Arith;
 import org.visualchat.autograd.Losses;
 import org.visualchat.autograd.NoGrad;
-import org.visualchat.autograd.Normalization;
 import org.visualchat.autograd.Variable;
 import org.visualchat.autograd.Views;
 import org.visualchat.llama.model.LlamaBackbone;
 import org.visualchat.llama.model.LlamaConfig;
 import org.visualchat.llama.model.LlamaModel;
 import org.visualchat.llama.model.RandomWeights;
-import org.visualchat.nn.Attention;
 import org.visualchat.nn.MaskedAttentionPolicy;
 import org.visualchat.opencl.TransferStats;
 import org.visualchat.tensor.DType;
@@ -35,7 +32,7 @@ class OpenClLlamaLossTest {
     static final int B = 2, L = 13;
 
     /** Codes per row (0 pad, 1 text, 2 image): pads are no key; strict MMCA (empty branch −∞). */
-    record BatchCodes(int[][] codes) implements MaskedAttentionPolicy {
+    record BatchCodes(int[][] codes) implements TwoBranchMasks {
         @Override
         public Tensor[] branchMasks(int queries, int keys) {
             Tensor image = Tensor.full(Float.NEGATIVE_INFINITY, codes.length, 1, queries, keys), text = image.contiguous();
@@ -49,13 +46,6 @@ class OpenClLlamaLossTest {
                 }
             }
             return new Tensor[] {image, text};
-        }
-
-        @Override
-        public Variable attend(Variable q, Variable k, Variable v) {
-            Tensor[] m = branchMasks(q.dim(2), k.dim(2));
-            Variable scores = Attention.scores(q, k);
-            return Attention.mix(Arith.add(Normalization.softmax(scores, m[0]), Normalization.softmax(scores, m[1])), v);
         }
     }
 
