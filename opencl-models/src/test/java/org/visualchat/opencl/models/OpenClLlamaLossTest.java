@@ -1,7 +1,9 @@
 package org.visualchat.opencl.models;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.visualchat.autograd.GradCheck;
 import org.visualchat.autograd.Losses;
 import org.visualchat.autograd.NoGrad;
 import org.visualchat.autograd.Variable;
@@ -26,7 +28,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * two-branch masks, ignored labels): loss within 1e-5 relative, gradient within 2e-7 + 1e-3 relative
  * (measured 1.2e-8 absolute); then three gradient steps on the embeddings give the same falling
  * losses on both, and a call moves only its inputs up and the row losses and the gradient down (the
- * row losses alone when there is no tape to feed, as in evaluation).
+ * row losses alone when there is no tape to feed, as in evaluation). Also checked against finite
+ * differences of the device loss.
  */
 class OpenClLlamaLossTest {
     static final int B = 2, L = 13;
@@ -93,6 +96,21 @@ class OpenClLlamaLossTest {
                 cpuEmbeds = Elementwise.sub(cpuEmbeds, Elementwise.mul(xc.grad(), 50f));
                 deviceEmbeds = Elementwise.sub(deviceEmbeds, Elementwise.mul(device.inputGradient(), 50f));
             }
+        }
+    }
+
+    /**
+     * Finite differences of the device loss itself (autograd's {@link GradCheck}: central differences of
+     * the forward-only path, ε = 1e-2) against the device gradient, for every input element of a 1-layer
+     * model over 6 positions with an image span (so every backward kernel is on the path).
+     */
+    @Test
+    void inputGradientMatchesFiniteDifferences() {
+        LlamaModel model = new LlamaModel(new LlamaConfig(32, 48, 1, 4, 2, 1e-5f, 10000f, 20, 64, false), Rope.Layout.HALF, new RandomWeights(13, DType.F32));
+        BatchCodes policy = new BatchCodes(new int[][] {{1, 2, 2, 1, 1, 1}});
+        int[][] labels = {{-100, -100, -100, 3, 17, 5}};
+        try (OpenClLlamaLoss gpu = OpenClLlamaLoss.open(model, "opencl", 1, 6)) {
+            GradCheck.check("OpenCL LLaMA loss", v -> gpu.loss(v[0], policy, labels), Tensor.uniform(14, -1, 1, 1, 6, 32));
         }
     }
 
