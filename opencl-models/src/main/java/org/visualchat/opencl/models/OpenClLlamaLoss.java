@@ -148,7 +148,8 @@ public final class OpenClLlamaLoss implements AutoCloseable {
             for (int i = 0; i < layers; i++) {
                 inputs[i + 1] = gpu.allocate(b, l, d);
                 try (OpenClBackend.Scope layer = gpu.scope()) {
-                    gpu.writeSlice(inputs[i + 1], 0, 0, run.forward(weights.layers()[i], inputs[i]).y);
+                    LlamaDeviceWeights.Layer w = weights.layers()[i];
+                    gpu.writeSlice(inputs[i + 1], 0, 0, run.output(w, run.forward(w, inputs[i])));
                 }
             }
             DeviceTensor dy = gpu.allocate(b, l, d), dx = gpu.allocate(b, l, d);
@@ -196,9 +197,8 @@ public final class OpenClLlamaLoss implements AutoCloseable {
         return branches;
     }
 
-    /** One decoder block's forward (HF LlamaDecoderLayer) with the activations its backward reads. */
-    private record Activations(DeviceTensor q, DeviceTensor k, DeviceTensor v, DeviceTensor x2, DeviceTensor gate,
-                               DeviceTensor up, DeviceTensor y) {}
+    /** What a decoder block's backward reads of its forward (HF LlamaDecoderLayer), up to the MLP's down projection. */
+    private record Activations(DeviceTensor q, DeviceTensor k, DeviceTensor v, DeviceTensor x2, DeviceTensor gate, DeviceTensor up) {}
 
     /** A layer's forward and backward for one batch: B rows of L positions, shared positions and masks. */
     private final class LayerRun {
@@ -213,7 +213,11 @@ public final class OpenClLlamaLoss implements AutoCloseable {
             this.l = l;
         }
 
-        /** x + attn(norm(x)), then + mlp(norm(·)), as OpenClLlama's inference step (no KV cache). */
+        /**
+         * x2 = x + attn(norm(x)) and the MLP's gate and up projections of norm(x2), as OpenClLlama's inference
+         * step (no KV cache); {@link #output} finishes the block. The backward's recomputation stops here: the
+         * down projection's output is not needed for the gradients.
+         */
         Activations forward(LlamaDeviceWeights.Layer w, DeviceTensor x) {
             float eps = config.rmsNormEps(), theta = config.ropeTheta();
             DeviceTensor h = gpu.rmsNorm(x, w.inputNorm(), eps);
@@ -224,8 +228,12 @@ public final class OpenClLlamaLoss implements AutoCloseable {
             DeviceTensor x2 = gpu.add(x, gpu.linear(merge(a), w.o()));
             DeviceTensor h2 = gpu.rmsNorm(x2, w.postNorm(), eps);
             DeviceTensor gate = gpu.linear(h2, w.gate()), up = gpu.linear(h2, w.up());
-            DeviceTensor y = gpu.add(x2, gpu.linear(gpu.mul(gpu.silu(gate), up), w.down()));
-            return new Activations(q, k, v, x2, gate, up, y);
+            return new Activations(q, k, v, x2, gate, up);
+        }
+
+        /** The block's output x2 + down(silu(gate)·up). */
+        DeviceTensor output(LlamaDeviceWeights.Layer w, Activations a) {
+            return gpu.add(a.x2(), gpu.linear(gpu.mul(gpu.silu(a.gate()), a.up()), w.down()));
         }
 
         /**
