@@ -106,7 +106,8 @@ class TrainCommandTest {
 
     /**
      * {@code --device}: a bad value, an absent OpenCL device (the error lists the devices present) and decoder
-     * LoRA (which cannot train inside the frozen device LLaMA) are clear errors. Training on OpenCL itself is
+     * LoRA (which cannot train inside the frozen device LLaMA) are clear errors; launched ranks of a device run
+     * get the G1 collector. Training on OpenCL itself is
      * tested in tests/ ({@code OpenClTrainingStepTest}), whose OpenCL tests run under the G1 collector.
      */
     @Test
@@ -121,6 +122,10 @@ class TrainCommandTest {
         assertTrue(absent.contains("device 'opencl:9' asks for OpenCL device 9, but "), absent);
         String lora = CliRun.run(1, concat(common, "--device", "opencl", "--lang_lora_dim", "2"));
         assertTrue(lora.contains("LoRA adapters on it cannot train: use --device cpu"), lora);
+        // launch --nproc N -- train --device opencl: the ranks get G1, which the OpenCL backend needs.
+        assertEquals("-XX:+UseG1GC", LaunchCommand.collector(List.of("train", "--device", "opencl:1")));
+        assertEquals("-XX:+UseG1GC", LaunchCommand.collector(List.of("train", "--device=opencl")));
+        assertEquals("-XX:+UseParallelGC", LaunchCommand.collector(List.of("train", "--device", "cpu")));
     }
 
     private static String[] concat(String[] a, String... b) {
