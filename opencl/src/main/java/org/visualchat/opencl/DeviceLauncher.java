@@ -127,8 +127,13 @@ final class DeviceLauncher {
     record Mask(int offset, int[] strides) {}
 
     void softmax(int src, int dst, int[] rowDims, int cols, float scale, Mask maskA, Mask maskB) {
+        setSoftmax(OP_SOFTMAX, src, dst, rowDims, cols, scale, maskA, maskB);
+        execute(device.createRange(rowDims[0] * rowDims[1] * rowDims[2] * ROW_GROUP, ROW_GROUP), "softmax");
+    }
+
+    private void setSoftmax(int op, int src, int dst, int[] rowDims, int cols, float scale, Mask maskA, Mask maskB) {
         DeviceProgram p = program;
-        p.op = OP_SOFTMAX;
+        p.op = op;
         p.sub = maskB != null ? 2 : maskA != null ? 1 : 0;
         p.src = src; p.dst = dst; p.cols = cols; p.alpha = scale;
         p.d0 = rowDims[0]; p.d1 = rowDims[1]; p.d2 = rowDims[2];
@@ -138,7 +143,6 @@ final class DeviceLauncher {
         if (maskB != null) {
             p.mBOff = maskB.offset; p.mBS0 = maskB.strides[0]; p.mBS1 = maskB.strides[1]; p.mBS2 = maskB.strides[2]; p.mBS3 = maskB.strides[3];
         }
-        execute(device.createRange(rowDims[0] * rowDims[1] * rowDims[2] * ROW_GROUP, ROW_GROUP), "softmax");
     }
 
     void norm(int kind, int src, int dst, int rows, int cols, int weight, int bias, float eps) {
@@ -148,20 +152,55 @@ final class DeviceLauncher {
         execute(device.createRange(rows * ROW_GROUP, ROW_GROUP), kind == NORM_RMS ? "rmsNorm" : "layerNorm");
     }
 
-    void rope(int layout, int src, int dst, int batch, int heads, int seq, int headDim, int positions, int posBatchStride, int cos, int sin) {
+    /** direction +1 rotates (forward), −1 rotates back (the backward). */
+    void rope(int layout, float direction, int src, int dst, int batch, int heads, int seq, int headDim, int positions, int posBatchStride, int cos, int sin) {
         DeviceProgram p = program;
         p.op = OP_ROPE;
-        p.sub = layout; p.src = src; p.dst = dst; p.ropeH = heads; p.ropeS = seq; p.cols = headDim;
+        p.sub = layout; p.param = direction; p.src = src; p.dst = dst; p.ropeH = heads; p.ropeS = seq; p.cols = headDim;
         p.posOff = positions; p.posBatchStride = posBatchStride; p.cosOff = cos; p.sinOff = sin;
         p.n = batch * heads * seq * (headDim / 2);
         run1D(p.n, ROW_GROUP, "rope");
     }
 
+    /** ids −1: rows 0..count−1 in order (the table decoded to F32). */
     void embedding(int tableArena, int table, int wCode, int ids, int count, int dim, int dst) {
         DeviceProgram p = program;
         p.op = OP_EMBEDDING;
         p.wArena = tableArena; p.wOff = table; p.wCode = wCode; p.src = ids; p.cols = dim; p.dst = dst; p.n = count * dim;
         run1D(p.n, ROW_GROUP, "embedding");
+    }
+
+    // ------------------------------------------------------------------ backward
+
+    /** dx of {@link #softmax} from its input x and dP at {@code grad} (same rows, scale and masks). */
+    void softmaxBackward(int src, int grad, int dst, int[] rowDims, int cols, float scale, Mask maskA, Mask maskB) {
+        DeviceProgram p = program;
+        p.bOff = grad;
+        setSoftmax(OP_SOFTMAX_BACK, src, dst, rowDims, cols, scale, maskA, maskB);
+        execute(device.createRange(rowDims[0] * rowDims[1] * rowDims[2] * ROW_GROUP, ROW_GROUP), "softmax backward");
+    }
+
+    void rmsNormBackward(int src, int grad, int dst, int rows, int cols, int weight, float eps) {
+        DeviceProgram p = program;
+        p.op = OP_RMS_NORM_BACK;
+        p.src = src; p.bOff = grad; p.dst = dst; p.cols = cols; p.wOff = weight; p.param = eps;
+        execute(device.createRange(rows * ROW_GROUP, ROW_GROUP), "rmsNorm backward");
+    }
+
+    /** Row losses to {@code losses}, dLogits·scale to {@code dst}; labels (I32, −100 ignored) at {@code labels}. */
+    void crossEntropy(int logits, int labels, int rows, int cols, float scale, int losses, int dst) {
+        DeviceProgram p = program;
+        p.op = OP_CROSS_ENTROPY;
+        p.src = logits; p.posOff = labels; p.cols = cols; p.param = scale; p.aOff = losses; p.dst = dst;
+        execute(device.createRange(rows * ROW_GROUP, ROW_GROUP), "cross-entropy");
+    }
+
+    /** dTable[ids[u]] += Σ dy[positions[starts[u] .. starts[u + 1])] for u < distinct (see DeviceProgram). */
+    void embeddingBackward(int grad, int ids, int starts, int positions, int distinct, int dim, int dst) {
+        DeviceProgram p = program;
+        p.op = OP_EMBEDDING_BACK;
+        p.bOff = grad; p.src = ids; p.posOff = starts; p.aOff = positions; p.cols = dim; p.dst = dst; p.n = distinct * dim;
+        run1D(p.n, ROW_GROUP, "embedding backward");
     }
 
     // ------------------------------------------------------------------ execution

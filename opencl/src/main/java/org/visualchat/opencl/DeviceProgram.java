@@ -27,10 +27,12 @@ final class DeviceProgram extends Kernel {
     // ------------------------------------------------------------------ op codes
     static final int OP_CANARY = 0, OP_COPY_IN_F = 1, OP_COPY_IN_B = 2, OP_COPY_IN_I = 3, OP_COPY_OUT_F = 4,
             OP_MATMUL = 5, OP_LINEAR_RAW = 6, OP_BINARY = 7, OP_UNARY = 8, OP_SOFTMAX = 9, OP_NORM = 10,
-            OP_ROPE = 11, OP_EMBEDDING = 12;
+            OP_ROPE = 11, OP_EMBEDDING = 12, OP_SOFTMAX_BACK = 13, OP_RMS_NORM_BACK = 14, OP_CROSS_ENTROPY = 15,
+            OP_EMBEDDING_BACK = 16;
 
     /** BIN_FIRST copies operand a through its strides: a transpose or broadcast materialised. */
-    static final int BIN_ADD = 0, BIN_SUB = 1, BIN_MUL = 2, BIN_DIV = 3, BIN_MAX = 4, BIN_MIN = 5, BIN_FIRST = 6;
+    static final int BIN_ADD = 0, BIN_SUB = 1, BIN_MUL = 2, BIN_DIV = 3, BIN_MAX = 4, BIN_MIN = 5, BIN_FIRST = 6,
+            BIN_SILU_GRAD = 7;
 
     static final int UN_EXP = 0, UN_LOG = 1, UN_SQRT = 2, UN_RSQRT = 3, UN_TANH = 4, UN_SIGMOID = 5, UN_SILU = 6,
             UN_RELU = 7, UN_NEG = 8, UN_ABS = 9, UN_SQUARE = 10, UN_GELU = 11, UN_GELU_TANH = 12,
@@ -111,6 +113,10 @@ final class DeviceProgram extends Kernel {
         else if (op == OP_NORM) norm();
         else if (op == OP_ROPE) rope();
         else if (op == OP_EMBEDDING) embedding();
+        else if (op == OP_SOFTMAX_BACK) softmaxBackward();
+        else if (op == OP_RMS_NORM_BACK) rmsNormBackward();
+        else if (op == OP_CROSS_ENTROPY) crossEntropy();
+        else if (op == OP_EMBEDDING_BACK) embeddingBackward();
         else copy();
     }
 
@@ -238,6 +244,11 @@ final class DeviceProgram extends Kernel {
             else if (sub == BIN_MAX) y = max(a, b);
             else if (sub == BIN_MIN) y = min(a, b);
             else if (sub == BIN_FIRST) y = a;
+            // b · silu'(a), silu'(a) = σ(a)·(1 + a·(1 − σ(a))): the SwiGLU gate's backward
+            else if (sub == BIN_SILU_GRAD) {
+                float sg = 1f / (1f + exp(-a));
+                y = b * sg * (1f + a * (1f - sg));
+            }
             heap[dst + i0 * cS0 + i1 * cS1 + i2 * cS2 + i3 * cS3] = y;
         }
     }
@@ -289,19 +300,10 @@ final class DeviceProgram extends Kernel {
      */
     private void softmax() {
         int row = getGroupId(0), t = getLocalId(0);
-        int i2 = row % d2, rr = row / d2;
-        int i1 = rr % d1, i0 = rr / d1;
         int xBase = src + row * cols;
-        int mA = mAOff + i0 * mAS0 + i1 * mAS1 + i2 * mAS2;
-        int mB = mBOff + i0 * mBS0 + i1 * mBS1 + i2 * mBS2;
-        float maxA = Float.NEGATIVE_INFINITY, maxB = Float.NEGATIVE_INFINITY;
-        for (int c = t; c < cols; c += ROW_GROUP) {
-            float s = alpha * heap[xBase + c];
-            maxA = max(maxA, s + maskA(mA, c));
-            if (sub == 2) maxB = max(maxB, s + heap[mB + c * mBS3]);
-        }
-        maxA = reduceMax(maxA);
-        if (sub == 2) maxB = reduceMax(maxB);
+        int mA = maskRow(row, mAOff, mAS0, mAS1, mAS2), mB = maskRow(row, mBOff, mBS0, mBS1, mBS2);
+        float maxA = rowMax(xBase, mA, 0), maxB = Float.NEGATIVE_INFINITY;
+        if (sub == 2) maxB = rowMax(xBase, mB, 1);
         float sumA = 0f, sumB = 0f;
         for (int c = t; c < cols; c += ROW_GROUP) {
             float s = alpha * heap[xBase + c];
@@ -319,6 +321,24 @@ final class DeviceProgram extends Kernel {
         }
     }
 
+    /** Where softmax row {@code row} (over dims d0, d1, d2) starts in a mask with those strides. */
+    private int maskRow(int row, int offset, int s0, int s1, int s2) {
+        int rr = row / d2;
+        return offset + (rr / d1) * s0 + (rr % d1) * s1 + (row % d2) * s2;
+    }
+
+    /** max over the row of alpha·x + mask of branch A (0) or B (1), reduced over the work-group. */
+    private float rowMax(int xBase, int maskBase, int branch) {
+        float m = Float.NEGATIVE_INFINITY;
+        for (int c = getLocalId(0); c < cols; c += ROW_GROUP) {
+            float mask = 0f;
+            if (branch == 0) mask = maskA(maskBase, c);
+            else mask = heap[maskBase + c * mBS3];
+            m = max(m, alpha * heap[xBase + c] + mask);
+        }
+        return reduceMax(m);
+    }
+
     private float maskA(int base, int c) {
         float m = 0f;
         if (sub > 0) m = heap[base + c * mAS3];
@@ -330,6 +350,75 @@ final class DeviceProgram extends Kernel {
         float e = 0f;
         if (v > Float.NEGATIVE_INFINITY) e = exp(v - rowMax);
         return e;
+    }
+
+    /**
+     * Backward of {@link #softmax()} (same rows, scale and masks): with the branch probabilities P_A, P_B
+     * recomputed from the scores x, dx = alpha·Σ_branch P ⊙ (dP − Σ_c P·dP) (the softmax Jacobian per
+     * branch, deepspeed-visualchat.md §2.2 sums the branches). dP is at {@link #bOff}; masked entries,
+     * and empty branches, get zero. A REFERENCE row whose visible entries are all μ = finfo.min is the
+     * uniform softmax and gets its Jacobian, as in PyTorch autograd.
+     */
+    private void softmaxBackward() {
+        int row = getGroupId(0), t = getLocalId(0);
+        int xBase = src + row * cols, gBase = bOff + row * cols;
+        int mA = maskRow(row, mAOff, mAS0, mAS1, mAS2), mB = maskRow(row, mBOff, mBS0, mBS1, mBS2);
+        float maxA = rowMax(xBase, mA, 0), maxB = Float.NEGATIVE_INFINITY;
+        if (sub == 2) maxB = rowMax(xBase, mB, 1);
+        float sumA = 0f, sumB = 0f, dotA = 0f, dotB = 0f;
+        for (int c = t; c < cols; c += ROW_GROUP) {
+            float s = alpha * heap[xBase + c], dp = heap[gBase + c];
+            float eA = branchExp(s + maskA(mA, c), maxA);
+            sumA += eA;
+            dotA += eA * dp;
+            if (sub == 2) {
+                float eB = branchExp(s + heap[mB + c * mBS3], maxB);
+                sumB += eB;
+                dotB += eB * dp;
+            }
+        }
+        sumA = reduceSum(sumA);
+        dotA = reduceSum(dotA);
+        if (sub == 2) {
+            sumB = reduceSum(sumB);
+            dotB = reduceSum(dotB);
+        }
+        for (int c = t; c < cols; c += ROW_GROUP) {
+            float s = alpha * heap[xBase + c], dp = heap[gBase + c];
+            float d = 0f;
+            if (maxA > Float.NEGATIVE_INFINITY) d = branchExp(s + maskA(mA, c), maxA) / sumA * (dp - dotA / sumA);
+            if (sub == 2 && maxB > Float.NEGATIVE_INFINITY) d += branchExp(s + heap[mB + c * mBS3], maxB) / sumB * (dp - dotB / sumB);
+            heap[dst + row * cols + c] = alpha * d;
+        }
+    }
+
+    /**
+     * Cross-entropy of logits rows [rows, cols] against int labels at {@link #posOff} (label −100 =
+     * ignored), one work-group per row: loss_r = logsumexp(x_r) − x_r[label] into {@link #aOff} + r, and
+     * dx_r = (softmax(x_r) − onehot(label))·{@link #param} (param = 1/number of kept labels: the token
+     * mean's gradient) into dst. Ignored rows get loss 0 and a zero gradient.
+     */
+    private void crossEntropy() {
+        int row = getGroupId(0), t = getLocalId(0);
+        int base = src + row * cols, label = ints[posOff + row];
+        float m = Float.NEGATIVE_INFINITY;
+        for (int c = t; c < cols; c += ROW_GROUP) m = max(m, heap[base + c]);
+        m = reduceMax(m);
+        float sum = 0f;
+        for (int c = t; c < cols; c += ROW_GROUP) sum += exp(heap[base + c] - m);
+        sum = reduceSum(sum);
+        float scale = param;
+        if (label < 0) scale = 0f;
+        for (int c = t; c < cols; c += ROW_GROUP) {
+            float p = exp(heap[base + c] - m) / sum;
+            if (c == label) p = p - 1f;
+            heap[dst + row * cols + c] = scale * p;
+        }
+        if (t == 0) {
+            float loss = 0f;
+            if (label >= 0) loss = m + log(sum) - heap[base + label];
+            heap[aOff + row] = loss;
+        }
     }
 
     // ------------------------------------------------------------------ norms
@@ -360,12 +449,36 @@ final class DeviceProgram extends Kernel {
         }
     }
 
+    /**
+     * RMSNorm backward for the input (the weight is frozen): with r = rsqrt(mean(x²) + eps) and
+     * g = dy⊙w, dx = r·g − x·r³·(Σ g⊙x)/cols (differentiating y = x·r·w). dy is at {@link #bOff}.
+     */
+    private void rmsNormBackward() {
+        int row = getGroupId(0), t = getLocalId(0);
+        int base = src + row * cols, gBase = bOff + row * cols;
+        float sq = 0f, dot = 0f;
+        for (int c = t; c < cols; c += ROW_GROUP) {
+            float x = heap[base + c], g = heap[gBase + c];
+            if (wOff >= 0) g = g * heap[wOff + c];
+            sq += x * x;
+            dot += g * x;
+        }
+        float r = 1f / sqrt(reduceSum(sq) / cols + param);
+        float k = reduceSum(dot) * r * r * r / cols;
+        for (int c = t; c < cols; c += ROW_GROUP) {
+            float g = heap[gBase + c];
+            if (wOff >= 0) g = g * heap[wOff + c];
+            heap[dst + row * cols + c] = r * g - heap[base + c] * k;
+        }
+    }
+
     // ------------------------------------------------------------------ rotary embedding
     /**
      * Rotates pair i of x [B, H, S, D] at position p by the angle p·θ^(−2i/D), whose cos and sin come
      * from the host-built table [positions, D/2] at {@link #cosOff}/{@link #sinOff} (angles formed in
      * double there, as the CPU RopeTable does). HALF pairs (i, i + D/2) (HF rotate_half), INTERLEAVED
-     * pairs (2i, 2i + 1) (Meta). One work-item per pair; writes to dst.
+     * pairs (2i, 2i + 1) (Meta). One work-item per pair; writes to dst. With {@link #param} = −1 it rotates
+     * by −angle: the rotation is orthogonal, so that is its backward (dx = Rᵀ·dy).
      */
     private void rope() {
         int g = getGlobalId();
@@ -374,7 +487,7 @@ final class DeviceProgram extends Kernel {
             int i = g % halfD, row = g / halfD;
             int s = row % ropeS, b = row / (ropeS * ropeH);
             int at = ints[posOff + b * posBatchStride + s] * halfD + i;
-            float cs = heap[cosOff + at], sn = heap[sinOff + at];
+            float cs = heap[cosOff + at], sn = param * heap[sinOff + at];   // param −1: the inverse rotation (backward)
             int i1 = i, i2 = i + halfD;
             if (sub == ROPE_INTERLEAVED) {
                 i1 = 2 * i;
@@ -392,20 +505,42 @@ final class DeviceProgram extends Kernel {
         int g = getGlobalId();
         if (g < n) {
             int r = g / cols, c = g % cols;
-            int id = ints[src + r];
-            int e = id * cols + c;
-            float v = 0f;
-            if (wCode == W_F32) v = heap[wOff + e];
-            else if (wCode == W_Q8_0) {
-                int base = wOff + (e / 32) * 34;
-                v = f16(u16(base)) * rawByte(base + 2 + e % 32);
-            } else if (wCode == W_Q4_0) {
-                int base = wOff + (e / 32) * 18, within = e % 32;
-                int q = rawByte(base + 2 + within % 16) & 255;
-                if (within >= 16) q = q >> 4;
-                v = f16(u16(base)) * ((q & 15) - 8);
-            } else v = half16(wCode, u16(wOff + 2 * e));
-            heap[dst + g] = v;
+            int id = r;   // src < 0: every row in order, i.e. the whole table decoded to F32 (dequantize)
+            if (src >= 0) id = ints[src + r];
+            heap[dst + g] = weightAt(id * cols + c);
+        }
+    }
+
+    /** Element e of the weight at {@link #wOff} in encoding {@link #wCode}, decoded to float. */
+    private float weightAt(int e) {
+        float v = 0f;
+        if (wCode == W_F32) v = heap[wOff + e];
+        else if (wCode == W_Q8_0) {
+            int base = wOff + (e / 32) * 34;
+            v = f16(u16(base)) * rawByte(base + 2 + e % 32);
+        } else if (wCode == W_Q4_0) {
+            int base = wOff + (e / 32) * 18, within = e % 32;
+            int q = rawByte(base + 2 + within % 16) & 255;
+            if (within >= 16) q = q >> 4;
+            v = f16(u16(base)) * ((q & 15) - 8);
+        } else v = half16(wCode, u16(wOff + 2 * e));
+        return v;
+    }
+
+    /**
+     * Embedding backward without atomics, hence deterministic: dTable[v, c] += Σ dy[i, c] over the
+     * positions i whose id is v, summed in position order. The host groups positions by id (CSR: the
+     * distinct ids at {@link #src}, their start offsets at {@link #posOff} (one more than ids), the
+     * positions at {@link #aOff}); one work-item per (distinct id, column) owns its output cell.
+     */
+    private void embeddingBackward() {
+        int g = getGlobalId();
+        if (g < n) {
+            int u = g / cols, c = g % cols;
+            float acc = 0f;
+            for (int at = ints[posOff + u]; at < ints[posOff + u + 1]; at++) acc += heap[bOff + ints[aOff + at] * cols + c];
+            int cell = dst + ints[src + u] * cols + c;
+            heap[cell] = heap[cell] + acc;
         }
     }
 

@@ -46,6 +46,7 @@ public final class OpenClBackend implements AutoCloseable {
     private final DeviceLauncher launcher;
     private final DeviceMemory memory;
     private final RopeTables ropeTables = new RopeTables();
+    private final DeviceGradients gradients = new DeviceGradients(this);
 
     private OpenClBackend(OpenCLDevice device, Capacity capacity, int rawArenaBytes) {
         requireG1();
@@ -97,6 +98,11 @@ public final class OpenClBackend implements AutoCloseable {
     }
 
     public TransferStats transfers() { return memory.stats(); }
+
+    /** The backward ops (training through frozen weights) over this backend's tensors. */
+    public DeviceGradients gradients() { return gradients; }
+
+    DeviceLauncher launcher() { return launcher; }
 
     /** Whether the device program is bound to the OpenCL device (false would mean Aparapi's Java fallback). */
     public boolean ranOnOpenCl() { return program.isRunningCL(); }
@@ -151,16 +157,16 @@ public final class OpenClBackend implements AutoCloseable {
         return memory.isLive(t);
     }
 
-    private DeviceTensor newF32(int... shape) {
+    DeviceTensor newF32(int... shape) {
         return memory.allocate(DType.F32, shape);
     }
 
-    private void requireLive(DeviceTensor t, String op) {
+    void requireLive(DeviceTensor t, String op) {
         if (t.owner() != this) throw new IllegalArgumentException(op + ": " + t + " belongs to another OpenCL backend");
         if (!memory.isLive(t)) throw new IllegalStateException(op + ": " + t + " was released when its scope closed");
     }
 
-    private void requireF32(DeviceTensor t, String op) {
+    void requireF32(DeviceTensor t, String op) {
         requireLive(t, op);
         if (t.dtype() != DType.F32) throw new IllegalArgumentException(op + " needs an F32 device tensor, got " + t);
     }
@@ -207,7 +213,7 @@ public final class OpenClBackend implements AutoCloseable {
         return y;
     }
 
-    private static int weightCode(DeviceTensor w) {
+    static int weightCode(DeviceTensor w) {
         return switch (w.dtype()) {
             case F32 -> W_F32;
             case BF16 -> W_BF16;
@@ -228,7 +234,7 @@ public final class OpenClBackend implements AutoCloseable {
     public DeviceTensor minimum(DeviceTensor a, DeviceTensor b) { return binary(BIN_MIN, a, b); }
 
     /** NumPy broadcasting, up to rank 4. */
-    private DeviceTensor binary(int op, DeviceTensor a, DeviceTensor b) {
+    DeviceTensor binary(int op, DeviceTensor a, DeviceTensor b) {
         requireF32(a, "elementwise op");
         requireF32(b, "elementwise op");
         int[] out = Shapes.broadcast(a.shape(), b.shape());
@@ -336,7 +342,7 @@ public final class OpenClBackend implements AutoCloseable {
         return y;
     }
 
-    private DeviceLauncher.Mask mask(DeviceTensor mask, DeviceTensor x) {
+    DeviceLauncher.Mask mask(DeviceTensor mask, DeviceTensor x) {
         if (mask == null) return null;
         requireF32(mask, "softmax mask");
         int[] broadcast = Shapes.broadcast(mask.shape(), x.shape());
@@ -421,6 +427,11 @@ public final class OpenClBackend implements AutoCloseable {
 
     /** As {@link #rope(DeviceTensor, Tensor, float, Rope.Layout)} with positions already on the device. */
     public DeviceTensor rope(DeviceTensor x, Positions positions, float theta, Rope.Layout layout) {
+        return rope(x, positions, theta, layout, 1f);
+    }
+
+    /** direction 1 rotates by +angle (forward); −1 by −angle, the transpose of the rotation (its backward). */
+    DeviceTensor rope(DeviceTensor x, Positions positions, float theta, Rope.Layout layout, float direction) {
         requireF32(x, "rope");
         requireLive(positions.ids(), "rope");
         if (x.rank() != 4 || x.dim(3) % 2 != 0) throw new IllegalArgumentException("rope needs x [B, H, S, D] with even D, got " + x);
@@ -432,7 +443,7 @@ public final class OpenClBackend implements AutoCloseable {
         RopeTables.Table table = ropeTables.get(this, theta, d, positions.max());
         DeviceTensor y = newF32(x.shape());
         if (y.numel() > 0) {
-            launcher.rope(layout == Rope.Layout.HALF ? ROPE_HALF : ROPE_INTERLEAVED, x.offset(), y.offset(), b, h, s, d,
+            launcher.rope(layout == Rope.Layout.HALF ? ROPE_HALF : ROPE_INTERLEAVED, direction, x.offset(), y.offset(), b, h, s, d,
                     pos.offset(), shared ? 0 : s, table.cos().offset(), table.sin().offset());
         }
         return y;
@@ -538,7 +549,7 @@ public final class OpenClBackend implements AutoCloseable {
         return strides;
     }
 
-    private static int[] padTo4(int[] shape) {
+    static int[] padTo4(int[] shape) {
         if (shape.length > 4) throw new IllegalArgumentException("the OpenCL kernels take rank ≤ 4, got " + Arrays.toString(shape));
         int[] dims = {1, 1, 1, 1};
         System.arraycopy(shape, 0, dims, 4 - shape.length, shape.length);

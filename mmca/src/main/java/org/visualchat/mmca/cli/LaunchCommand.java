@@ -25,9 +25,18 @@ public final class LaunchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        List<String> cmd = Launcher.javaCommand(List.of("-XX:+UseParallelGC"), Main.class.getName(), args);
+        List<String> cmd = Launcher.javaCommand(List.of(collector(args)), Main.class.getName(), args);
         try (Launcher.Job job = Launcher.start(nproc, cmd, Map.of(), null)) {
             return job.supervise(Duration.ofSeconds(graceSeconds), System.err);
         }
+    }
+
+    /**
+     * The ranks' collector: the project's Parallel GC, or G1 when they use an OpenCL device (e.g. {@code train
+     * --device opencl}), whose backend refuses collectors that move its arrays; the visualchat script chooses alike.
+     */
+    static String collector(List<String> args) {
+        boolean opencl = args.stream().anyMatch(a -> a.equals("opencl") || a.startsWith("opencl:") || a.startsWith("--device=opencl"));
+        return opencl ? "-XX:+UseG1GC" : "-XX:+UseParallelGC";
     }
 }

@@ -62,6 +62,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Mixin
     DataMixtureOptions mixture = new DataMixtureOptions();
 
+    @Option(names = "--device", description = "Where the frozen LLaMA (forward and backward) and CLIP encoder run: cpu, opencl or opencl:N; "
+            + "lang_embed, the projection and AdamW stay on the CPU (default: ${DEFAULT-VALUE}).")
+    String device = "cpu";
+
     @Option(names = "--config", description = "JSON file with training options (main.py names); flags override it.")
     Path config;
 
@@ -142,6 +146,12 @@ public final class TrainCommand implements Callable<Integer> {
                 String.join(", ", model.trainableParameters().keySet().stream().map(n -> n.substring(0, n.indexOf('.'))).distinct().toList()),
                 model.parameterCount(false), data.size());
         Trainer trainer = new Trainer(model, c, System.err, System.console() != null);
+        try (TrainingDevice ignored = TrainingDevice.open(device, model, c, trainer, System.err)) {
+            return train(trainer, c, data, skips);
+        }
+    }
+
+    private static int train(Trainer trainer, TrainConfig c, ConversationData data, SkipLog skips) throws Exception {
         if (System.getenv("WORLD_SIZE") == null) {
             if (c.zero().stage() > 0) System.err.println("note: --zero_stage applies to data-parallel runs (visualchat launch --nproc N -- train ...); training on one process");
             return report(trainer.train(data), skips);

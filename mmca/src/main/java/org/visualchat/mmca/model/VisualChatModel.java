@@ -49,6 +49,8 @@ public final class VisualChatModel extends Module {
     private final LanguageEmbedding langEmbed;
     private final VisualProjection projection;
     private UnitRunner units = UnitRunner.DIRECT;
+    /** Runs the frozen encoder elsewhere (pixels → features), e.g. on an OpenCL device; null = {@link #encoder}. */
+    private UnaryOperator<Tensor> imageEncoder;
     /** Stands for "no images" as the input of the {@code lang_embed} unit (compared by identity). */
     private static final Tensor NO_IMAGES = Tensor.zeros(1);
     private final VisualChatOptions options;
@@ -120,7 +122,19 @@ public final class VisualChatModel extends Module {
 
     /** Encoder (no graph while frozen) then projection (on the tape): pixels [N, 3, S, S] → [N, P', H]. */
     public Variable projectImages(Tensor pixels) {
-        return pixels == null ? null : project(encoder.encode(pixels));
+        if (pixels == null) return null;
+        return project(imageEncoder == null ? encoder.encode(pixels) : Variable.of(imageEncoder.apply(pixels)));
+    }
+
+    /**
+     * Training and evaluation encode images with {@code vision} (pixels → the same features as {@link #encoder()},
+     * e.g. {@code OpenClClipVision::encode}); null = the encoder itself. The encoder must be frozen (no vision LoRA).
+     */
+    public void encodeImagesWith(UnaryOperator<Tensor> vision) {
+        if (vision != null && !encoder.module().trainableParameters().isEmpty()) {
+            throw new IllegalStateException("the vision encoder has trainable parameters (vision LoRA): it must run on the tape here, not elsewhere");
+        }
+        this.imageEncoder = vision;
     }
 
     /** The projection (a unit, see {@link UnitRunner}) of image features [N, tokens, dim]. */
@@ -170,6 +184,14 @@ public final class VisualChatModel extends Module {
     /** The training loss of an already spliced batch. */
     public Variable loss(SplicedBatch spliced, boolean gradientCheckpointing) {
         return ShiftedLoss.crossEntropy(logits(spliced, gradientCheckpointing), spliced.labels());
+    }
+
+    /**
+     * The training loss of a spliced batch with the frozen language model run by {@code lm} (e.g. on an
+     * OpenCL device) under this model's MMCA; its backward reaches the same trainable parameters.
+     */
+    public Variable loss(SplicedBatch spliced, LanguageModelLoss lm) {
+        return lm.loss(spliced.embeddings(), MmcaAttention.of(options.attention(), spliced.codes()), spliced.labels());
     }
 
     /** Greedy {@link #generate(int[], Tensor, int, Sampler, IntConsumer)}. */

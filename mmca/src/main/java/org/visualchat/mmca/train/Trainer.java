@@ -4,6 +4,7 @@ import org.visualchat.autograd.Arith;
 import org.visualchat.autograd.NoGrad;
 import org.visualchat.autograd.Variable;
 import org.visualchat.tensor.io.AtomicFile;
+import org.visualchat.mmca.model.LanguageModelLoss;
 import org.visualchat.mmca.model.ModelInput;
 import org.visualchat.mmca.model.SplicedBatch;
 import org.visualchat.mmca.model.VisualChatModel;
@@ -55,6 +56,7 @@ public final class Trainer {
     private final boolean interactive;
     private long stopAfterSteps = Long.MAX_VALUE;
     private ProcessGroup group;
+    private LanguageModelLoss languageModel;
 
     public Trainer(VisualChatModel model, TrainConfig config, PrintStream console, boolean interactive) {
         this.model = model;
@@ -78,6 +80,16 @@ public final class Trainer {
     public Trainer dataParallel(ProcessGroup pg) {
         this.group = pg;
         if (pg.rank() != 0) console = new PrintStream(OutputStream.nullOutputStream());
+        return this;
+    }
+
+    /**
+     * Runs the frozen language model's forward and backward with {@code lm} (e.g. {@code OpenClLlamaLoss::loss}
+     * on an OpenCL device) for training and evaluation; vision encoder, projection, splicing, the backward into
+     * the trainable parameters and AdamW stay on the host.
+     */
+    public Trainer languageModelOn(LanguageModelLoss lm) {
+        this.languageModel = lm;
         return this;
     }
 
@@ -153,7 +165,7 @@ public final class Trainer {
                         skipped++;
                         console.printf(Locale.ROOT, "%nskipping batch %d of epoch %d: %s%n", b, epoch + 1, why);
                     } else {
-                        Variable loss = model.loss(spliced, config.gradientCheckpointing());
+                        Variable loss = languageModel != null ? model.loss(spliced, languageModel) : model.loss(spliced, config.gradientCheckpointing());
                         updater.backward(Arith.mul(loss, 1f / config.gradientAccumulation()), boundary);
                         groupLoss += loss.value().get();
                         groupBatches++;
@@ -205,7 +217,8 @@ public final class Trainer {
             for (int from = 0; from < eval.length; from += config.evalBatchSize()) {
                 ModelInput input = data.batch(Arrays.copyOfRange(eval, from, Math.min(eval.length, from + config.evalBatchSize())));
                 if (input == null) continue;                                          // every sample of the batch was bad
-                sum += model.loss(input, false).value().get();
+                sum += (languageModel != null ? model.loss(model.splice(input, VisualChatModel.TRAINING_PAD_MULTIPLE), languageModel)
+                        : model.loss(input, false)).value().get();
                 n++;
             }
         }

@@ -104,6 +104,36 @@ class TrainCommandTest {
         }
     }
 
+    /**
+     * {@code --device}: a bad value, an absent OpenCL device (the error lists the devices present) and decoder
+     * LoRA (which cannot train inside the frozen device LLaMA) are clear errors; launched ranks of a device run
+     * get the G1 collector. Training on OpenCL itself is
+     * tested in tests/ ({@code OpenClTrainingStepTest}), whose OpenCL tests run under the G1 collector.
+     */
+    @Test
+    void deviceErrorsNameTheValueTheDevicesPresentAndLora(@TempDir Path dir) throws Exception {
+        writeFixtures(dir);
+        String[] common = {"train", "--lm_model_name_or_path", dir.resolve("tiny-llama").toString(),
+                "--vision_model_name_or_path", dir.resolve("tiny-clip").toString(), "--data_path", dir.resolve("data").toString(),
+                "--dataset_names", "jsonl:chat.jsonl", "--output_dir", dir.resolve("out").toString()};
+        String bad = CliRun.run(1, concat(common, "--device", "tpu"));
+        assertTrue(bad.contains("--device must be cpu, opencl or opencl:N, got 'tpu'"), bad);
+        String absent = CliRun.run(1, concat(common, "--device", "opencl:9"));
+        assertTrue(absent.contains("device 'opencl:9' asks for OpenCL device 9, but "), absent);
+        String lora = CliRun.run(1, concat(common, "--device", "opencl", "--lang_lora_dim", "2"));
+        assertTrue(lora.contains("LoRA adapters on it cannot train: use --device cpu"), lora);
+        // launch --nproc N -- train --device opencl: the ranks get G1, which the OpenCL backend needs.
+        assertEquals("-XX:+UseG1GC", LaunchCommand.collector(List.of("train", "--device", "opencl:1")));
+        assertEquals("-XX:+UseG1GC", LaunchCommand.collector(List.of("train", "--device=opencl")));
+        assertEquals("-XX:+UseParallelGC", LaunchCommand.collector(List.of("train", "--device", "cpu")));
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
     @Test
     void unknownConfigKeysAreNamed(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("bad.json"), "{\"learning_rat\": 1}");

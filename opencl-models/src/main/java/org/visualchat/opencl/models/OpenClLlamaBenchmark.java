@@ -8,10 +8,10 @@ import org.visualchat.tensor.DType;
 import org.visualchat.tensor.Tensor;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
+
+import static org.visualchat.opencl.models.BenchmarkSupport.*;
 
 /**
  * Whole-model LLaMA decode speed on an OpenCL device next to the CPU model, in one process, on
@@ -31,10 +31,8 @@ public final class OpenClLlamaBenchmark {
     public static void main(String[] args) throws IOException {
         String device = arg(args, 0, "opencl");
         DType dtype = DType.valueOf(arg(args, 1, "Q8_0"));
-        int[] s = Arrays.stream(arg(args, 2, "512,4,8,4,1408,4096").split(",")).mapToInt(v -> Integer.parseInt(v.trim())).toArray();
         int prompt = Integer.parseInt(arg(args, 3, "32")), steps = Integer.parseInt(arg(args, 4, "16"));
-        if (s.length != 6) throw new IllegalArgumentException("shape must be hidden,layers,heads,kvHeads,ffn,vocab");
-        LlamaConfig config = new LlamaConfig(s[0], s[4], s[1], s[2], s[3], 1e-5f, 10000f, s[5], 4096, false);
+        LlamaConfig config = config(arg(args, 2, "512,4,8,4,1408,4096"));
         LlamaModel model = LlamaModel.random(config, 1, dtype);
         int[] ids = new int[prompt + steps];
         for (int i = 0; i < ids.length; i++) ids[i] = (i * 7919 + 11) % config.vocabSize();
@@ -69,20 +67,5 @@ public final class OpenClLlamaBenchmark {
             for (int i = 0; i < steps; i++) session.inferToken(ids[prompt + i], null);
             return (System.nanoTime() - start) / 1e9;
         }
-    }
-
-    private static double median(double[] v) {
-        double[] c = v.clone();
-        Arrays.sort(c);
-        return c[c.length / 2];
-    }
-
-    private static String loadAverage() throws IOException {
-        Path p = Path.of("/proc/loadavg");
-        return Files.isReadable(p) ? Files.readString(p).strip() : "unknown";
-    }
-
-    private static String arg(String[] args, int i, String fallback) {
-        return args.length > i ? args[i] : fallback;
     }
 }

@@ -3,14 +3,11 @@ package org.visualchat.opencl.models;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.visualchat.autograd.Arith;
-import org.visualchat.autograd.Normalization;
 import org.visualchat.autograd.Variable;
 import org.visualchat.llama.model.CausalLm;
 import org.visualchat.llama.model.LlamaConfig;
 import org.visualchat.llama.model.LlamaModel;
 import org.visualchat.llama.model.RandomWeights;
-import org.visualchat.nn.Attention;
 import org.visualchat.nn.MaskedAttentionPolicy;
 import org.visualchat.opencl.TransferStats;
 import org.visualchat.tensor.DType;
@@ -36,7 +33,7 @@ class OpenClMaskedPolicyTest {
     static final int PROMPT = 70, DECODE = 3;
 
     /** Codes 1 text, 2 image; image queries see only themselves in the image branch; past keys of the wrong modality get {@code fallback}. */
-    record CodeMasks(int[] codes, float fallback) implements MaskedAttentionPolicy {
+    record CodeMasks(int[] codes, float fallback) implements TwoBranchMasks {
         @Override
         public Tensor[] branchMasks(int queries, int keys) {
             Tensor image = Tensor.zeros(1, 1, queries, keys), text = Tensor.zeros(1, 1, queries, keys);
@@ -50,14 +47,6 @@ class OpenClMaskedPolicyTest {
                 }
             }
             return new Tensor[] {image, text};
-        }
-
-        /** The CPU rule: the two masked softmaxes summed, composed from the tape ops. */
-        @Override
-        public Variable attend(Variable q, Variable k, Variable v) {
-            Tensor[] m = branchMasks(q.dim(2), k.dim(2));
-            Variable scores = Attention.scores(q, k);
-            return Attention.mix(Arith.add(Normalization.softmax(scores, m[0]), Normalization.softmax(scores, m[1])), v);
         }
     }
 
