@@ -6,7 +6,6 @@ import org.visualchat.autograd.Variable;
 import org.visualchat.nn.Linear;
 import org.visualchat.nn.Module;
 import org.visualchat.tensor.Tensor;
-import org.visualchat.tensor.ops.Elementwise;
 import org.visualchat.tensor.ops.MatMul;
 import org.visualchat.tensor.ops.Unary;
 
@@ -43,7 +42,7 @@ public final class LlamaMlp extends Module {
             float[][] hidden = FusedMatVec.swiGlu(FusedMatVec.rows(x), gate.inferenceWeight(), up.inferenceWeight());
             return FusedMatVec.tensor(FusedMatVec.multiply(hidden, down.inferenceWeight())[0], shape);
         }
-        Tensor hidden = Elementwise.mul(Unary.silu(MatMul.linear(x, gate.inferenceWeight())), MatMul.linear(x, up.inferenceWeight()));
+        Tensor hidden = Unary.siluMul(MatMul.linear(x, gate.inferenceWeight()), MatMul.linear(x, up.inferenceWeight()));
         return MatMul.linear(hidden, down.inferenceWeight());
     }
 }

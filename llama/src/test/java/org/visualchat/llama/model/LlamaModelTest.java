@@ -144,6 +144,18 @@ class LlamaModelTest {
     }
 
     @Test
+    void prefillForGenerationComputesOnlyTheLastPositionsLogits() {
+        // Generation needs the last prompt position's logits only: inferLast narrows to that row before the
+        // final norm and lm_head (B rows of logits, not B·S), and must agree with infer's last row.
+        LlamaModel model = LlamaModel.random(TINY, 9, DType.F32);
+        Tensor embeds = Tensor.randn(10, 1f, 2, 7, 64);
+        Tensor all = model.infer(embeds, model.newCache(2, 7, DType.F32), null);
+        Tensor last = model.inferLast(embeds, model.newCache(2, 7, DType.F32), null);
+        assertArrayEquals(new int[] {2, 67}, last.shape());
+        assertTrue(relativeError(last, all.narrow(1, 6, 1).contiguous().reshape(2, 67)) < 1e-5, "inferLast vs infer's last row");
+    }
+
+    @Test
     void batchedPrefillEqualsPerSample() {
         LlamaModel model = LlamaModel.random(TINY, 5, DType.F32);
         Tensor embeds = Tensor.randn(6, 1f, 3, 5, 64);

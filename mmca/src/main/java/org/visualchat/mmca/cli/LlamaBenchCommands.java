@@ -4,6 +4,7 @@ import org.visualchat.llama.model.KvCache;
 import org.visualchat.llama.model.LlamaConfig;
 import org.visualchat.llama.model.LlamaModel;
 import org.visualchat.mmca.bench.LlamaWorkload;
+import org.visualchat.mmca.bench.PrefillProfile;
 import org.visualchat.mmca.bench.Probes;
 import org.visualchat.mmca.bench.ReadBandwidth;
 import org.visualchat.mmca.bench.Stopwatch;
@@ -166,6 +167,9 @@ final class LlamaBenchCommands {
         @Option(names = "--repeats", description = "Timed prefills per round after one warm-up; the fastest counts (default: ${DEFAULT-VALUE}).")
         int repeats = 2;
 
+        @Option(names = "--profile", description = "Then run this many prefills on one thread under JFR and print where the time goes, by model part and GEMM stage (default: off).")
+        int profile = 0;
+
         /**
          * One warm-up call, then the fastest of {@link #repeats}: a 128-token prefill of a 1.1B model takes
          * seconds, too long for {@link Stopwatch}'s minimum of five calls per figure on a shared machine.
@@ -210,6 +214,15 @@ final class LlamaBenchCommands {
                 double t = Stopwatch.median(tps), p = Stopwatch.median(peak), gflops = t * flopsPerToken / 1e9;
                 System.out.printf("prefill %-4s threads=%d  %d tokens  %7.1f tok/s  (%.1f GFLOP/s, %3.0f%% of FMA peak %.1f)%n",
                         w.type, threads, tokens, t, gflops, 100 * gflops / p, p);
+            }
+            if (profile > 0) {
+                PrefillProfile.Counts counts = PrefillProfile.sample(() -> Threads.call(1, () -> {
+                    for (int i = 0; i < profile; i++) prefill.run();
+                }));
+                System.out.printf("profile %-4s threads=1  %d prefills, %d JFR samples; share of all samples by model part:%n", w.type, profile, counts.samples());
+                PrefillProfile.Counts.lines(counts.parts(), counts.samples()).forEach(line -> System.out.println("  " + line));
+                System.out.println("  by GEMM stage (every matrix product of the model together):");
+                PrefillProfile.Counts.lines(counts.gemmStages(), counts.samples()).forEach(line -> System.out.println("    " + line));
             }
         }
     }

@@ -27,8 +27,8 @@ final class Pointwise {
     /** One-input formulas; {@code p} is the scalar parameter of the *_SCALAR ones. */
     enum Map { EXP, LOG, SQRT, RSQRT, TANH, SIGMOID, SILU, RELU, NEG, ABS, SQUARE, GELU, GELU_TANH, QUICK_GELU, ERF, ADD_SCALAR, MUL_SCALAR, POW_SCALAR }
 
-    /** Two-input formulas; SILU_BACKWARD takes (x, dL/dy) of y = silu(x). */
-    enum Zip { ADD, SUB, MUL, DIV, MAXIMUM, MINIMUM, SILU_BACKWARD }
+    /** Two-input formulas; SILU_BACKWARD takes (x, dL/dy) of y = silu(x), SILU_MUL (gate, up). */
+    enum Zip { ADD, SUB, MUL, DIV, MAXIMUM, MINIMUM, SILU_BACKWARD, SILU_MUL }
 
     /** out[i] = f(x[i]; p) over a row of n floats. */
     @FunctionalInterface
@@ -96,6 +96,12 @@ final class Pointwise {
             case DIV -> (as, ao, bs, bo, os, oo, n) -> { for (int i = 0; i < n; i += L) store(load(as, ao, i, n).div(load(bs, bo, i, n)), os, oo, i, n); };
             case MAXIMUM -> (as, ao, bs, bo, os, oo, n) -> { for (int i = 0; i < n; i += L) store(load(as, ao, i, n).max(load(bs, bo, i, n)), os, oo, i, n); };
             case MINIMUM -> (as, ao, bs, bo, os, oo, n) -> { for (int i = 0; i < n; i += L) store(load(as, ao, i, n).min(load(bs, bo, i, n)), os, oo, i, n); };
+            case SILU_MUL -> (as, ao, bs, bo, os, oo, n) -> {
+                for (int i = 0; i < n; i += L) {
+                    FloatVector x = load(as, ao, i, n);
+                    store(x.mul(VecMath.sigmoid(x)).mul(load(bs, bo, i, n)), os, oo, i, n);
+                }
+            };
             case SILU_BACKWARD -> (as, ao, bs, bo, os, oo, n) -> {       // silu'(x) = σ(x)·(1 + x·(1 − σ(x)))
                 for (int i = 0; i < n; i += L) {
                     FloatVector x = load(as, ao, i, n), sig = VecMath.sigmoid(x);

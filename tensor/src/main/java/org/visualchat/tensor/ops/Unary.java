@@ -25,10 +25,20 @@ public final class Unary {
     public static Tensor silu(Tensor x) { return Pointwise.map(Map.SILU, x, 0); }
     /** dL/dx of y = silu(x) for dL/dy = {@code dy} (same shape): dy·σ(x)·(1 + x·(1 − σ(x))) in one pass. */
     public static Tensor siluBackward(Tensor x, Tensor dy) {
-        if (!java.util.Arrays.equals(x.shape(), dy.shape())) {
-            throw new IllegalArgumentException("silu gradient " + org.visualchat.tensor.Shapes.toString(dy.shape()) + " does not match input " + org.visualchat.tensor.Shapes.toString(x.shape()));
+        return Pointwise.zip(Pointwise.Zip.SILU_BACKWARD, x, sameShape(x, dy, "silu gradient"));
+    }
+    /**
+     * silu(gate)·up (SwiGLU's hidden activation, same shape) in one pass: the same floats as
+     * {@code Elementwise.mul(silu(gate), up)} without writing and re-reading the intermediate.
+     */
+    public static Tensor siluMul(Tensor gate, Tensor up) {
+        return Pointwise.zip(Pointwise.Zip.SILU_MUL, gate, sameShape(gate, up, "silu·up operand"));
+    }
+    private static Tensor sameShape(Tensor x, Tensor other, String what) {
+        if (!java.util.Arrays.equals(x.shape(), other.shape())) {
+            throw new IllegalArgumentException(what + " " + org.visualchat.tensor.Shapes.toString(other.shape()) + " does not match input " + org.visualchat.tensor.Shapes.toString(x.shape()));
         }
-        return Pointwise.zip(Pointwise.Zip.SILU_BACKWARD, x, dy);
+        return other;
     }
     public static Tensor relu(Tensor x) { return Pointwise.map(Map.RELU, x, 0); }
     public static Tensor neg(Tensor x) { return Pointwise.map(Map.NEG, x, 0); }

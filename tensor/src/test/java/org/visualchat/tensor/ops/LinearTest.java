@@ -3,6 +3,9 @@ package org.visualchat.tensor.ops;
 import org.junit.jupiter.api.Test;
 import org.visualchat.tensor.DType;
 import org.visualchat.tensor.Tensor;
+import org.visualchat.tensor.WorkerPool;
+
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -57,6 +60,23 @@ class LinearTest {
         assertProduct(xt, rowsOfW.to(DType.F32).transpose(0, 1), MatMul.linear(xt, rowsOfW));
         Tensor xBf16 = Tensor.uniform(5, -1, 1, 9, 64).to(DType.BF16);
         assertProduct(xBf16, w.to(DType.F32).transpose(0, 1), MatMul.linear(xBf16, w));
+    }
+
+    @Test
+    void prefillShapesCrossEveryBlockOfTheStagedOutput() {
+        // x·Wᵀ runs as Cᵀ = W·xᵀ with Cᵀ staged per thread: 130 weight rows cross the 60-row blocks twice,
+        // K = 1088 makes two K slices of at most 1024 (the last partial), 45 rows of x end in a partial
+        // 32-wide panel; the result must also be bit-identical on one thread and on the pool.
+        for (DType type : WEIGHT_TYPES) {
+            Tensor w = Tensor.uniform(11, -1, 1, 130, 1088).to(type), x = Tensor.uniform(12, -1, 1, 45, 1088);
+            Tensor y = MatMul.linear(x, w);
+            assertProduct(x, w.to(DType.F32).transpose(0, 1), y);
+            AtomicReference<Tensor> alone = new AtomicReference<>();
+            WorkerPool.get().parallelForChunks(2, 1, (start, end) -> {   // nested in a pool loop: one thread
+                if (start == 0) alone.set(MatMul.linear(x, w));
+            });
+            assertArrayEquals(alone.get().toFloatArray(), y.toFloatArray(), type.toString());
+        }
     }
 
     @Test

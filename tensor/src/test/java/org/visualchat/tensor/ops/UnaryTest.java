@@ -48,6 +48,22 @@ class UnaryTest {
         assertThrows(IllegalArgumentException.class, () -> Unary.siluBackward(randn(1, 2, 3), randn(2, 3, 2)));
     }
 
+    @Test
+    void siluMul() {
+        for (int n : AWKWARD) {
+            Tensor g0 = Tensor.uniform(n, -30, 30, 3, n), up = randn(n + 2, 3, n);
+            double[] u = values(up);
+            for (Case c : layouts(g0)) {
+                double[] g = values(c.tensor()), e = new double[g.length];
+                for (int i = 0; i < g.length; i++) e[i] = g[i] * sigmoid(g[i]) * u[i];
+                Tensor got = Unary.siluMul(c.tensor(), up);
+                assertClose(e, g0.shape(), got, 5e-7, 1e-12, "siluMul " + c + " n=" + n);
+                assertArrayEquals(Elementwise.mul(Unary.silu(c.tensor()), up).toFloatArray(), got.toFloatArray(), "one pass = silu then mul, bit for bit");
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> Unary.siluMul(randn(1, 2, 3), randn(2, 3, 2)));
+    }
+
     @Test void relu() { check("relu", Unary::relu, x -> Math.max(x, 0), -5, 5, 0, 0); }
     @Test void neg() { check("neg", Unary::neg, x -> -x, -5, 5, 0, 0); }
     @Test void abs() { check("abs", Unary::abs, Math::abs, -5, 5, 0, 0); }
