@@ -323,7 +323,7 @@ public final class MatVec {
      * the activation loads, which it kept for the earlier loop over a long offset (Q8_0 1.06×, Q4_0
      * 1.08× in L2, thread CPU time, the same operations in the same order).
      */
-    private static MemorySegment blockRow(MemorySegment s, long at, int blocks, int blockBytes) {
+    static MemorySegment blockRow(MemorySegment s, long at, int blocks, int blockBytes) {
         return exact(s).asSlice(at, (long) blocks * blockBytes);
     }
 
