@@ -2,37 +2,35 @@ package org.visualchat.bench;
 
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.visualchat.mmca.bench.Probes;
+import org.visualchat.mmca.bench.StreamProbe;
 import org.visualchat.mmca.bench.Threads;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-
-/** The machine's read bandwidth: a vector sum over 256 MiB (268.4 MB per op; GB/s = 268.4 / ms/op). */
-@State(Scope.Benchmark)
+/**
+ * The machine's read bandwidth: {@link StreamProbe}'s vector sum over 256 MiB with {@code threads}
+ * readers (268.4 MB per op; GB/s = 268.4 / ms/op).
+ */
+@State(Scope.Thread)
 public class BandwidthBench extends KernelBenchmark {
-    private Arena arena;
-    private MemorySegment buffer;
+    private StreamProbe probe;
 
     @Setup(Level.Trial)
     public void setup() {
         Threads.check(threads);
-        arena = Arena.ofShared();
-        buffer = Probes.streamBuffer(arena);
+        probe = new StreamProbe(threads);
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        arena.close();
+        probe.close();
     }
 
     @Benchmark
     public float stream() {
-        return Probes.readAll(buffer, threads);
+        probe.roundSeconds(threads);
+        return probe.checksum();
     }
 }

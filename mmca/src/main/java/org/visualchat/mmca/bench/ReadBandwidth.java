@@ -2,27 +2,26 @@ package org.visualchat.mmca.bench;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 
 /**
  * The read bandwidth that matvec and decode figures are a fraction of, measured in the same run: the
- * better of this JVM's vector-sum probe ({@link Probes#readAll}) and numpy's np.dot over the same number
+ * better of this JVM's vector-sum probe ({@link StreamProbe}) and numpy's np.dot over the same number
  * of bytes, where numpy is present. A yardstick only one's own code measures can flatter that code (the
  * probe once read half of what numpy's sdot streams on the same core), so the faster of the two is the
  * machine's demonstrated bandwidth.
  */
 public final class ReadBandwidth implements AutoCloseable {
-    private final Arena arena = Arena.ofShared();
-    private final MemorySegment buffer = Probes.streamBuffer(arena);
+    private final StreamProbe probe;
     private final Map<Integer, NumpyPeer> peers = new HashMap<>();
     private final String peerNote;
 
     /** One numpy peer per thread count (OpenBLAS's thread count is fixed when it loads). */
     public ReadBandwidth(int[] threadCounts) {
+        probe = new StreamProbe(Arrays.stream(threadCounts).max().orElse(1));
         StringBuilder whyNot = new StringBuilder();
         for (int threads : threadCounts) {
             Optional<NumpyPeer> peer = NumpyPeer.start(threads, whyNot);
@@ -40,10 +39,10 @@ public final class ReadBandwidth implements AutoCloseable {
 
     /** One measurement of each yardstick with {@code threads} threads, for about {@code seconds} each. */
     public Sample measure(int threads, double seconds) {
-        double java = Probes.readBandwidthGbs(buffer, threads, seconds);
+        double java = probe.gbs(threads, seconds);
         NumpyPeer peer = peers.get(threads);
         try {
-            return new Sample(java, peer == null ? Double.NaN : peer.readGbs(Probes.STREAM_BYTES, seconds));
+            return new Sample(java, peer == null ? Double.NaN : peer.readGbs(StreamProbe.BYTES, seconds));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -51,7 +50,7 @@ public final class ReadBandwidth implements AutoCloseable {
 
     /** What the yardstick is, for the header of a report. */
     public String describe() {
-        return "read bandwidth = max(Java vector-sum probe, " + peerNote + ") over " + (Probes.STREAM_BYTES >> 20) + " MiB";
+        return "read bandwidth = max(Java vector-sum probe, " + peerNote + ") over " + (StreamProbe.BYTES >> 20) + " MiB";
     }
 
     /** GB/s read by the Java probe and by numpy (NaN without numpy). */
@@ -81,6 +80,6 @@ public final class ReadBandwidth implements AutoCloseable {
     @Override
     public void close() {
         peers.values().forEach(NumpyPeer::close);
-        arena.close();
+        probe.close();
     }
 }

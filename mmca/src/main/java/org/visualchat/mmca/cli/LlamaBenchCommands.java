@@ -7,6 +7,7 @@ import org.visualchat.mmca.bench.LlamaWorkload;
 import org.visualchat.mmca.bench.PrefillProfile;
 import org.visualchat.mmca.bench.Probes;
 import org.visualchat.mmca.bench.ReadBandwidth;
+import org.visualchat.mmca.bench.StreamProbe;
 import org.visualchat.mmca.bench.Stopwatch;
 import org.visualchat.mmca.bench.Threads;
 import org.visualchat.nn.AttentionPolicy;
@@ -120,7 +121,7 @@ final class LlamaBenchCommands {
             }
             if (sequences > 1) measureSequences(w, step);
             // The probe's buffer is ours but not the model's: say so next to the figures it inflates.
-            System.out.printf("%s (anonymous includes the bandwidth probe's %.0f MiB buffer)%n", w.memoryReport(), Probes.STREAM_BYTES / 1048576.0);
+            System.out.printf("%s (anonymous includes the bandwidth probe's %.0f MiB buffer)%n", w.memoryReport(), StreamProbe.BYTES / 1048576.0);
         }
 
         /**

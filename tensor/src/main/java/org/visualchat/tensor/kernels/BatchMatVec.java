@@ -63,29 +63,30 @@ public final class BatchMatVec {
     /**
      * The Q4_0 row at {@code at} against xs[b], xs[b + n − 1] (n = 1–2), results to ys[·][r]: per activation
      * row MatVec's dotQ4 accumulators (even blocks into a, odd into c), each block's nibbles converted once;
-     * low nibbles are a block's elements 0–15, high nibbles 16–31.
+     * low nibbles are a block's elements 0–15, high nibbles 16–31. The same int-counted loop over an
+     * exact row segment as MatVec's (see {@link MatVec#blockRow}).
      */
     private static void dotQ4x2(MemorySegment s, long at, float[][] xs, int b, int n, int blocks, float[][] ys, int r) {
-        s = MatVec.exact(s);
+        MemorySegment row = MatVec.blockRow(s, at, blocks, Q4_BYTES);
         float[] x0 = xs[b], x1 = xs[b + n - 1];
         FloatVector a0 = FloatVector.zero(F), c0 = a0, a1 = a0, c1 = a0;
-        int blk = 0;
-        for (; blk + 1 < blocks; blk += 2, at += 2 * Q4_BYTES) {
-            int xi = blk * BLOCK;
-            IntVector p = Dequantize.q4Packed(s, at, 0);
-            FloatVector lo = Dequantize.q4Low(p), hi = Dequantize.q4High(p), d = scale(s, at);
+        for (int pair = 0; pair < blocks / 2; pair++) {
+            int o = 2 * pair * Q4_BYTES, xi = 2 * pair * BLOCK;
+            IntVector p = Dequantize.q4Packed(row, o, 0);
+            FloatVector lo = Dequantize.q4Low(p), hi = Dequantize.q4High(p), d = scale(row, o);
             a0 = block(lo, hi, x0, xi).fma(d, a0);
             a1 = block(lo, hi, x1, xi).fma(d, a1);
-            IntVector q = Dequantize.q4Packed(s, at + Q4_BYTES, 0);
-            FloatVector lo2 = Dequantize.q4Low(q), hi2 = Dequantize.q4High(q), e = scale(s, at + Q4_BYTES);
+            IntVector q = Dequantize.q4Packed(row, o + Q4_BYTES, 0);
+            FloatVector lo2 = Dequantize.q4Low(q), hi2 = Dequantize.q4High(q), e = scale(row, o + Q4_BYTES);
             c0 = block(lo2, hi2, x0, xi + BLOCK).fma(e, c0);
             c1 = block(lo2, hi2, x1, xi + BLOCK).fma(e, c1);
         }
-        if (blk < blocks) {
-            IntVector p = Dequantize.q4Packed(s, at, 0);
-            FloatVector lo = Dequantize.q4Low(p), hi = Dequantize.q4High(p), d = scale(s, at);
-            a0 = block(lo, hi, x0, blk * BLOCK).fma(d, a0);
-            a1 = block(lo, hi, x1, blk * BLOCK).fma(d, a1);
+        if (blocks % 2 != 0) {
+            int last = blocks - 1, o = last * Q4_BYTES;
+            IntVector p = Dequantize.q4Packed(row, o, 0);
+            FloatVector lo = Dequantize.q4Low(p), hi = Dequantize.q4High(p), d = scale(row, o);
+            a0 = block(lo, hi, x0, last * BLOCK).fma(d, a0);
+            a1 = block(lo, hi, x1, last * BLOCK).fma(d, a1);
         }
         float[] l = lanes(a0.add(c0), a1.add(c1));
         store(ys, b, n, r, LaneSum.sum(l, 0), LaneSum.sum(l, LANES));

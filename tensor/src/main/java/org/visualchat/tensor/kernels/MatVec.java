@@ -316,15 +316,27 @@ public final class MatVec {
         return FloatVector.broadcast(F, Dequantize.scale(s, blockByte));
     }
 
+    /**
+     * The {@code blocks} blocks of {@code blockBytes} at byte {@code at} as a segment of their own (of
+     * the class {@link #exact} gives), addressed from 0. The block loops below then run on one int
+     * counter with int offsets: C2 compiles such a loop as a counted loop and drops the bounds checks of
+     * the activation loads, which it kept for the earlier loop over a long offset (Q8_0 1.06×, Q4_0
+     * 1.08× in L2, thread CPU time, the same operations in the same order).
+     */
+    static MemorySegment blockRow(MemorySegment s, long at, int blocks, int blockBytes) {
+        return exact(s).asSlice(at, (long) blocks * blockBytes);
+    }
+
     private static float dotQ8(MemorySegment s, long at, float[] x, int blocks) {
-        s = exact(s);
+        MemorySegment row = blockRow(s, at, blocks, Q8_BYTES);
         FloatVector a = FloatVector.zero(F), b = a;
-        int blk = 0;
-        for (; blk + 1 < blocks; blk += 2, at += 2 * Q8_BYTES) {
-            a = q8Block(s, at, x, blk * BLOCK).fma(scale(s, at), a);
-            b = q8Block(s, at + Q8_BYTES, x, blk * BLOCK + BLOCK).fma(scale(s, at + Q8_BYTES), b);
+        for (int pair = 0; pair < blocks / 2; pair++) {
+            int o = 2 * pair * Q8_BYTES, xi = 2 * pair * BLOCK;
+            a = q8Block(row, o, x, xi).fma(scale(row, o), a);
+            b = q8Block(row, o + Q8_BYTES, x, xi + BLOCK).fma(scale(row, o + Q8_BYTES), b);
         }
-        if (blk < blocks) a = q8Block(s, at, x, blk * BLOCK).fma(scale(s, at), a);
+        int last = blocks - 1, o = last * Q8_BYTES;
+        if (blocks % 2 != 0) a = q8Block(row, o, x, last * BLOCK).fma(scale(row, o), a);
         return LaneSum.sum(a.add(b));
     }
 
@@ -342,14 +354,15 @@ public final class MatVec {
     }
 
     private static float dotQ4(MemorySegment s, long at, float[] x, int blocks) {
-        s = exact(s);
+        MemorySegment row = blockRow(s, at, blocks, Q4_BYTES);
         FloatVector a = FloatVector.zero(F), b = a;
-        int blk = 0;
-        for (; blk + 1 < blocks; blk += 2, at += 2 * Q4_BYTES) {
-            a = q4Block(s, at, x, blk * BLOCK).fma(scale(s, at), a);
-            b = q4Block(s, at + Q4_BYTES, x, blk * BLOCK + BLOCK).fma(scale(s, at + Q4_BYTES), b);
+        for (int pair = 0; pair < blocks / 2; pair++) {
+            int o = 2 * pair * Q4_BYTES, xi = 2 * pair * BLOCK;
+            a = q4Block(row, o, x, xi).fma(scale(row, o), a);
+            b = q4Block(row, o + Q4_BYTES, x, xi + BLOCK).fma(scale(row, o + Q4_BYTES), b);
         }
-        if (blk < blocks) a = q4Block(s, at, x, blk * BLOCK).fma(scale(s, at), a);
+        int last = blocks - 1, o = last * Q4_BYTES;
+        if (blocks % 2 != 0) a = q4Block(row, o, x, last * BLOCK).fma(scale(row, o), a);
         return LaneSum.sum(a.add(b));
     }
 
