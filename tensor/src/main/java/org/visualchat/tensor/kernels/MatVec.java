@@ -212,12 +212,22 @@ public final class MatVec {
                 LaneSum.sum(l, 2 * LANES) + tail(DType.F32, s, at2, x, i, k), LaneSum.sum(l, 3 * LANES) + tail(DType.F32, s, at3, x, i, k));
     }
 
+    /**
+     * BF16 rows 2·LANES elements per step, read as {@link Dequantize#pairs}: per step, acc += even
+     * elements · even activations, then acc += odd elements · odd activations (the activations are
+     * split by two lane permutations, shared by all rows of a group).
+     */
     private static float dotBf16(MemorySegment s, long at, float[] x, int k) {
         s = exact(s);
         FloatVector a = FloatVector.zero(F);
         int i = 0;
-        for (; i <= k - LANES; i += LANES) a = Dequantize.bf16(s, at + 2L * i).fma(FloatVector.fromArray(F, x, i), a);
+        for (; i <= k - 2 * LANES; i += 2 * LANES) a = bf16Step(Dequantize.pairs(s, at + 2L * i), Dequantize.evenOf(x, i), Dequantize.oddOf(x, i), a);
         return LaneSum.sum(a) + tail(DType.BF16, s, at, x, i, k);
+    }
+
+    /** One step of {@link #dotBf16}: {@code acc} plus the products of one {@link Dequantize#pairs} load. */
+    private static FloatVector bf16Step(IntVector pairs, FloatVector xEven, FloatVector xOdd, FloatVector acc) {
+        return Dequantize.bf16Odd(pairs).fma(xOdd, Dequantize.bf16Even(pairs).fma(xEven, acc));
     }
 
     /** {@link #dotBf16} of the four rows at {@code at + j·rowBytes}, written to y at {@code yAt + j·yStride}. */
@@ -226,13 +236,13 @@ public final class MatVec {
         long at1 = at + Math.min(1, rows - 1) * rowBytes, at2 = at + Math.min(2, rows - 1) * rowBytes, at3 = at + Math.min(3, rows - 1) * rowBytes;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         int i = 0;
-        for (; i <= k - LANES; i += LANES) {
-            FloatVector xi = FloatVector.fromArray(F, x, i);
+        for (; i <= k - 2 * LANES; i += 2 * LANES) {
+            FloatVector xe = Dequantize.evenOf(x, i), xo = Dequantize.oddOf(x, i);
             long e = 2L * i;
-            a0 = Dequantize.bf16(s, at + e).fma(xi, a0);
-            a1 = Dequantize.bf16(s, at1 + e).fma(xi, a1);
-            a2 = Dequantize.bf16(s, at2 + e).fma(xi, a2);
-            a3 = Dequantize.bf16(s, at3 + e).fma(xi, a3);
+            a0 = bf16Step(Dequantize.pairs(s, at + e), xe, xo, a0);
+            a1 = bf16Step(Dequantize.pairs(s, at1 + e), xe, xo, a1);
+            a2 = bf16Step(Dequantize.pairs(s, at2 + e), xe, xo, a2);
+            a3 = bf16Step(Dequantize.pairs(s, at3 + e), xe, xo, a3);
         }
         float[] l = lanes(a0, a1, a2, a3);
         store(y, yAt, yStride, rows, LaneSum.sum(l, 0) + tail(DType.BF16, s, at, x, i, k), LaneSum.sum(l, LANES) + tail(DType.BF16, s, at1, x, i, k),
