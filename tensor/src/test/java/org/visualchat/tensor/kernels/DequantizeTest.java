@@ -1,10 +1,12 @@
 package org.visualchat.tensor.kernels;
 
+import jdk.incubator.vector.IntVector;
 import org.junit.jupiter.api.Test;
 import org.visualchat.tensor.DType;
 import org.visualchat.tensor.Storage;
 import org.visualchat.tensor.Tensor;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -23,6 +25,25 @@ class DequantizeTest {
         for (int i = 0; i < count; i++) {
             assertEquals(Float.floatToIntBits(Float.float16ToFloat((short) i)), Float.floatToIntBits(f16[i]), "F16 bits " + Integer.toHexString(i));
             assertEquals(Float.intBitsToFloat(i << 16), bf16[i], 0f, "BF16 bits " + Integer.toHexString(i));
+        }
+    }
+
+    /** BF16 read two to a lane as matvec does ({@link Dequantize#pairs}): lane j is element 2j (even) or 2j + 1 (odd). */
+    @Test
+    void everyBf16BitPatternConvertsTwoPerLane() {
+        int count = 1 << 16, lanes = Dequantize.LANES;
+        MemorySegment bits = Arena.ofAuto().allocate(2L * count + 2, 64);
+        for (int i = 0; i < count; i++) bits.set(Storage.I16, 2L * i + 2, (short) i); // +2: loads not aligned to their size
+        float[] even = new float[lanes], odd = new float[lanes];
+        for (int i = 0; i < count; i += 2 * lanes) {
+            IntVector pairs = Dequantize.pairs(bits, 2L * i + 2);
+            Dequantize.bf16Even(pairs).intoArray(even, 0);
+            Dequantize.bf16Odd(pairs).intoArray(odd, 0);
+            for (int j = 0; j < lanes; j++) {
+                int e = i + 2 * j;
+                assertEquals(e << 16, Float.floatToRawIntBits(even[j]), "BF16 bits " + Integer.toHexString(e));
+                assertEquals((e + 1) << 16, Float.floatToRawIntBits(odd[j]), "BF16 bits " + Integer.toHexString(e + 1));
+            }
         }
     }
 
