@@ -296,9 +296,10 @@ public final class Transport implements AutoCloseable {
      * byte lands in the caller's memory after the collective has thrown.
      */
     public void unpost(Call call) {
+        long grace = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_WAIT_MILLIS);
         for (PeerLink link : links) {
             if (link == null || !link.unpost(call)) continue;
-            if (!link.channel.closeFuture().awaitUninterruptibly(CLOSE_WAIT_MILLIS)) {
+            if (!link.channel.closeFuture().awaitUninterruptibly(Math.max(0, grace - System.nanoTime()), TimeUnit.NANOSECONDS)) {
                 link.channel.close().awaitUninterruptibly(CLOSE_WAIT_MILLIS);
             }
         }
@@ -307,21 +308,32 @@ public final class Transport implements AutoCloseable {
     /**
      * Waits until the transport has handed every tracked write to the kernel (which copies the bytes), so the
      * caller's memory it read may be changed. A write that cannot finish within the op timeout fails the
-     * group; after a failure pending writes end when their connections close, forced after
-     * {@link #CLOSE_WAIT_MILLIS} (a frozen peer never reads them).
+     * group. After a failure, writes still pending get {@link #CLOSE_WAIT_MILLIS} in all (the ABORT queued
+     * behind them closes their connections once written); then their connections are closed, which drops
+     * them (a frozen peer would never read them).
      */
     public void awaitWritten(List<ChannelFuture> writes, Call call) {
         long deadline = System.nanoTime() + timeoutNanos;
         DistributedException error = null;
         for (ChannelFuture w : writes) {
-            if (error != null || w.awaitUninterruptibly(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) continue;
-            error = fail(new DistributedException(Kind.TIMEOUT, "rank " + rank + " timed out after " + timeoutNanos / 1_000_000
-                    + " ms sending " + call + " to rank " + peerOf(w) + ": it is not reading (stopped or overloaded?)"));
+            while (!w.isDone() && failure == null && System.nanoTime() < deadline) {
+                w.awaitUninterruptibly(Math.min(100_000_000, Math.max(1, deadline - System.nanoTime())), TimeUnit.NANOSECONDS);
+            }
+            if (!w.isDone() && failure == null) {
+                error = fail(new DistributedException(Kind.TIMEOUT, "rank " + rank + " timed out after " + timeoutNanos / 1_000_000
+                        + " ms sending " + call + " to rank " + peerOf(w) + ": it is not reading (stopped or overloaded?)"));
+            }
+            if (failure != null) break;
         }
-        for (ChannelFuture w : writes) {
-            if (!w.awaitUninterruptibly(CLOSE_WAIT_MILLIS)) w.channel().close().awaitUninterruptibly(CLOSE_WAIT_MILLIS);
+        if (error == null && writes.stream().allMatch(ChannelFuture::isDone)) return;
+        if (failure != null) {
+            long grace = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_WAIT_MILLIS);
+            for (ChannelFuture w : writes) {
+                if (!w.awaitUninterruptibly(Math.max(0, grace - System.nanoTime()), TimeUnit.NANOSECONDS)) w.channel().close();
+            }
+            for (ChannelFuture w : writes) w.awaitUninterruptibly(CLOSE_WAIT_MILLIS);
+            throw error != null ? error : broken();
         }
-        if (error != null) throw error;
     }
 
     private int peerOf(ChannelFuture w) {
