@@ -14,6 +14,7 @@ import org.visualchat.tensor.Storage;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
+import java.util.Objects;
 
 /**
  * Storage formats turned into F32 lanes in registers: one vector of {@link #LANES} floats from F32,
@@ -197,8 +198,18 @@ public final class Dequantize {
      * original segment would make on every load is made here, once.
      */
     static MemorySegment exact(MemorySegment s) {
+        return exact(s, 0, s.byteSize());
+    }
+
+    /**
+     * Bytes [from, from + bytes) of the native segment {@code s} as an {@link #exact(MemorySegment)}
+     * segment of their own, addressed from 0 (bounds checked once, here): {@link MatVec}'s quantized row
+     * loops address a row with int offsets this way.
+     */
+    static MemorySegment exact(MemorySegment s, long from, long bytes) {
         if (!s.scope().isAlive()) throw new IllegalStateException("reading a tensor whose memory was already released (closed arena or unmapped file)");
-        return MemorySegment.ofAddress(s.address()).reinterpret(s.byteSize());
+        Objects.checkFromIndexSize(from, bytes, s.byteSize());
+        return MemorySegment.ofAddress(s.address() + from).reinterpret(bytes);
     }
 
     /** Per-thread native staging for heap rows read by {@link #row}. */

@@ -141,7 +141,19 @@ public final class MatVec {
     }
 
     private static void rowsQ8(MemorySegment s, long first, long rowBytes, int from, int to, float[] x, int k, MemorySegment y, long yOffset, long yStride) {
-        for (int r = from; r < to; r++) y.setAtIndex(Storage.F32, yOffset + r * yStride, dotQ8(s, first + r * rowBytes, x, k / BLOCK));
+        int blocks = k / BLOCK;
+        for (int r = from; r < to; r++) {
+            MemorySegment row = Dequantize.exact(s, first + r * rowBytes, (long) blocks * Q8_BYTES);
+            FloatVector a = FloatVector.zero(F), b = a;
+            for (int pair = 0; pair < blocks / 2; pair++) {
+                int o = 2 * pair * Q8_BYTES, xi = 2 * pair * BLOCK;
+                a = q8Block(row, o, x, xi).fma(scale(row, o), a);
+                b = q8Block(row, o + Q8_BYTES, x, xi + BLOCK).fma(scale(row, o + Q8_BYTES), b);
+            }
+            int last = blocks - 1, o = last * Q8_BYTES;
+            if (blocks % 2 != 0) a = q8Block(row, o, x, last * BLOCK).fma(scale(row, o), a);
+            y.setAtIndex(Storage.F32, yOffset + r * yStride, LaneSum.sum(a.add(b)));
+        }
     }
 
     /**
@@ -149,9 +161,29 @@ public final class MatVec {
      * 0.6× of this from DRAM (5632×2048: four streams 2176 bytes apart, not page-aligned, seem to defeat
      * the prefetcher) and only 1.05× in L2; two Q4_0 rows per turn measured slower even in L2, and four
      * outgrow C2's inlining node budget.
+     *
+     * <p>Each row is read through a segment of its own ({@link Dequantize#exact(MemorySegment, long,
+     * long)}) with int offsets from one int pair counter: C2 compiles that as a counted loop and drops
+     * the bounds checks of the activation loads, which it kept for the earlier loop over a long byte
+     * offset (1.07–1.17×, thread CPU time, same operations in the same order). The block loop sits in
+     * the row loop itself: in a method of its own, C2 sometimes (about one JVM start in five) compiled
+     * that method first, then refused to inline it into the row loop ("already compiled into a big
+     * method"), and the kernel allocated ~80 bytes per row and ran 2× slower.
      */
     private static void rowsQ4(MemorySegment s, long first, long rowBytes, int from, int to, float[] x, int k, MemorySegment y, long yOffset, long yStride) {
-        for (int r = from; r < to; r++) y.setAtIndex(Storage.F32, yOffset + r * yStride, dotQ4(s, first + r * rowBytes, x, k / BLOCK));
+        int blocks = k / BLOCK;
+        for (int r = from; r < to; r++) {
+            MemorySegment row = Dequantize.exact(s, first + r * rowBytes, (long) blocks * Q4_BYTES);
+            FloatVector a = FloatVector.zero(F), b = a;
+            for (int pair = 0; pair < blocks / 2; pair++) {
+                int o = 2 * pair * Q4_BYTES, xi = 2 * pair * BLOCK;
+                a = q4Block(row, o, x, xi).fma(scale(row, o), a);
+                b = q4Block(row, o + Q4_BYTES, x, xi + BLOCK).fma(scale(row, o + Q4_BYTES), b);
+            }
+            int last = blocks - 1, o = last * Q4_BYTES;
+            if (blocks % 2 != 0) a = q4Block(row, o, x, last * BLOCK).fma(scale(row, o), a);
+            y.setAtIndex(Storage.F32, yOffset + r * yStride, LaneSum.sum(a.add(b)));
+        }
     }
 
     /**
@@ -169,8 +201,11 @@ public final class MatVec {
             case F32 -> dotF32(s, at, x, k);
             case BF16 -> dotBf16(s, at, x, k);
             case F16 -> dotF16(s, at, x, k);
-            case Q8_0 -> dotQ8(s, at, x, k / BLOCK);
-            case Q4_0 -> dotQ4(s, at, x, k / BLOCK);
+            case Q8_0, Q4_0 -> {
+                float[] out = new float[1];
+                run(rowLoop(type), s, at, 0, 0, 1, x, k, MemorySegment.ofArray(out), 0, 1);
+                yield out[0];
+            }
             default -> throw new IllegalArgumentException("matvec weight must be a float or block-quantized type, got " + type);
         };
     }
@@ -328,30 +363,6 @@ public final class MatVec {
         return FloatVector.broadcast(F, Dequantize.scale(s, blockByte));
     }
 
-    /**
-     * The {@code blocks} blocks of {@code blockBytes} at byte {@code at} as a segment of their own (of
-     * the class {@link #exact} gives), addressed from 0. The block loops below then run on one int
-     * counter with int offsets: C2 compiles such a loop as a counted loop and drops the bounds checks of
-     * the activation loads, which it kept for the earlier loop over a long offset (Q8_0 1.06×, Q4_0
-     * 1.08× in L2, thread CPU time, the same operations in the same order).
-     */
-    static MemorySegment blockRow(MemorySegment s, long at, int blocks, int blockBytes) {
-        return exact(s).asSlice(at, (long) blocks * blockBytes);
-    }
-
-    private static float dotQ8(MemorySegment s, long at, float[] x, int blocks) {
-        MemorySegment row = blockRow(s, at, blocks, Q8_BYTES);
-        FloatVector a = FloatVector.zero(F), b = a;
-        for (int pair = 0; pair < blocks / 2; pair++) {
-            int o = 2 * pair * Q8_BYTES, xi = 2 * pair * BLOCK;
-            a = q8Block(row, o, x, xi).fma(scale(row, o), a);
-            b = q8Block(row, o + Q8_BYTES, x, xi + BLOCK).fma(scale(row, o + Q8_BYTES), b);
-        }
-        int last = blocks - 1, o = last * Q8_BYTES;
-        if (blocks % 2 != 0) a = q8Block(row, o, x, last * BLOCK).fma(scale(row, o), a);
-        return LaneSum.sum(a.add(b));
-    }
-
     /** Σ q·x of one Q8_0 block (not yet scaled), x's 32 values read as LANES-wide vectors. */
     private static FloatVector q8Block(MemorySegment s, long p, float[] x, int xi) {
         if (BLOCK_IS_TWO_VECTORS) return q8Block(s, p, FloatVector.fromArray(F, x, xi), FloatVector.fromArray(F, x, xi + LANES));
@@ -363,19 +374,6 @@ public final class MatVec {
     /** {@link #q8Block} with the block's activations already loaded (two vectors, see {@link #BLOCK_IS_TWO_VECTORS}). */
     private static FloatVector q8Block(MemorySegment s, long p, FloatVector x0, FloatVector x1) {
         return Dequantize.q8(s, p, 1).fma(x1, Dequantize.q8(s, p, 0).mul(x0));
-    }
-
-    private static float dotQ4(MemorySegment s, long at, float[] x, int blocks) {
-        MemorySegment row = blockRow(s, at, blocks, Q4_BYTES);
-        FloatVector a = FloatVector.zero(F), b = a;
-        for (int pair = 0; pair < blocks / 2; pair++) {
-            int o = 2 * pair * Q4_BYTES, xi = 2 * pair * BLOCK;
-            a = q4Block(row, o, x, xi).fma(scale(row, o), a);
-            b = q4Block(row, o + Q4_BYTES, x, xi + BLOCK).fma(scale(row, o + Q4_BYTES), b);
-        }
-        int last = blocks - 1, o = last * Q4_BYTES;
-        if (blocks % 2 != 0) a = q4Block(row, o, x, last * BLOCK).fma(scale(row, o), a);
-        return LaneSum.sum(a.add(b));
     }
 
     /** Σ q·x of one Q4_0 block (not yet scaled): low nibbles are elements 0–15, high nibbles 16–31. */
