@@ -34,6 +34,35 @@ public final class LaneSum {
         return v.lane(0);
     }
 
+    /** Lanes 0 … L/2 − 1 of two vectors a, b side by side (FIRST_HALVES), and their upper halves (SECOND_HALVES), for {@code selectFrom(a, b)}. */
+    private static final FloatVector FIRST_HALVES = halves(0), SECOND_HALVES = halves(F.length() / 2);
+
+    private static FloatVector halves(int offset) {
+        int n = F.length(), half = n / 2;
+        float[] index = new float[n];
+        for (int i = 0; i < half; i++) {
+            index[i] = offset + i;             // from a
+            index[half + i] = n + offset + i;  // from b
+        }
+        return FloatVector.fromArray(F, index, 0);
+    }
+
+    /**
+     * {@link #sum(FloatVector)} of the two vectors stored at {@code lanes[0 ..]} and {@code lanes[L ..]},
+     * bit for bit, with vector folds: the first fold of both at once (lane i of the result is
+     * a[i] + a[i + L/2], lane L/2 + i is b[i] + b[i + L/2]), then the remaining folds of both halves
+     * together, as the rotations of {@link #sum(FloatVector)} add lane i + h to lane i inside each half
+     * for h &lt; L/2. The sums go to lanes[0] and lanes[1]. For kernels that finish two rows at a time:
+     * about ten vector operations where two scalar folds take 2·(L − 1) dependent load-add-stores.
+     */
+    public static void sumTwo(float[] lanes) {
+        FloatVector a = FloatVector.fromArray(F, lanes, 0), b = FloatVector.fromArray(F, lanes, F.length());
+        FloatVector v = FIRST_HALVES.selectFrom(a, b).add(SECOND_HALVES.selectFrom(a, b));
+        for (int j = 1; j < FOLDS.length; j++) v = v.add(v.rearrange(FOLDS[j]));
+        v.intoArray(lanes, 0);
+        lanes[1] = lanes[F.length() / 2];
+    }
+
     /**
      * {@link #sum(FloatVector)} of the vector stored at {@code lanes[from ..]}, bit for bit, in scalar
      * adds (the same fold: lane i += lane i + h for h = L/2, ..., 1), overwriting those lanes. For

@@ -283,7 +283,8 @@ public final class MatVec {
             a1 = bf16Step(Dequantize.pairs(s, at1 + 2L * i), xe, xo, a1);
         }
         float[] l = lanes(a0, a1);
-        store(y, yAt, yStride, rows, LaneSum.sum(l, 0) + tail(DType.BF16, s, at, x, i, k), LaneSum.sum(l, LANES) + tail(DType.BF16, s, at1, x, i, k), 0, 0);
+        LaneSum.sumTwo(l);
+        store(y, yAt, yStride, rows, l[0] + tail(DType.BF16, s, at, x, i, k), l[1] + tail(DType.BF16, s, at1, x, i, k), 0, 0);
     }
 
     private static float dotF16(MemorySegment s, long at, float[] x, int k) {
@@ -309,7 +310,8 @@ public final class MatVec {
             a1 = Dequantize.f16(s, at1 + 2L * i).fma(xi, a1);
         }
         float[] l = lanes(a0, a1);
-        store(y, yAt, yStride, rows, LaneSum.sum(l, 0) + tail(DType.F16, s, at, x, i, k), LaneSum.sum(l, LANES) + tail(DType.F16, s, at1, x, i, k), 0, 0);
+        LaneSum.sumTwo(l);
+        store(y, yAt, yStride, rows, l[0] + tail(DType.F16, s, at, x, i, k), l[1] + tail(DType.F16, s, at1, x, i, k), 0, 0);
     }
 
     /** This thread's scratch for four accumulators' lanes. */

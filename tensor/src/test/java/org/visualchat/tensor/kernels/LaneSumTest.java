@@ -47,6 +47,22 @@ class LaneSumTest {
     }
 
     @Test
+    void twoStoredVectorsFoldToTheSameTreesColdAndAfterCompilation() {
+        float[][] v = vectors(501);
+        float[] scratch = new float[2 * L];
+        for (int round = 0; round < 300; round++) {  // the first rounds run cold, the last ones compiled
+            for (int k = 0; k + 1 < v.length; k += 2) {
+                System.arraycopy(v[k], 0, scratch, 0, L);
+                System.arraycopy(v[k + 1], 0, scratch, L, L);
+                LaneSum.sumTwo(scratch);
+                if (round % 100 != 0 && round != 299) continue;
+                assertEquals(Float.floatToRawIntBits(pairwise(v[k])), Float.floatToRawIntBits(scratch[0]), "round " + round + ", vector " + k);
+                assertEquals(Float.floatToRawIntBits(pairwise(v[k + 1])), Float.floatToRawIntBits(scratch[1]), "round " + round + ", vector " + (k + 1));
+            }
+        }
+    }
+
+    @Test
     void theScalarFoldOfAStoredVectorIsTheSameTree() {
         float[][] v = vectors(500);
         float[] scratch = new float[L + 3];
