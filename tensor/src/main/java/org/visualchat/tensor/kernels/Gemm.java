@@ -66,6 +66,8 @@ public final class Gemm {
         float[] transposedBlock = new float[0];
         final float[] tile = new float[MR * NR];
         float[] outputRow = new float[0];
+        /** Vector panels packed once by all threads together for a call split by rows (see {@link #multiply}). */
+        float[] sharedPanels = new float[0];
 
         float[] vectorPanels(int floats) {
             if (vectorPanels.length < floats) vectorPanels = new float[floats];
@@ -75,6 +77,11 @@ public final class Gemm {
         float[] transposedBlock(int floats) {
             if (transposedBlock.length < floats) transposedBlock = new float[floats];
             return transposedBlock;
+        }
+
+        float[] sharedPanels(int floats) {
+            if (sharedPanels.length < floats) sharedPanels = new float[floats];
+            return sharedPanels;
         }
 
         float[] outputRow(int floats) {
@@ -104,6 +111,10 @@ public final class Gemm {
         int units = splitRows ? ceilDiv(rows, MR) : ceilDiv(cols, NR);
         boolean small = (long) rows * cols * k * batches < PARALLEL_THRESHOLD;
         int splits = batches >= threads || small ? 1 : Math.min(threads, units);
+        // Split by rows, every thread needs all of V's panels: packed once, by all threads together, into
+        // the calling thread's workspace, instead of by each thread in full (with x [256, 2048] on two
+        // threads each thread packed xᵀ whole, for half the multiply-adds).
+        float[] shared = splits > 1 && batches == 1 && splitRows && cols <= colsPerPack(out, k) ? packShared(v, vOffsets[0], k, cols) : null;
         WorkerPool.get().parallelForChunks(batches * splits, 1, (first, end) -> {
             for (int t = first; t < end; t++) {
                 int p = t / splits, part = t % splits;
@@ -111,13 +122,37 @@ public final class Gemm {
                 int r0 = 0, r1 = rows, c0 = 0, c1 = cols;
                 if (splitRows) { r0 = lo * MR; r1 = Math.min(rows, hi * MR); }
                 else { c0 = lo * NR; c1 = Math.min(cols, hi * NR); }
-                if (r0 < r1 && c0 < c1) block(s, sOffsets[p], v, vOffsets[p], out, cOffsets[p], r0, r1, c0, c1, k);
+                if (r0 < r1 && c0 < c1) block(s, sOffsets[p], v, vOffsets[p], shared, out, cOffsets[p], r0, r1, c0, c1, k);
             }
         });
     }
 
-    /** The rows [r0, r1) × columns [c0, c1) of C = S·V, on the calling thread. */
-    private static void block(Operand s, long sBase, Operand v, long vBase, Operand c, long cBase, int r0, int r1, int c0, int c1, int depth) {
+    /** All cols columns of V packed into the calling thread's shared panels, panel ranges spread over the pool. */
+    private static float[] packShared(Operand v, long vBase, int depth, int cols) {
+        int panels = ceilDiv(cols, NR);
+        float[] shared = WORKSPACE.get().sharedPanels(panels * NR * depth);
+        WorkerPool.get().parallelFor(panels, 1, (p0, p1) -> Packing.vectorPanels(v, vBase + (long) p0 * NR * v.colStride(), depth,
+                Math.min(cols, p1 * NR) - p0 * NR, shared, p0 * NR * depth));
+        return shared;
+    }
+
+    /** K slice for C: longer when C is written transposed (staged), see {@link #KC}. */
+    private static int kcMax(Operand c) {
+        return c.colStride() != 1 ? KC_TRANSPOSED_OUTPUT : KC;
+    }
+
+    /** How many columns of V one packing covers (the block's column chunk). */
+    private static int colsPerPack(Operand c, int depth) {
+        int mcMax = Math.max(MR, SCALAR_BLOCK_FLOATS / (kcMax(c) + ROW_PADDING) / MR * MR);
+        int ncMax = Math.max(NR, VECTOR_BLOCK_FLOATS / depth / NR * NR);
+        return c.colStride() != 1 ? Math.min(ncMax, Math.max(NR, STAGED_BLOCK_FLOATS / mcMax / NR * NR)) : ncMax;
+    }
+
+    /**
+     * The rows [r0, r1) × columns [c0, c1) of C = S·V, on the calling thread. {@code packed}: all of V's
+     * panels already packed (then [c0, c1) is every column and fits one packing), or null.
+     */
+    private static void block(Operand s, long sBase, Operand v, long vBase, float[] packed, Operand c, long cBase, int r0, int r1, int c0, int c1, int depth) {
         Workspace ws = WORKSPACE.get();
         if (depth == 0) {
             java.util.Arrays.fill(ws.tile, 0f);
@@ -130,16 +165,16 @@ public final class Gemm {
         // Storing each tile straight into a transposed C is element by element with a bounds check each,
         // and once per K slice: it measured 15 % of a BF16 prefill (JFR), the micro-kernel 56 %.
         boolean staged = c.colStride() != 1;
-        int kcMax = staged ? KC_TRANSPOSED_OUTPUT : KC;
-        int stride = kcMax + ROW_PADDING;
-        int mcMax = Math.max(MR, SCALAR_BLOCK_FLOATS / stride / MR * MR);
-        int ncMax = Math.max(NR, VECTOR_BLOCK_FLOATS / depth / NR * NR);
-        if (staged) ncMax = Math.min(ncMax, Math.max(NR, STAGED_BLOCK_FLOATS / mcMax / NR * NR));
+        int kcMax = kcMax(c), stride = kcMax + ROW_PADDING;
+        int mcMax = Math.max(MR, SCALAR_BLOCK_FLOATS / stride / MR * MR), ncMax = colsPerPack(c, depth);
         for (int jc = c0; jc < c1; jc += ncMax) {
             int nc = Math.min(ncMax, c1 - jc), pitch = ceilDiv(nc, NR) * NR;
             // Panel jr holds all of K: its slice for K offset pc starts at jr·depth + pc·NR.
-            float[] vp = ws.vectorPanels(pitch * depth);
-            Packing.vectorPanels(v, vBase + jc * v.colStride(), depth, nc, vp);
+            float[] vp = packed;
+            if (vp == null) {
+                vp = ws.vectorPanels(pitch * depth);
+                Packing.vectorPanels(v, vBase + jc * v.colStride(), depth, nc, vp, 0);
+            }
             for (int ic = r0; ic < r1; ic += mcMax) {
                 int mc = Math.min(mcMax, r1 - ic);
                 float[] ct = staged ? ws.transposedBlock(ceilDiv(mc, MR) * MR * pitch) : null;

@@ -37,11 +37,11 @@ final class Packing {
 
     /**
      * Vector panels: kc × cols of V starting at element {@code base}, cut into NR-column panels; panel
-     * p is at {@code p·NR·kc} with row kk at {@code kk·NR}. The last panel is padded with zeros.
+     * p is at {@code to + p·NR·kc} with row kk at {@code kk·NR}. The last panel is padded with zeros.
      */
-    static void vectorPanels(Operand v, long base, int kc, int cols, float[] dst) {
+    static void vectorPanels(Operand v, long base, int kc, int cols, float[] dst, int to) {
         for (int jr = 0; jr < cols; jr += NR) {
-            int width = Math.min(NR, cols - jr), panel = jr * kc;
+            int width = Math.min(NR, cols - jr), panel = to + jr * kc;
             long first = base + jr * v.colStride();
             if (v.colStride() == 1 && width == NR) {
                 for (int kk = 0; kk < kc; kk++) rowOfPanel(v, first + kk * v.rowStride(), dst, panel + kk * NR);

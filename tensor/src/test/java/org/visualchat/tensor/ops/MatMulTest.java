@@ -3,10 +3,13 @@ package org.visualchat.tensor.ops;
 import org.junit.jupiter.api.Test;
 import org.visualchat.tensor.Tensor;
 import org.visualchat.tensor.WorkerPool;
+import org.visualchat.tensor.kernels.Gemm;
+import org.visualchat.tensor.kernels.Operand;
 
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -90,6 +93,21 @@ class MatMulTest {
             assertProduct(a, col, MatMul.matmul(a, col));                  // A · column
             Tensor aStrided = rand(k, 100).transpose(0, 1);
             assertProduct(aStrided, col, MatMul.matmul(aStrided, col));
+        }
+    }
+
+    @Test
+    void gemmWritesAnOutputWhoseRowsAndColumnsAreBothStrided() {
+        // Gemm.multiply takes any C strides (MatMul always passes a contiguous C): every other column of a
+        // [37, 90] buffer, for A·Bᵀ (computed as Cᵀ = B·Aᵀ) and for A·B; the columns in between stay untouched.
+        int m = 37, n = 45, k = 70;
+        Tensor a = rand(m, k), bt = rand(n, k), b = rand(k, n);
+        for (Tensor right : new Tensor[] {bt.transpose(0, 1), b}) {
+            Tensor buffer = Tensor.full(7f, m, n, 2), c = buffer.select(2, 0);
+            Gemm.multiply(Operand.of(a), new long[] {a.offset()}, Operand.of(right), new long[] {right.offset()},
+                    Operand.of(c), new long[] {c.offset()}, m, n, k);
+            assertProduct(a, right, c);
+            for (float untouched : buffer.select(2, 1).toFloatArray()) assertEquals(7f, untouched);
         }
     }
 

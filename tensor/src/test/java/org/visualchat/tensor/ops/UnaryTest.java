@@ -3,6 +3,8 @@ package org.visualchat.tensor.ops;
 import org.junit.jupiter.api.Test;
 import org.visualchat.tensor.Tensor;
 
+import java.util.function.BinaryOperator;
+import java.util.function.DoubleBinaryOperator;
 import java.util.function.DoubleUnaryOperator;
 import java.util.function.UnaryOperator;
 
@@ -33,35 +35,28 @@ class UnaryTest {
     @Test void tanh() { check("tanh", Unary::tanh, Math::tanh, -10, 10, 2e-7, 1e-8); }
     @Test void sigmoid() { check("sigmoid", Unary::sigmoid, UnaryTest::sigmoid, -30, 30, 3e-7, 0); }
     @Test void silu() { check("silu", Unary::silu, x -> x * sigmoid(x), -30, 30, 3e-7, 1e-12); }
-    @Test
-    void siluBackward() {
+    /** A two-input op: x on [−30, 30) in every layout, y a contiguous operand of the same shape, vs ref(x, y). */
+    private static void checkWithSecondOperand(String name, BinaryOperator<Tensor> op, DoubleBinaryOperator ref, double rtol, double atol) {
         for (int n : AWKWARD) {
-            Tensor x0 = Tensor.uniform(n, -30, 30, 3, n), dy = randn(n + 1, 3, n);
-            double[] g = values(dy);
+            Tensor x0 = Tensor.uniform(n, -30, 30, 3, n), y = randn(n + 1, 3, n);
+            double[] w = values(y);
             for (Case c : layouts(x0)) {
                 double[] x = values(c.tensor()), e = new double[x.length];
-                for (int i = 0; i < x.length; i++) e[i] = g[i] * sigmoid(x[i]) * (1 + x[i] * (1 - sigmoid(x[i])));
-                // Near x ≈ −1.28, where silu' = 0, the bracket cancels: an absolute error of a few float ulps of |dy|.
-                assertClose(e, x0.shape(), Unary.siluBackward(c.tensor(), dy), 1e-5, 1e-6, "siluBackward " + c + " n=" + n);
+                for (int i = 0; i < x.length; i++) e[i] = ref.applyAsDouble(x[i], w[i]);
+                assertClose(e, x0.shape(), op.apply(c.tensor(), y), rtol, atol, name + " " + c + " n=" + n);
             }
         }
-        assertThrows(IllegalArgumentException.class, () -> Unary.siluBackward(randn(1, 2, 3), randn(2, 3, 2)));
+        assertThrows(IllegalArgumentException.class, () -> op.apply(randn(1, 2, 3), randn(2, 3, 2)));
     }
+
+    // Near x ≈ −1.28, where silu' = 0, the bracket cancels: an absolute error of a few float ulps of |dy|.
+    @Test void siluBackward() { checkWithSecondOperand("siluBackward", Unary::siluBackward, (x, dy) -> dy * sigmoid(x) * (1 + x * (1 - sigmoid(x))), 1e-5, 1e-6); }
 
     @Test
     void siluMul() {
-        for (int n : AWKWARD) {
-            Tensor g0 = Tensor.uniform(n, -30, 30, 3, n), up = randn(n + 2, 3, n);
-            double[] u = values(up);
-            for (Case c : layouts(g0)) {
-                double[] g = values(c.tensor()), e = new double[g.length];
-                for (int i = 0; i < g.length; i++) e[i] = g[i] * sigmoid(g[i]) * u[i];
-                Tensor got = Unary.siluMul(c.tensor(), up);
-                assertClose(e, g0.shape(), got, 5e-7, 1e-12, "siluMul " + c + " n=" + n);
-                assertArrayEquals(Elementwise.mul(Unary.silu(c.tensor()), up).toFloatArray(), got.toFloatArray(), "one pass = silu then mul, bit for bit");
-            }
-        }
-        assertThrows(IllegalArgumentException.class, () -> Unary.siluMul(randn(1, 2, 3), randn(2, 3, 2)));
+        checkWithSecondOperand("siluMul", Unary::siluMul, (g, u) -> g * sigmoid(g) * u, 5e-7, 1e-12);
+        Tensor gate = Tensor.uniform(3, -30, 30, 5, 1000).transpose(0, 1), up = randn(4, 1000, 5);
+        assertArrayEquals(Elementwise.mul(Unary.silu(gate), up).toFloatArray(), Unary.siluMul(gate, up).toFloatArray(), "one pass = silu then mul, bit for bit");
     }
 
     @Test void relu() { check("relu", Unary::relu, x -> Math.max(x, 0), -5, 5, 0, 0); }
