@@ -2,12 +2,15 @@ package org.visualchat.mmca.demo;
 
 import org.visualchat.mmca.train.ProgressBar;
 
+import java.util.ArrayList;
 import java.util.List;
 import org.visualchat.autograd.Variable;
 import org.visualchat.llama.model.LlamaConfig;
 import org.visualchat.llama.model.LlamaModel;
 import org.visualchat.mmca.attention.MmcaAttention;
 import org.visualchat.mmca.attention.MmcaMode;
+import org.visualchat.mmca.demo.world.Dialogue;
+import org.visualchat.mmca.demo.world.DialogueGenerator;
 import org.visualchat.mmca.demo.world.Split;
 import org.visualchat.mmca.prompt.EncodedConversation;
 import org.visualchat.nn.NamePattern;
@@ -31,9 +34,6 @@ import org.visualchat.tensor.DType;
  * text is exactly causal attention: the image branch has no key and adds nothing.)
  */
 final class LanguagePretraining {
-    /** Batches sorted by length together ({@link LengthBatches}): 8 keeps a batch's rows within an eighth of the length range. */
-    static final int BUCKET_WINDOW = 8;
-
     private LanguagePretraining() {}
 
     static LlamaConfig modelConfig(DemoConfig config, int vocabSize) {
@@ -42,16 +42,17 @@ final class LanguagePretraining {
     }
 
     /**
-     * Trains a fresh model on {@code config.lmSteps() × config.lmBatch()} conversations drawn from the training
-     * stream ({@link DemoData#stream}; training scenes only) in batches of similar length ({@link LengthBatches}),
-     * each seen once; returns it frozen.
+     * Trains a fresh model on {@code config.lmSteps() × config.lmBatch()} conversations drawn in order from the
+     * training stream ({@link DemoData#stream}; training scenes only), each seen once; returns it frozen.
      */
     static LlamaModel train(DemoConfig config, DemoData data, ProgressBar bar) {
         LlamaModel model = LlamaModel.random(modelConfig(config, data.encoder().tokenizer().vocabSize()), config.seed() + 10, DType.F32);
         model.unfreeze(NamePattern.glob("**"));
-        LengthBatches batches = new LengthBatches(DemoData.stream(config, Split.TRAIN), data, config.lmBatch(), BUCKET_WINDOW, config.seed() + 11);
+        DialogueGenerator stream = DemoData.stream(config, Split.TRAIN);
         TrainLoop.run(model.trainableParameters(), config.lmLr(), config.lmSteps(), bar, t -> {
-            List<DemoData.CaptionedRow> padded = batches.next();
+            List<DemoData.CaptionedRow> rows = new ArrayList<>();
+            for (Dialogue d : stream.next(config.lmBatch())) rows.add(data.captioned(d));
+            List<DemoData.CaptionedRow> padded = data.pad(rows);
             Variable embeds = CaptionEmbedding.embed(model, padded.stream().map(DemoData.CaptionedRow::slots).toArray(int[][][]::new));
             int[][] codes = new int[padded.size()][];
             for (int r = 0; r < codes.length; r++) {

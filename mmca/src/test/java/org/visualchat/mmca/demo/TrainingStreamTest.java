@@ -12,10 +12,8 @@ import org.visualchat.mmca.demo.world.Split;
 
 /** What language-model pretraining reads ({@link DemoData#stream}): new conversations, training scenes only, known words only. */
 class TrainingStreamTest {
-    /** Every conversation pretraining may read: whole windows of {@link LengthBatches}, enough for every step. */
     private static List<Dialogue> pretrainingConversations(DemoConfig config) {
-        int window = LanguagePretraining.BUCKET_WINDOW;
-        return DemoData.stream(config, Split.TRAIN).next((config.lmSteps() + window - 1) / window * window * config.lmBatch());
+        return DemoData.stream(config, Split.TRAIN).next(config.lmSteps() * config.lmBatch());
     }
 
     @Test
