@@ -452,11 +452,11 @@ public final class Transport implements AutoCloseable {
         // Only our side is closed (FIN): closing the socket with the peer's data still unread would make the
         // kernel reset the connection, and a peer busy writing then fails on the reset before it reads the ABORT
         // (seen under load: "writev(..) failed: Connection reset by peer"). close() waits for the peer's FIN.
+        FrameHeader abort = FrameHeader.newBuilder().setKind(org.visualchat.parallel.wire.Kind.ABORT).setSrcRank(rank)
+                .setError(e.getMessage()).build();
         for (PeerLink link : links) {
             if (link == null) continue;
             if (link.channel.isActive()) {
-                FrameHeader abort = FrameHeader.newBuilder().setKind(org.visualchat.parallel.wire.Kind.ABORT).setSrcRank(rank)
-                        .setError(e.getMessage()).build();
                 link.channel.writeAndFlush(FrameCodec.control(link.channel.alloc(), abort)).addListener(SHUTDOWN_OUTPUT);
             }
             link.drain();
