@@ -66,11 +66,12 @@ public final class ConversationCache implements AutoCloseable {
         session.truncate(keep);
         System.arraycopy(rows, keep * width, inputs, keep * width, (l - keep) * width);
         System.arraycopy(promptCodes, keep, codes, keep, l - keep);
+        Tensor logits = run(embeds.narrow(1, keep, l - keep), l);
         // Every kept row now equals its value in one pass over the whole prompt (what reusablePrefix checked).
         Arrays.fill(passEnd, 0, l, l);
         length = l;
         reused = keep;
-        return session.inferLast(embeds.narrow(1, keep, l - keep), policy());
+        return logits;
     }
 
     /** One decode step: a generated (text) token's embedding [1, 1, d] → its logits, F32 [1, vocab]. */
@@ -79,18 +80,29 @@ public final class ConversationCache implements AutoCloseable {
         if (length == capacity) throw new IllegalArgumentException("the conversation cache is full (" + capacity + " positions)");
         System.arraycopy(embed.to(DType.F32).contiguous().toFloatArray(), 0, inputs, length * width, width);
         codes[length] = EncodedConversation.TEXT;
+        Tensor logits = run(embed, length + 1);
         passEnd[length] = length + 1;
         length++;
-        return session.inferLast(embed, policy());
+        return logits;
+    }
+
+    /**
+     * Runs {@code embeds} on top of the session, the cached codes then covering [0, {@code total}). A failed run
+     * may have written part of the session: the cache is dropped rather than trusted.
+     */
+    private Tensor run(Tensor embeds, int total) {
+        try {
+            return session.inferLast(embeds, policy(total));
+        } catch (RuntimeException | Error e) {
+            close();
+            throw e;
+        }
     }
 
     public MmcaMode mode() { return mode; }
 
     /** Positions the last {@link #prefill} kept from the cache instead of running them. */
     public int reused() { return reused; }
-
-    /** Positions cached. */
-    public int length() { return length; }
 
     /** The longest prefix of cached positions fed exactly {@code rows} and {@code promptCodes}. */
     private int commonPrefix(float[] rows, int[] promptCodes) {
@@ -116,9 +128,9 @@ public final class ConversationCache implements AutoCloseable {
         length = 0;
     }
 
-    /** MMCA over the cached codes; plain causal runs the decoder's fast path (no padding in one conversation). */
-    private AttentionPolicy policy() {
-        return mode == MmcaMode.CAUSAL ? null : MmcaAttention.of(mode, new int[][] {Arrays.copyOf(codes, length)});
+    /** MMCA over the codes of [0, total); plain causal runs the decoder's fast path (no padding in one conversation). */
+    private AttentionPolicy policy(int total) {
+        return mode == MmcaMode.CAUSAL ? null : MmcaAttention.of(mode, new int[][] {Arrays.copyOf(codes, total)});
     }
 
     @Override
