@@ -45,6 +45,17 @@ public interface CausalLm {
         /** One token id (a decode step) → its logits, F32 [1, vocab]. */
         Tensor inferToken(int id, AttentionPolicy policy);
 
+        /** Positions run so far (the absolute position of the next one). */
+        int length();
+
+        /**
+         * Forgets positions from {@code newLength} on, so the next call runs at position {@code newLength}: a
+         * conversation keeps its cached prefix and re-runs only what changed after it. Causal attention makes
+         * the kept positions exactly what a run of the prefix alone gives; with another policy the caller decides
+         * whether they are still valid (see {@code MmcaAttention.reusablePrefix}).
+         */
+        void truncate(int newLength);
+
         /** Frees what the session holds (device memory); nothing by default. */
         @Override
         default void close() {}

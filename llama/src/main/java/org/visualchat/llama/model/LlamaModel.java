@@ -128,6 +128,12 @@ public final class LlamaModel extends Module implements CausalLm {
         public Tensor inferToken(int id, AttentionPolicy policy) {
             return inferLast(embedTokens(Tensor.ofInts(new int[] {id}, 1, 1)), policy);
         }
+
+        @Override
+        public int length() { return cache.length(); }
+
+        @Override
+        public void truncate(int newLength) { cache.truncate(newLength); }
     }
 
     /** Sessions of this model decode as one batch through {@link #inferEach(Tensor, KvCache[], AttentionPolicy[])}. */

@@ -72,6 +72,10 @@ class GeneratorTest {
 
                     @Override public Tensor inferToken(int id, AttentionPolicy policy) { return inner.inferToken(id, policy); }
 
+                    @Override public int length() { return inner.length(); }
+
+                    @Override public void truncate(int newLength) { inner.truncate(newLength); }
+
                     @Override public void close() { events.add("close " + index); }
                 };
             }

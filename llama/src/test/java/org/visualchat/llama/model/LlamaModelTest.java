@@ -127,6 +127,44 @@ class LlamaModelTest {
         }
     }
 
+    /**
+     * A conversation keeps its cache between rounds: truncated back to a shared prefix and extended with a
+     * different suffix (in chunks and decode steps), it gives what a fresh prefill of prefix + suffix gives,
+     * for every new position, and its session reports the same length.
+     */
+    @Test
+    void truncatedCacheExtendedWithANewSuffixEqualsAFreshPrefill() {
+        LlamaModel model = LlamaModel.random(TINY, 4, DType.F32);
+        Tensor first = Tensor.randn(5, 1f, 1, 10, 64), suffix = Tensor.randn(6, 1f, 1, 7, 64);
+        Tensor joined = org.visualchat.tensor.ops.Join.concat(1, first.narrow(1, 0, 6), suffix);       // prefix 6 + suffix 7
+        for (AttentionPolicy policy : new AttentionPolicy[] {null, AttentionPolicy.causal()}) {
+            Tensor fresh = model.infer(joined, model.newCache(1, 13, DType.F32), policy);
+            KvCache cache = model.newCache(1, 16, DType.F32);
+            model.infer(first.narrow(1, 0, 8), cache, policy);                                     // a prefill, then decode steps
+            for (int t = 8; t < 10; t++) model.inferLast(first.narrow(1, t, 1), cache, policy);
+            cache.truncate(6);
+            assertEquals(6, cache.length());
+            Tensor chunk = model.infer(suffix.narrow(1, 0, 5), cache, policy);                        // positions 6..10 on top of the cache
+            assertTrue(relativeError(chunk, fresh.narrow(1, 6, 5).contiguous()) < 1e-5, "chunk after truncation, policy " + policy);
+            for (int t = 5; t < 7; t++) {
+                Tensor step = model.inferLast(suffix.narrow(1, t, 1), cache, policy);
+                assertTrue(relativeError(step, fresh.narrow(1, 6 + t, 1).contiguous().reshape(1, 67)) < 1e-5, "step " + t + ", policy " + policy);
+            }
+            assertEquals(13, cache.length());
+        }
+        try (CausalLm.Session session = model.start(16, DType.F32)) {
+            session.inferLast(first, null);
+            assertEquals(10, session.length());
+            session.truncate(6);
+            assertEquals(6, session.length());
+            Tensor last = session.inferLast(suffix, null);
+            Tensor expected = model.inferLast(joined, model.newCache(1, 13, DType.F32), null);
+            assertTrue(relativeError(last, expected) < 1e-5, "session: " + relativeError(last, expected));
+            IllegalArgumentException beyond = assertThrows(IllegalArgumentException.class, () -> session.truncate(14));
+            assertTrue(beyond.getMessage().contains("outside [0, 13]"), beyond.getMessage());
+        }
+    }
+
     @Test
     void bf16CacheStaysCloseToF32() {
         LlamaModel model = LlamaModel.random(TINY, 3, DType.F32);

@@ -66,6 +66,31 @@ final class KeyVisibility {
     }
 
     /**
+     * Whether reference rows [0, common) of a cache over {@code cached} (row p computed in a pass over keys
+     * [0, passEnd[p])) equal their values in one pass over {@code next}; see {@code MmcaAttention.reusablePrefix}.
+     * No image may come after {@code common} (its row needs the whole-pass image rule), and a row whose branch has
+     * no visible key (it averages that branch's later keys) must find the same later keys of that modality:
+     * none that it did not read, none that it read and {@code next} drops.
+     */
+    static boolean referenceRowsStay(int[] cached, int[] passEnd, int[] next, int common) {
+        if (has(next, common, next.length, Branch.IMAGE)) return false;
+        for (Branch branch : MMCA_BRANCHES) {
+            boolean visible = false;
+            for (int q = 0; q < common; q++) {
+                visible |= branch.accepts(next[q]);
+                if (visible || (branch == Branch.IMAGE && next[q] == 2)) continue;   // an image row sees itself (whole pass)
+                if (has(cached, common, passEnd[q], branch) || has(next, Math.min(passEnd[q], common), next.length, branch)) return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean has(int[] codes, int from, int to, Branch branch) {
+        for (int j = from; j < to; j++) if (branch.accepts(codes[j])) return true;
+        return false;
+    }
+
+    /**
      * Per sample and branch, 0 for keys of the branch's modality and −∞ for the others (and for the
      * padding up to {@code paddedKeys}). For a query without the image-self-only override, key j is
      * {@link #VISIBLE} exactly when j ≤ query and its entry is 0: what the vector kernel reads instead

@@ -56,6 +56,27 @@ public final class MmcaAttention implements MaskedAttentionPolicy {
     public MmcaMode mode() { return mode; }
 
     /**
+     * How many leading positions of a KV cache may stay when its sequence (codes {@code cached}) goes on as
+     * {@code next}, the two feeding the same inputs at [0, {@code common}), so that running the rest of
+     * {@code next} on top (one chunk, then decode steps) gives what one pass over the whole of {@code next}
+     * gives. Position p of the cache was computed in a pass over keys [0, {@code passEnd[p]}).
+     *
+     * <p>Strict and causal rows read only keys up to their own position, and strict applies the image-self-only
+     * rule to image queries of any chunk (§2.4), so the whole common prefix stays. A reference row reads later
+     * keys when its branch has no visible key (the uniform fallback, §2.5.1: the text before the first image
+     * averages over every later image), and the reference applies the image rule only to a pass over the whole
+     * sequence; so a reference cache stays only if no new image comes and every fallback row would read the same
+     * keys in one pass over {@code next} as it did; otherwise 0 (run everything again).
+     */
+    public static int reusablePrefix(MmcaMode mode, int[] cached, int[] passEnd, int[] next, int common) {
+        if (common > Math.min(cached.length, next.length) || passEnd.length != cached.length) {
+            throw new IllegalArgumentException("common prefix " + common + " of sequences of " + cached.length + " and " + next.length
+                    + " positions, " + passEnd.length + " pass ends");
+        }
+        return mode == MmcaMode.REFERENCE && !KeyVisibility.referenceRowsStay(cached, passEnd, next, common) ? 0 : common;
+    }
+
+    /**
      * The same visibility as the kernel, as additive masks [B, 1, S, T] per branch ({@link KeyVisibility}):
      * visible 0, hidden −∞, and in {@link MmcaMode#REFERENCE} the fallback keys μ = finfo(fp32).min, so a
      * branch with no visible key averages them uniformly as the reference does. CAUSAL has one branch.

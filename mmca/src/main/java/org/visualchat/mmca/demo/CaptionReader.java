@@ -1,22 +1,17 @@
 package org.visualchat.mmca.demo;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
 import org.visualchat.autograd.NoGrad;
 import org.visualchat.llama.generate.Sampler;
-import org.visualchat.llama.model.KvCache;
 import org.visualchat.llama.model.LlamaModel;
-import org.visualchat.mmca.attention.MmcaAttention;
 import org.visualchat.mmca.attention.MmcaMode;
 import org.visualchat.mmca.chat.ChatModel;
 import org.visualchat.mmca.chat.ChatTurn;
 import org.visualchat.mmca.chat.GenerationOptions;
 import org.visualchat.mmca.demo.world.Scene;
-import org.visualchat.mmca.prompt.EncodedConversation;
-import org.visualchat.nn.AttentionPolicy;
-import org.visualchat.tensor.DType;
+import org.visualchat.mmca.model.ConversationCache;
 import org.visualchat.tensor.Tensor;
 import org.visualchat.vision.image.RgbImage;
 
@@ -33,13 +28,14 @@ final class CaptionReader implements ChatModel {
     private final LlamaModel lm;
     private final DemoData data;
     private final List<Scene> scenes;
-    private final MmcaMode mode;
+    /** The conversation's KV cache: each round prefills only what the earlier rounds did not. */
+    private final ConversationCache cache;
 
     CaptionReader(LlamaModel lm, DemoData data, List<Scene> scenes, MmcaMode mode) {
         this.lm = lm;
         this.data = data;
         this.scenes = scenes;
-        this.mode = mode;
+        this.cache = new ConversationCache(lm, mode);
     }
 
     @Override
@@ -49,26 +45,17 @@ final class CaptionReader implements ChatModel {
         int eos = data.encoder().tokenizer().eosId();
         List<Integer> out = new ArrayList<>();
         try (NoGrad ignored = NoGrad.enter()) {
-            int known = prompt.codes().length;
-            int[] codes = Arrays.copyOf(prompt.codes(), known + options.maxNewTokens());
-            KvCache cache = lm.newCache(1, codes.length, DType.F32);
-            Tensor logits = lm.inferLast(CaptionEmbedding.embedTokens(lm, prompt.slots()), cache, policy(codes, known));
+            Tensor logits = cache.prefill(CaptionEmbedding.embedTokens(lm, prompt.slots()), prompt.codes(), options.maxNewTokens());
             while (out.size() < options.maxNewTokens()) {
                 int next = Sampler.argmax(logits.toFloatArray());
                 if (next == eos) break;
                 out.add(next);
                 if (out.size() == options.maxNewTokens()) break;
-                codes[known++] = EncodedConversation.TEXT;
-                logits = lm.inferLast(lm.embedTokens(Tensor.ofInts(new int[] {next}, 1, 1)), cache, policy(codes, known));
+                logits = cache.append(lm.embedTokens(Tensor.ofInts(new int[] {next}, 1, 1)));
             }
         }
         String text = data.encoder().tokenizer().decode(out.stream().mapToInt(Integer::intValue).toArray());
         stream.accept(text);
         return text;
-    }
-
-    /** The attention over the first {@code length} codes; causal takes the decoder's fast path (as {@code VisualChatModel}). */
-    private AttentionPolicy policy(int[] codes, int length) {
-        return mode == MmcaMode.CAUSAL ? null : MmcaAttention.of(mode, new int[][] {Arrays.copyOf(codes, length)});
     }
 }

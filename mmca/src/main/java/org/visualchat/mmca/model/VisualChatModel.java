@@ -7,11 +7,9 @@ import org.visualchat.llama.model.CausalLm;
 import org.visualchat.llama.model.LlamaBackbone;
 import org.visualchat.llama.model.LlamaModel;
 import org.visualchat.mmca.attention.MmcaAttention;
-import org.visualchat.mmca.attention.MmcaMode;
 import org.visualchat.nn.AttentionPolicy;
 import org.visualchat.nn.Checkpointing;
 import org.visualchat.nn.Module;
-import org.visualchat.tensor.DType;
 import org.visualchat.tensor.Tensor;
 import org.visualchat.tensor.io.TensorSource;
 import org.visualchat.vision.encoder.VisionEncoder;
@@ -152,10 +150,13 @@ public final class VisualChatModel extends Module {
     }
 
     private SplicedBatch splice(ModelInput input, int padMultiple, Variable images) {
+        return splice(input.ids(), input.codes(), input.labels(), input.imageCounts(), padMultiple, images);
+    }
+
+    private SplicedBatch splice(int[][] ids, int[][] codes, int[][] labels, int[] imageCounts, int padMultiple, Variable images) {
         SplicedBatch[] spliced = new SplicedBatch[1];
         Variable embeddings = units.run(langEmbed, images != null ? images : Variable.of(NO_IMAGES), in -> {
-            spliced[0] = splicer.splice(input.ids(), input.codes(), input.labels(), input.imageCounts(),
-                    in.value() == NO_IMAGES ? null : in, langEmbed.weight(), padMultiple);
+            spliced[0] = splicer.splice(ids, codes, labels, imageCounts, in.value() == NO_IMAGES ? null : in, langEmbed.weight(), padMultiple);
             return spliced[0].embeddings();
         });
         return new SplicedBatch(embeddings, spliced[0].codes(), spliced[0].labels());
@@ -219,24 +220,45 @@ public final class VisualChatModel extends Module {
      */
     public int[] generate(CausalLm lm, UnaryOperator<Tensor> vision, int[] promptIds, Tensor pixels, int maxNewTokens, Sampler sampler,
                           IntConsumer onToken) {
-        try (NoGrad ignored = NoGrad.enter()) {
-            int images = pixels == null ? 0 : pixels.dim(0);
-            int[] ones = new int[promptIds.length];
-            Arrays.fill(ones, 1);
-            ModelInput input = new ModelInput(new int[][] {promptIds}, new int[][] {ones}, new int[][] {ones.clone()}, new int[] {images}, pixels);
-            Variable features = pixels == null ? null : vision == null ? encoder.encode(pixels) : Variable.of(vision.apply(pixels));
-            SplicedBatch spliced = splice(input, 1, features == null ? null : project(features));
-            int[] codes = Arrays.copyOf(spliced.codes()[0], spliced.length() + maxNewTokens);
-            int known = spliced.length();
-            try (CausalLm.Session session = lm.start(known + maxNewTokens, DType.F32)) {
-                return decode(session, spliced.embeddings().value(), codes, known, maxNewTokens, sampler, onToken);
-            }
+        try (ConversationCache cache = new ConversationCache(lm, options.attention())) {
+            return generate(cache, promptIds, pixels == null ? null : imageEmbeddings(vision, pixels), maxNewTokens, sampler, onToken);
         }
     }
 
-    /** Prefill, then one decode step per token with MMCA over the codes seen so far (new tokens are text). */
-    private int[] decode(CausalLm.Session session, Tensor prompt, int[] codes, int known, int maxNewTokens, Sampler sampler, IntConsumer onToken) {
-        Tensor logits = session.inferLast(prompt, policy(codes, known));
+    /**
+     * The projected image embeddings generation splices in: pixels [N, 3, S, S] → [N, tokens, hidden], encoded by
+     * {@code vision} (null = {@link #encoder()}). Images are independent, so a conversation encodes each once.
+     */
+    public Tensor imageEmbeddings(UnaryOperator<Tensor> vision, Tensor pixels) {
+        try (NoGrad ignored = NoGrad.enter()) {
+            return project(vision == null ? encoder.encode(pixels) : Variable.of(vision.apply(pixels))).value();
+        }
+    }
+
+    /**
+     * Generation in a conversation whose earlier rounds are in {@code cache} (of this model's attention mode): the
+     * prompt ids, with one {@code <image>} per row of {@code images} ({@link #imageEmbeddings}, all of the
+     * conversation's in order; null for none), are spliced and prefilled on top of what the cache still holds of
+     * them, then decoded as {@link #generate(int[], Tensor, int, Sampler, IntConsumer)} does. The generated tokens
+     * stay in the cache for the next round.
+     */
+    public int[] generate(ConversationCache cache, int[] promptIds, Tensor images, int maxNewTokens, Sampler sampler, IntConsumer onToken) {
+        if (cache.mode() != options.attention()) {
+            throw new IllegalArgumentException("the conversation cache runs " + cache.mode().id() + " attention, this model " + options.attention().id());
+        }
+        try (NoGrad ignored = NoGrad.enter()) {
+            int[] ones = new int[promptIds.length];
+            Arrays.fill(ones, 1);
+            int count = images == null ? 0 : images.dim(0);
+            SplicedBatch spliced = splice(new int[][] {promptIds}, new int[][] {ones}, new int[][] {ones.clone()}, new int[] {count}, 1,
+                    images == null ? null : Variable.of(images));
+            return decode(cache, spliced.embeddings().value(), spliced.codes()[0], maxNewTokens, sampler, onToken);
+        }
+    }
+
+    /** Prefill, then one decode step per token (new tokens are text). */
+    private int[] decode(ConversationCache cache, Tensor prompt, int[] codes, int maxNewTokens, Sampler sampler, IntConsumer onToken) {
+        Tensor logits = cache.prefill(prompt, codes, maxNewTokens);
         int[] out = new int[maxNewTokens];
         int n = 0;
         while (n < maxNewTokens) {
@@ -246,17 +268,9 @@ public final class VisualChatModel extends Module {
             out[n++] = next;
             onToken.accept(next);
             if (n == maxNewTokens) break;
-            codes[known++] = 1;
             Tensor id = Tensor.ofInts(new int[] {next}, 1, 1);
-            Tensor embedded = options.frozenEmbeddingForGenerated() ? decoder.embedTokens(id) : langEmbed.forward(id).value();
-            logits = session.inferLast(embedded, policy(codes, known));
+            logits = cache.append(options.frozenEmbeddingForGenerated() ? decoder.embedTokens(id) : langEmbed.forward(id).value());
         }
         return Arrays.copyOf(out, n);
-    }
-
-    /** The attention over the first {@code length} codes; plain causal generation takes the decoder's fast path. */
-    private AttentionPolicy policy(int[] codes, int length) {
-        if (options.attention() == MmcaMode.CAUSAL) return null;                 // no padding in a batch-1 prompt
-        return MmcaAttention.of(options.attention(), new int[][] {Arrays.copyOf(codes, length)});
     }
 }

@@ -27,7 +27,8 @@ import org.visualchat.vision.image.RgbImage;
 
 class CaptionReaderTest {
     /**
-     * The eval path (KV cache, one prefill of the captioned prompt, then one plain token embedding per step)
+     * The eval path (KV cache kept across rounds, a prefill of what the captioned prompt adds, then one plain token
+     * embedding per step)
      * generates what the training forward predicts: the argmax of a full forward over the captioned prompt and
      * the tokens so far, recomputed from scratch at every step. The demo's LM+captions column measured equal
      * teacher-forced and greedy accuracy (mmca/docs/demo.md); this keeps it so.
@@ -41,13 +42,13 @@ class CaptionReaderTest {
         Dialogue d = dialogues.stream().filter(x -> x.scenes().size() == 3 && x.rounds().size() >= 3).findFirst().orElseThrow();
         for (MmcaMode mode : List.of(MmcaMode.CAUSAL, MmcaMode.STRICT)) {
             List<ChatTurn> history = new ArrayList<>();
+            CaptionReader reader = new CaptionReader(lm, data, d.scenes(), mode);     // one conversation: its cache carries over
             int images = 0;
             for (Round round : d.rounds().subList(0, 3)) {
                 images += round.attached().size();
                 int[] prompt = DemoChatModel.prompt(data.encoder(), history, round.question(), round.attached().size(), images - round.attached().size());
                 String expected = argmaxContinuation(lm, data, data.withCaptions(prompt, d.scenes().subList(0, images)), mode, options.maxNewTokens());
-                String answer = new CaptionReader(lm, data, d.scenes(), mode)
-                        .answer(history, Collections.nCopies(images, (RgbImage) null), round.question(), round.attached().size(), options, s -> {});
+                String answer = reader.answer(history, Collections.nCopies(images, (RgbImage) null), round.question(), round.attached().size(), options, s -> {});
                 assertFalse(expected.isBlank(), "an answer to compare");
                 assertEquals(expected, answer, mode + ", round " + (history.size() + 1));
                 history.add(new ChatTurn(round.question(), round.attached().size(), round.answer()));

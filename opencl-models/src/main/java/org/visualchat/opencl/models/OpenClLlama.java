@@ -190,6 +190,16 @@ public final class OpenClLlama implements CausalLm, AutoCloseable {
             }
         }
 
+        @Override
+        public int length() { return length; }
+
+        /** The slot's rows from {@code newLength} on are overwritten by the next step (written at {@code length}). */
+        @Override
+        public void truncate(int newLength) {
+            if (newLength < 0 || newLength > length) throw new IllegalArgumentException("truncate to " + newLength + " outside [0, " + length + "]");
+            length = newLength;
+        }
+
         private void requireRoom(int s) {
             if (closed) throw new IllegalStateException("this OpenCL session was closed (its KV cache slot may belong to another session now)");
             if (length + s > capacity) throw new IllegalArgumentException("KV cache full: " + length + " positions stored + " + s + " new > capacity " + capacity);

@@ -87,6 +87,29 @@ class OpenClLlamaParityTest {
         }
     }
 
+    /** A chat truncates its session to the prefix the next round shares and runs the rest on top, as on the CPU. */
+    @Test
+    void aTruncatedSessionContinuesLikeAFreshCpuPrefill() {
+        LlamaModel model = model(DType.F32, Rope.Layout.HALF, false);
+        Tensor first = model.embedTokens(Tensor.ofInts(new int[] {1, 5, 9, 13, 17, 21, 25, 29, 33, 37}, 1, 10));
+        Tensor suffix = model.embedTokens(Tensor.ofInts(new int[] {2, 4, 6, 8, 10}, 1, 5));
+        Tensor joined = org.visualchat.tensor.ops.Join.concat(1, first.narrow(1, 0, 6), suffix);
+        try (OpenClLlama gpu = OpenClLlama.open(model, "opencl", 24);
+             CausalLm.Session device = gpu.start(24, DType.F32);
+             CausalLm.Session cpu = model.start(24, DType.F32)) {
+            device.inferLast(first, null);
+            device.inferToken(7, null);
+            assertEquals(11, device.length());
+            device.truncate(6);
+            assertEquals(6, device.length());
+            Parity.assertClose(cpu.inferLast(joined, null), device.inferLast(suffix, null), 2e-5, 1e-4, "a suffix after truncation");
+            Parity.assertClose(cpu.inferToken(3, null), device.inferToken(3, null), 2e-5, 1e-4, "a decode step after it");
+            IllegalArgumentException beyond = assertThrows(IllegalArgumentException.class, () -> device.truncate(13));
+            assertTrue(beyond.getMessage().contains("outside [0, 12]"), beyond.getMessage());
+            assertTrue(gpu.ranOnOpenCl());
+        }
+    }
+
     /** Sessions open at once (Generator.generateAll) each keep their own KV cache slot; a closed session cannot step. */
     @Test
     void concurrentSessionsAreIndependent() {
