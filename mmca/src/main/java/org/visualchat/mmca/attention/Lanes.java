@@ -150,6 +150,41 @@ final class Lanes {
         }
     }
 
+    /**
+     * The probability-weighted rows of V of two branches over disjoint keys: oA[off + c] += Σ_j p[j]·v[vBase + j·hd + c]
+     * over the keys j < count with p[j] ≠ 0 that branch A shows ({@code hiddenA[j]} = 0), oB the same over the
+     * others. Each element adds its terms in key order with the operations {@link #axpy} per key would use
+     * (a fused multiply-add per whole vector of the head dimension, multiply then add on the tail), so the bits are
+     * the same; but each vector of o stays in a register across the keys instead of a store and a load per key.
+     * oB is written before oA, so a row with one branch may pass the same array for both (B shows no key then).
+     */
+    static void weightedRows(float[] p, float[] hiddenA, int count, float[] v, int vBase, int hd, float[] oA, float[] oB, int off) {
+        int c = 0;
+        for (int bound = F.loopBound(hd); c < bound; c += L) {
+            FloatVector accA = FloatVector.fromArray(F, oA, off + c), accB = FloatVector.fromArray(F, oB, off + c);
+            for (int j = 0; j < count; j++) {
+                float pj = p[j];
+                if (pj == 0) continue;
+                FloatVector vj = FloatVector.fromArray(F, v, vBase + j * hd + c);
+                if (hiddenA[j] == 0) accA = vj.fma(FloatVector.broadcast(F, pj), accA);
+                else accB = vj.fma(FloatVector.broadcast(F, pj), accB);
+            }
+            accB.intoArray(oB, off + c);
+            accA.intoArray(oA, off + c);
+        }
+        for (; c < hd; c++) {
+            float a = oA[off + c], b = oB[off + c];
+            for (int j = 0; j < count; j++) {
+                float pj = p[j];
+                if (pj == 0) continue;
+                if (hiddenA[j] == 0) a += pj * v[vBase + j * hd + c];
+                else b += pj * v[vBase + j * hd + c];
+            }
+            oB[off + c] = b;
+            oA[off + c] = a;
+        }
+    }
+
     /** t[tBase + c·stride + j] += x[xOff + c]·y[j] for c < hd and j in [0, count) (whole vectors; y is 0 past count). */
     static void rankOneAcross(float[] x, int xOff, int hd, float[] y, float[] t, int tBase, int stride, int count) {
         for (int c = 0; c < hd; c++) {

@@ -99,7 +99,7 @@ final class MmcaKernel {
         max[1] = Lanes.maxVisible(p, hiddenB, count);
         if (max[0] == Float.NEGATIVE_INFINITY && max[1] == Float.NEGATIVE_INFINITY) return;
         Lanes.expShifted(p, hiddenA, max[0], hiddenB, max[1], count, lanes, sums);
-        for (int j = 0; j < count; j++) if (p[j] != 0) Lanes.axpy(p[j], v, kvBase + j * hd, o[hiddenA[j] == 0 ? 0 : 1], qOff, hd);
+        Lanes.weightedRows(p, hiddenA, count, v, kvBase, hd, o[0], o[o.length - 1], qOff);
     }
 
     /** x [B, Hkv, T, D] → per (sample, KV head) a [D, T'] block, keys along the rows, zero-padded to T'. */
