@@ -11,6 +11,7 @@ import org.visualchat.autograd.Variable;
 import org.visualchat.llama.model.LlamaModel;
 import org.visualchat.llama.tokenizer.LlamaTokenizer;
 import org.visualchat.mmca.attention.MmcaMode;
+import org.visualchat.mmca.bench.Stopwatch;
 import org.visualchat.mmca.bench.TrainStepWorkload;
 import org.visualchat.mmca.demo.world.Dialogue;
 import org.visualchat.mmca.demo.world.DialogueGenerator;
@@ -35,8 +36,12 @@ import org.visualchat.vision.encoder.ClipVisionEncoder;
 public final class DemoStepTiming {
     private DemoStepTiming() {}
 
-    /** Seconds per step after {@code warmup} untimed ones; {@code losses} are the timed steps' losses. */
-    public record Figures(String stage, double processCpu, double wall, double[] losses) {}
+    /**
+     * Seconds per step after {@code warmup} untimed ones: the mean and the median of the process's CPU time (the
+     * median leaves out the steps a GC or a compilation landed in; on a loaded host it varies less) and the mean
+     * wall time; {@code losses} are the timed steps' losses.
+     */
+    public record Figures(String stage, double processCpu, double medianProcessCpu, double wall, double[] losses) {}
 
     /** Times stage 3 and stage 4 of {@code config}, printing each figure to {@code out} as it is measured. */
     public static List<Figures> measure(DemoConfig config, int warmup, int steps, PrintStream out) throws IOException {
@@ -77,14 +82,17 @@ public final class DemoStepTiming {
         cpuAt[warmup + steps] = TrainStepWorkload.processCpuSeconds();
         wallAt[warmup + steps] = System.nanoTime() / 1e9;
         losses[steps - 1] = last[0].value().toFloatArray()[0];
-        return new Figures(stage, (cpuAt[warmup + steps] - cpuAt[warmup]) / steps, (wallAt[warmup + steps] - wallAt[warmup]) / steps, losses);
+        double[] perStep = new double[steps];
+        for (int i = 0; i < steps; i++) perStep[i] = cpuAt[warmup + i + 1] - cpuAt[warmup + i];
+        return new Figures(stage, (cpuAt[warmup + steps] - cpuAt[warmup]) / steps, Stopwatch.median(perStep),
+                (wallAt[warmup + steps] - wallAt[warmup]) / steps, losses);
     }
 
     private static Figures print(PrintStream out, Figures f) {
         StringBuilder losses = new StringBuilder();
         for (double l : f.losses()) losses.append(String.format(java.util.Locale.ROOT, " %.9g", l));
-        out.printf(java.util.Locale.ROOT, "%-28s %.4f CPU-s per step (process, GC and JIT included), %.4f s wall; losses%s%n",
-                f.stage(), f.processCpu(), f.wall(), losses);
+        out.printf(java.util.Locale.ROOT, "%-28s %.4f CPU-s per step (process, GC and JIT included; median %.4f), %.4f s wall; losses%s%n",
+                f.stage(), f.processCpu(), f.medianProcessCpu(), f.wall(), losses);
         return f;
     }
 }

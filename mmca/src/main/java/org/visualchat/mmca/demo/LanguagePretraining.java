@@ -65,7 +65,7 @@ final class LanguagePretraining {
             codes[r] = padded.get(r).codes().clone();
             if (r % 2 == 1) for (int p = 0; p < codes[r].length; p++) if (codes[r][p] == EncodedConversation.IMAGE) codes[r][p] = EncodedConversation.TEXT;
         }
-        Variable logits = model.forward(embeds, LlamaModel.positions(0, codes[0].length), MmcaAttention.of(MmcaMode.STRICT, codes));
-        return AnswerWeightedLoss.of(logits, padded.stream().map(DemoData.CaptionedRow::labels).toArray(int[][]::new));
+        Variable hidden = model.hidden(embeds, LlamaModel.positions(0, codes[0].length), MmcaAttention.of(MmcaMode.STRICT, codes));
+        return AnswerWeightedLoss.of(hidden, model.lmHead()::forward, padded.stream().map(DemoData.CaptionedRow::labels).toArray(int[][]::new));
     }
 }
