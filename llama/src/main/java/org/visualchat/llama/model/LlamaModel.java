@@ -87,10 +87,18 @@ public final class LlamaModel extends Module implements CausalLm {
      * {@code policy} deciding every layer's attention (q [B, H, S, D], k/v [B, Hkv, S, D] after RoPE).
      */
     public Variable forward(Variable inputEmbeds, Tensor positions, AttentionPolicy policy) {
+        return lmHead.forward(hidden(inputEmbeds, positions, policy));
+    }
+
+    /**
+     * {@link #forward} without the LM head: the final-norm hidden states [B, S, d] that {@link #lmHead()} maps to
+     * logits. A loss that reads few positions applies the head to those rows only (the head is a row-wise map).
+     */
+    public Variable hidden(Variable inputEmbeds, Tensor positions, AttentionPolicy policy) {
         checkEmbeds(inputEmbeds.shape());
         Variable x = inputEmbeds;
         for (int i = 0; i < model.layerCount(); i++) x = model.layer(i).forward(x, positions, policy);
-        return lmHead.forward(model.norm().forward(x));
+        return model.norm().forward(x);
     }
 
     // ------------------------------------------------------------------ inference path

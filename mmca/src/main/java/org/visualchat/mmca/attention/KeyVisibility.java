@@ -106,4 +106,11 @@ final class KeyVisibility {
         }
         return out;
     }
+
+    /** A {@link #hiddenKeys} row that shows no key: the stand-in for a branch a row handles apart (self-only, fallback) or lacks. */
+    static float[] noKeys(int paddedKeys) {
+        float[] out = new float[paddedKeys];
+        java.util.Arrays.fill(out, Float.NEGATIVE_INFINITY);
+        return out;
+    }
 }

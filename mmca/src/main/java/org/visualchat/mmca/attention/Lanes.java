@@ -60,37 +60,47 @@ final class Lanes {
     }
 
     /**
-     * Scaled scores of one query row against keys [0, count) (see {@link #dotsAcross}); keys whose
-     * {@code hidden} entry is −∞ and lanes at or past {@code count} become −∞ whatever their value (a
-     * NaN in a key the row may not see never reaches it). Returns the largest score.
+     * Scaled scores s[j] = (q·k_j)·scale of one query row against keys [0, count) (see {@link #dotsAcross}), −∞ on
+     * the lanes past {@code count} up to a whole vector. One pass serves every softmax branch of the row: the
+     * branches show disjoint sets of keys ({@link #maxVisible}, {@link #expShifted}).
      */
-    static float scores(float[] q, int qOff, int hd, float[] kt, int ktBase, int stride, float scale, float[] hidden, int count, float[] out) {
+    static void scores(float[] q, int qOff, int hd, float[] kt, int ktBase, int stride, float scale, int count, float[] out) {
         dotsAcross(q, qOff, hd, kt, ktBase, stride, count, out);
+        for (int j = 0; j < count; j += L) {
+            FloatVector.fromArray(F, out, j).mul(scale).blend(Float.NEGATIVE_INFINITY, F.indexInRange(j, count).not()).intoArray(out, j);
+        }
+    }
+
+    /** The largest s[j] over the keys j < count a branch shows ({@code hidden[j]} = 0); −∞ when it shows none. */
+    static float maxVisible(float[] s, float[] hidden, int count) {
         FloatVector max = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
         for (int j = 0; j < count; j += L) {
-            VectorMask<Float> off = FloatVector.fromArray(F, hidden, j).compare(VectorOperators.EQ, Float.NEGATIVE_INFINITY)
-                    .or(F.indexInRange(j, count).not());
-            FloatVector s = FloatVector.fromArray(F, out, j).mul(scale).blend(Float.NEGATIVE_INFINITY, off);
-            s.intoArray(out, j);
-            max = max.max(s);
+            max = max.max(FloatVector.fromArray(F, s, j).blend(Float.NEGATIVE_INFINITY, shows(hidden, j, count).not()));
         }
         return max.reduceLanes(VectorOperators.MAX);
     }
 
+    /** Lanes [j, j + L) of keys a branch shows: {@code hidden} is 0 there and the key is before {@code count}. */
+    private static VectorMask<Float> shows(float[] hidden, int j, int count) {
+        return FloatVector.fromArray(F, hidden, j).compare(VectorOperators.EQ, 0f).and(F.indexInRange(j, count));
+    }
+
     /**
-     * s[j] = e^(s[j] − shift) for j in [0, count) (−∞ gives 0); returns their sum, using {@code lanes}
-     * (≥ L floats) as scratch.
+     * The exponentials of two softmax branches over disjoint keys in one pass: s[j] = e^(s[j] − shiftA) on the keys
+     * branch A shows ({@code hiddenA[j]} = 0, j < count), e^(s[j] − shiftB) on branch B's, 0 on every other lane;
+     * sums[0] and sums[1] get each branch's sum (lanes added vector-wise, then folded by {@link LaneSum#sum(float[],
+     * int)}: the bits a separate pass per branch, whose hidden lanes add exactly 0, would give). {@code lanes}
+     * (≥ L floats) is scratch. A row with one branch passes an all-hidden array as the other.
      *
      * <p>Called through a method handle C2 cannot inline (an element of a non-constant array, as in
      * tensor's {@code MatVec.ROW_LOOPS}): inlined into MMCA's big row loops, {@code VecMath.exp} lost
      * its last calls to NodeCountInliningCutoff and ran on boxed vectors (~20 % of the training step's
      * samples, ~1 GB/s of garbage). Compiled on its own the loop fits C2's budget with exp fully
-     * inlined; the sum leaves through an array store and {@link LaneSum#sum(float[], int)} (the same
-     * fold, bit for bit) so no vector crosses a call that might not be inlined. One call per row.
+     * inlined, and no vector crosses a call that might not be inlined. One call per row.
      */
-    static float expShifted(float[] s, float shift, int count, float[] lanes) {
+    static void expShifted(float[] s, float[] hiddenA, float shiftA, float[] hiddenB, float shiftB, int count, float[] lanes, float[] sums) {
         try {
-            return (float) EXP_SHIFTED[0].invokeExact(s, shift, count, lanes);
+            EXP_SHIFTED[0].invokeExact(s, hiddenA, shiftA, hiddenB, shiftB, count, lanes, sums);
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable e) {
@@ -102,30 +112,76 @@ final class Lanes {
 
     static {
         try {
-            EXP_SHIFTED[0] = MethodHandles.lookup().findStatic(Lanes.class, "expShiftedLoop",
-                    MethodType.methodType(float.class, float[].class, float.class, int.class, float[].class));
+            EXP_SHIFTED[0] = MethodHandles.lookup().findStatic(Lanes.class, "expShiftedLoop", MethodType.methodType(void.class,
+                    float[].class, float[].class, float.class, float[].class, float.class, int.class, float[].class, float[].class));
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
-    private static float expShiftedLoop(float[] s, float shift, int count, float[] lanes) {
-        FloatVector sum = FloatVector.zero(F);
+    private static void expShiftedLoop(float[] s, float[] hiddenA, float shiftA, float[] hiddenB, float shiftB, int count, float[] lanes, float[] sums) {
+        FloatVector sumA = FloatVector.zero(F), sumB = FloatVector.zero(F);
+        FloatVector shiftAv = FloatVector.broadcast(F, shiftA), shiftBv = FloatVector.broadcast(F, shiftB);
         for (int j = 0; j < count; j += L) {
-            FloatVector e = VecMath.exp(FloatVector.fromArray(F, s, j).sub(shift));
+            VectorMask<Float> inA = shows(hiddenA, j, count), inB = shows(hiddenB, j, count);
+            FloatVector x = FloatVector.fromArray(F, s, j).sub(shiftBv.blend(shiftAv, inA)).blend(Float.NEGATIVE_INFINITY, inA.or(inB).not());
+            FloatVector e = VecMath.exp(x);
             e.intoArray(s, j);
-            sum = sum.add(e);
+            sumA = sumA.add(e.blend(0f, inA.not()));
+            sumB = sumB.add(e.blend(0f, inB.not()));
         }
-        sum.intoArray(lanes, 0);
-        return LaneSum.sum(lanes, 0);
+        sumA.intoArray(lanes, 0);
+        sums[0] = LaneSum.sum(lanes, 0);
+        sumB.intoArray(lanes, 0);
+        sums[1] = LaneSum.sum(lanes, 0);
     }
 
-    /** dp[j] ← p[j]·(dp[j] − delta)·scale for j in [0, count), exactly 0 where p[j] is (a hidden key's dp may be NaN). */
-    static void scoreGradients(float[] p, float[] dp, float delta, float scale, int count) {
+    /**
+     * dp[j] ← p[j]·(dp[j] − delta)·scale for j in [0, count), with delta = deltaA on the keys branch A shows
+     * ({@code hiddenA[j]} = 0) and deltaB elsewhere; exactly 0 where p[j] is (a hidden key's dp may be NaN).
+     */
+    static void scoreGradients(float[] p, float[] dp, float[] hiddenA, float deltaA, float deltaB, float scale, int count) {
+        FloatVector deltaAv = FloatVector.broadcast(F, deltaA), deltaBv = FloatVector.broadcast(F, deltaB);
         for (int j = 0; j < count; j += L) {
             FloatVector pv = FloatVector.fromArray(F, p, j);
+            FloatVector delta = deltaBv.blend(deltaAv, FloatVector.fromArray(F, hiddenA, j).compare(VectorOperators.EQ, 0f));
             pv.mul(FloatVector.fromArray(F, dp, j).sub(delta)).mul(scale)
                     .blend(0f, pv.compare(VectorOperators.EQ, 0f)).intoArray(dp, j);
+        }
+    }
+
+    /**
+     * The probability-weighted rows of V of two branches over disjoint keys: oA[off + c] += Σ_j p[j]·v[vBase + j·hd + c]
+     * over the keys j < count with p[j] ≠ 0 that branch A shows ({@code hiddenA[j]} = 0), oB the same over the
+     * others. Each element adds its terms in key order with the operations {@link #axpy} per key would use
+     * (a fused multiply-add per whole vector of the head dimension, multiply then add on the tail), so the bits are
+     * the same; but each vector of o stays in a register across the keys instead of a store and a load per key.
+     * oB is written before oA, so a row with one branch may pass the same array for both (B shows no key then).
+     */
+    static void weightedRows(float[] p, float[] hiddenA, int count, float[] v, int vBase, int hd, float[] oA, float[] oB, int off) {
+        int c = 0;
+        for (int bound = F.loopBound(hd); c < bound; c += L) {
+            FloatVector accA = FloatVector.fromArray(F, oA, off + c), accB = FloatVector.fromArray(F, oB, off + c);
+            for (int j = 0; j < count; j++) {
+                float pj = p[j];
+                if (pj == 0) continue;
+                FloatVector vj = FloatVector.fromArray(F, v, vBase + j * hd + c);
+                if (hiddenA[j] == 0) accA = vj.fma(FloatVector.broadcast(F, pj), accA);
+                else accB = vj.fma(FloatVector.broadcast(F, pj), accB);
+            }
+            accB.intoArray(oB, off + c);
+            accA.intoArray(oA, off + c);
+        }
+        for (; c < hd; c++) {
+            float a = oA[off + c], b = oB[off + c];
+            for (int j = 0; j < count; j++) {
+                float pj = p[j];
+                if (pj == 0) continue;
+                if (hiddenA[j] == 0) a += pj * v[vBase + j * hd + c];
+                else b += pj * v[vBase + j * hd + c];
+            }
+            oB[off + c] = b;
+            oA[off + c] = a;
         }
     }
 
@@ -141,18 +197,24 @@ final class Lanes {
     }
 
     /**
-     * out[outOff + c] += Σ_j y[j]·t[tBase + c·stride + j] over j in [0, count); lanes where y is 0 are
-     * skipped, so a key the row may not see (a future one, NaN in a test) adds nothing.
+     * outA[c] = Σ_j y[j]·t[tBase + c·stride + j] over the keys j < count branch A shows ({@code hiddenA[j]} = 0),
+     * outB[c] the same over the other keys: one pass over t for both branches, each with its own accumulator (the
+     * bits of a pass per branch). Lanes where y is 0 are skipped, so a key the row may not see (a future one, NaN
+     * in a test) adds nothing.
      */
-    static void dotsAlong(float[] y, float[] t, int tBase, int stride, int hd, int count, float[] out, int outOff) {
+    static void dotsAlong(float[] y, float[] hiddenA, float[] t, int tBase, int stride, int hd, int count, float[] outA, float[] outB) {
         for (int c = 0; c < hd; c++) {
-            FloatVector acc = FloatVector.zero(F);
+            FloatVector accA = FloatVector.zero(F), accB = FloatVector.zero(F);
             int row = tBase + c * stride;
             for (int j = 0; j < count; j += L) {
                 FloatVector yv = FloatVector.fromArray(F, y, j);
-                acc = yv.fma(FloatVector.fromArray(F, t, row + j).blend(0f, yv.compare(VectorOperators.EQ, 0f)), acc);
+                FloatVector tv = FloatVector.fromArray(F, t, row + j).blend(0f, yv.compare(VectorOperators.EQ, 0f));
+                VectorMask<Float> inA = FloatVector.fromArray(F, hiddenA, j).compare(VectorOperators.EQ, 0f);
+                accA = yv.blend(0f, inA.not()).fma(tv, accA);
+                accB = yv.blend(0f, inA).fma(tv, accB);
             }
-            out[outOff + c] += LaneSum.sum(acc);
+            outA[c] = LaneSum.sum(accA);
+            outB[c] = LaneSum.sum(accB);
         }
     }
 }

@@ -49,24 +49,32 @@ final class MmcaKernel {
         float[][][] hidden = KeyVisibility.hiddenKeys(codes, branches, d.paddedKeys());
         float[] kt = transposed(k, d);
         float scale = (float) (1 / Math.sqrt(hd));
+        float[] none = KeyVisibility.noKeys(d.paddedKeys());
         WorkerPool.get().parallelFor(rows, 4, (start, end) -> {
-            float[] p = new float[d.paddedKeys()], lanes = new float[Lanes.L];
+            float[] p = new float[d.paddedKeys()], lanes = new float[Lanes.L], sums = new float[2], max = new float[2];
+            boolean[] selfOnly = new boolean[nb];
             for (int r = start; r < end; r++) {
                 int i = r % d.queries(), bh = r / d.queries(), h = bh % d.heads(), b = bh / d.heads();
                 int query = d.keys() - d.queries() + i, kvBase = d.kvBase(b, h);
                 int[] m = codes[b];
+                for (int n = 0; n < nb; n++) selfOnly[n] = branches[n] == Branch.IMAGE && KeyVisibility.imageSelfOnly(mode, m[query], d.queries(), d.keys());
+                // The softmax branches over past keys share one pass of scores and exponentials (their keys are disjoint).
+                float[] hiddenA = selfOnly[0] ? none : hidden[b][0], hiddenB = nb < 2 || selfOnly[1] ? none : hidden[b][1];
+                softmaxRows(q, r * hd, kt, d.ktBase(b, h), d, v, kvBase, scale, hiddenA, hiddenB, query + 1, p, lanes, sums, max, branchOut);
                 for (int n = 0; n < nb; n++) {
-                    boolean selfOnly = branches[n] == Branch.IMAGE && KeyVisibility.imageSelfOnly(mode, m[query], d.queries(), d.keys());
                     float[] o = branchOut[n];
                     float logSumExp;
-                    if (selfOnly) {                                   // a softmax over the query's own key: p = 1
+                    if (selfOnly[n]) {                                // a softmax over the query's own key: p = 1
                         logSumExp = Lanes.dot(q, r * hd, k, kvBase + query * hd, hd) * scale;
                         System.arraycopy(v, kvBase + query * hd, o, r * hd, hd);
+                    } else if (max[n] == Float.NEGATIVE_INFINITY) {   // no visible key: o stays zero
+                        logSumExp = Float.NEGATIVE_INFINITY;
                     } else {
-                        logSumExp = softmaxRow(q, r * hd, kt, d.ktBase(b, h), d, v, kvBase, scale, hidden[b][n], query + 1, p, lanes, o);
+                        Lanes.scale(1 / sums[n], o, r * hd, hd);
+                        logSumExp = max[n] + (float) Math.log(sums[n]);
                     }
                     if (logSumExp == Float.NEGATIVE_INFINITY && mode == MmcaMode.REFERENCE) {
-                        fallback[n][r] = uniformRow(m, query, branches[n], selfOnly, v, kvBase, d.keys(), hd, o, r * hd);
+                        fallback[n][r] = uniformRow(m, query, branches[n], selfOnly[n], v, kvBase, d.keys(), hd, o, r * hd);
                         logSumExp = (float) Math.log(fallback[n][r]);
                     }
                     lse[n][r] = logSumExp;
@@ -78,19 +86,20 @@ final class MmcaKernel {
     }
 
     /**
-     * Softmax over the keys of [0, count) the branch shows ({@code hidden}), applied to V and written
-     * normalised into o[qOff..]; {@code p} is scratch for the row's probabilities, {@code lanes} for
-     * one vector. Returns the log-sum-exp of the scaled scores, or −∞ (and o left at zero) when no key is visible.
+     * The unnormalised softmax rows of branches A and B (disjoint keys: {@code hiddenA}, {@code hiddenB}) over the
+     * keys of [0, count), applied to V: o_n[qOff..] = Σ_j e^(s_j − max_n)·v_j over branch n's keys, in key order.
+     * max[n] gets each branch's largest scaled score (−∞ when it shows no key, its o left at zero), sums[n] its
+     * sum of exponentials; {@code p} is scratch for the row's exponentials, {@code lanes} for one vector.
      */
-    private static float softmaxRow(float[] q, int qOff, float[] kt, int ktBase, Dims d, float[] v, int kvBase, float scale,
-                                    float[] hidden, int count, float[] p, float[] lanes, float[] o) {
+    private static void softmaxRows(float[] q, int qOff, float[] kt, int ktBase, Dims d, float[] v, int kvBase, float scale,
+                                    float[] hiddenA, float[] hiddenB, int count, float[] p, float[] lanes, float[] sums, float[] max, float[][] o) {
         int hd = d.headDim();
-        float max = Lanes.scores(q, qOff, hd, kt, ktBase, d.paddedKeys(), scale, hidden, count, p);
-        if (max == Float.NEGATIVE_INFINITY) return Float.NEGATIVE_INFINITY;
-        float sum = Lanes.expShifted(p, max, count, lanes);
-        for (int j = 0; j < count; j++) if (p[j] != 0) Lanes.axpy(p[j], v, kvBase + j * hd, o, qOff, hd);
-        Lanes.scale(1 / sum, o, qOff, hd);
-        return max + (float) Math.log(sum);
+        Lanes.scores(q, qOff, hd, kt, ktBase, d.paddedKeys(), scale, count, p);
+        max[0] = Lanes.maxVisible(p, hiddenA, count);
+        max[1] = Lanes.maxVisible(p, hiddenB, count);
+        if (max[0] == Float.NEGATIVE_INFINITY && max[1] == Float.NEGATIVE_INFINITY) return;
+        Lanes.expShifted(p, hiddenA, max[0], hiddenB, max[1], count, lanes, sums);
+        Lanes.weightedRows(p, hiddenA, count, v, kvBase, hd, o[0], o[o.length - 1], qOff);
     }
 
     /** x [B, Hkv, T, D] → per (sample, KV head) a [D, T'] block, keys along the rows, zero-padded to T'. */
@@ -127,12 +136,16 @@ final class MmcaKernel {
         int hd = d.headDim();
         float[] dq = new float[s.q().length], dk = new float[s.k().length], dv = new float[s.v().length];
         float[][][] hidden = KeyVisibility.hiddenKeys(s.codes(), branches, d.paddedKeys());
-        float[] kt = transposed(s.k(), d), vt = transposed(s.v(), d);
+        float[] kt = transposed(s.k(), d), vt = transposed(s.v(), d), none = KeyVisibility.noKeys(d.paddedKeys());
         float scale = (float) (1 / Math.sqrt(hd));
+        int nb = branches.length;
         // One task per (sample, KV head): it owns that head's dK/dV rows and its query heads' dQ rows.
         int tp = d.paddedKeys();
         WorkerPool.get().parallelFor(d.batch() * d.kvHeads(), 1, (start, end) -> {
-            float[] p = new float[tp], dp = new float[tp], lanes = new float[Lanes.L], dkt = new float[hd * tp], dvt = new float[hd * tp];
+            float[] p = new float[tp], dp = new float[tp], lanes = new float[Lanes.L], sums = new float[2], dkt = new float[hd * tp], dvt = new float[hd * tp];
+            float[][] dqBranch = new float[2][hd];
+            float[] delta = new float[2];
+            boolean[] selfOnly = new boolean[nb], vector = new boolean[2];
             for (int task = start; task < end; task++) {
                 int b = task / d.kvHeads(), kvh = task % d.kvHeads();
                 int[] m = s.codes()[b];
@@ -142,25 +155,31 @@ final class MmcaKernel {
                     int kvBase = d.kvBase(b, h), ktBase = d.ktBase(b, h);
                     for (int i = 0; i < d.queries(); i++) {
                         int r = d.row(b, h, i), off = r * hd, query = d.keys() - d.queries() + i;
-                        for (int n = 0; n < branches.length; n++) {
-                            float lse = s.lse()[n][r];
-                            if (lse == Float.NEGATIVE_INFINITY) continue;                 // empty branch: contributed zero
-                            float delta = Lanes.dot(dOut, off, s.branchOut()[n], off, hd);
-                            boolean selfOnly = branches[n] == Branch.IMAGE && KeyVisibility.imageSelfOnly(s.mode(), m[query], d.queries(), d.keys());
-                            int count = s.fallbackCount()[n][r];
-                            if (selfOnly || count > 0) {
-                                scalarRowBackward(s, m, query, branches[n], selfOnly, count, lse, delta, off, kvBase, scale, dOut, dq, dk, dv);
-                                continue;
-                            }
+                        for (int n = 0; n < nb; n++) {
+                            selfOnly[n] = branches[n] == Branch.IMAGE && KeyVisibility.imageSelfOnly(s.mode(), m[query], d.queries(), d.keys());
+                            // An empty branch contributed zero; self-only and fallback rows take the scalar path below.
+                            vector[n] = s.lse()[n][r] != Float.NEGATIVE_INFINITY && !selfOnly[n] && s.fallbackCount()[n][r] == 0;
+                            delta[n] = Lanes.dot(dOut, off, s.branchOut()[n], off, hd);
+                        }
+                        if (vector[0] || vector[1]) {
                             // p_j = e^(s_j − lse), dS_j = p_j·(dO·v_j − dO·O_branch)·scale; then, across keys,
-                            // dVᵀ += dO ⊗ p, dKᵀ += q ⊗ dS and dq += Kᵀ·dS.
-                            Lanes.scores(s.q(), off, hd, kt, ktBase, tp, scale, hidden[b][n], query + 1, p);
-                            Lanes.expShifted(p, lse, query + 1, lanes);
+                            // dVᵀ += dO ⊗ p, dKᵀ += q ⊗ dS and dq += Kᵀ·dS — both branches in one pass (disjoint keys).
+                            float[] hiddenA = vector[0] ? hidden[b][0] : none, hiddenB = vector[1] ? hidden[b][1] : none;
+                            Lanes.scores(s.q(), off, hd, kt, ktBase, tp, scale, query + 1, p);
+                            Lanes.expShifted(p, hiddenA, s.lse()[0][r], hiddenB, nb < 2 ? 0f : s.lse()[1][r], query + 1, lanes, sums);
                             Lanes.dotsAcross(dOut, off, hd, vt, ktBase, tp, query + 1, dp);
-                            Lanes.scoreGradients(p, dp, delta, scale, query + 1);
+                            Lanes.scoreGradients(p, dp, hiddenA, delta[0], delta[1], scale, query + 1);
                             Lanes.rankOneAcross(dOut, off, hd, p, dvt, 0, tp, query + 1);
                             Lanes.rankOneAcross(s.q(), off, hd, dp, dkt, 0, tp, query + 1);
-                            Lanes.dotsAlong(dp, kt, ktBase, tp, hd, query + 1, dq, off);
+                            Lanes.dotsAlong(dp, hiddenA, kt, ktBase, tp, hd, query + 1, dqBranch[0], dqBranch[1]);
+                        }
+                        for (int n = 0; n < nb; n++) {                                  // dq in branch order, as a pass per branch adds it
+                            if (vector[n]) {
+                                for (int c = 0; c < hd; c++) dq[off + c] += dqBranch[n][c];
+                            } else if (s.lse()[n][r] != Float.NEGATIVE_INFINITY) {
+                                scalarRowBackward(s, m, query, branches[n], selfOnly[n], s.fallbackCount()[n][r], s.lse()[n][r], delta[n],
+                                        off, kvBase, scale, dOut, dq, dk, dv);
+                            }
                         }
                     }
                 }

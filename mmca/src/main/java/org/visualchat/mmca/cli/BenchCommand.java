@@ -20,14 +20,14 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * {@code visualchat bench gemm|matvec|decode|prefill|vit|collectives|train|zero}: kernel, model and collective throughput on this
+ * {@code visualchat bench gemm|matvec|decode|prefill|vit|collectives|train|demo|zero}: kernel, model and collective throughput on this
  * machine, each figure next to what the machine (or numpy) does in the same run — on a shared host only such ratios
  * mean anything.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure kernel, model and collective throughput.",
         subcommands = {BenchCommand.Gemm.class, BenchCommand.MatVec.class,
                 LlamaBenchCommands.Decode.class, LlamaBenchCommands.Prefill.class, VitBenchCommand.class,
-                CollectivesBenchCommand.class, TrainBenchCommand.class, ZeroBenchCommand.class})
+                CollectivesBenchCommand.class, TrainBenchCommand.class, DemoBenchCommand.class, ZeroBenchCommand.class})
 public final class BenchCommand {
 
     /** One comment line: JVM, cores, pool size, vector width and the load average (figures mean little without it). */

@@ -1,11 +1,17 @@
 package org.visualchat.mmca.demo;
 
-import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.TreeMap;
+import java.util.function.UnaryOperator;
 import org.visualchat.autograd.Arith;
+import org.visualchat.autograd.Losses;
+import org.visualchat.autograd.Lookups;
 import org.visualchat.autograd.Variable;
+import org.visualchat.autograd.Views;
 import org.visualchat.mmca.model.ShiftedLoss;
 import org.visualchat.mmca.prompt.EncodedConversation;
+import org.visualchat.tensor.Tensor;
 
 /**
  * The demo language model's pretraining loss: {@link ShiftedLoss}'s next-token cross-entropy, but with every
@@ -17,43 +23,45 @@ import org.visualchat.mmca.prompt.EncodedConversation;
  *
  * <p>Computed as Σ over answer lengths n of (answers of length n / all answers) × (mean cross-entropy over
  * the tokens of those answers), which equals the 1/n-weighted token mean.
+ *
+ * <p>Only the positions that predict an answer token reach the loss (about a tenth of a demo batch), so only
+ * their hidden states go through the LM head: the head is a row-wise map, and the logits, their softmax and
+ * their gradient are computed for those rows alone, in the order the shifted loss over the whole [B, L, V]
+ * would keep them (so the loss has the same bits).
  */
 final class AnswerWeightedLoss {
     private AnswerWeightedLoss() {}
 
-    /** logits [B, L, V], labels [B][L] (answers are the runs of labels ≠ −100) → scalar loss. */
-    static Variable of(Variable logits, int[][] labels) {
-        TreeMap<Integer, int[][]> byLength = new TreeMap<>();
+    /** hidden [B, L, d] (what {@code head} maps to logits row by row), labels [B][L] (answers are the runs of labels ≠ −100) → scalar loss. */
+    static Variable of(Variable hidden, UnaryOperator<Variable> head, int[][] labels) {
+        int b = hidden.dim(0), l = hidden.dim(1);
+        if (labels.length != b || labels[0].length != l) {
+            throw new IllegalArgumentException("labels [" + labels.length + ", " + labels[0].length + "] do not match hidden states [" + b + ", " + l + ", " + hidden.dim(2) + "]");
+        }
+        // Per predicting position (b, t − 1), in row order: its target labels[b][t] and the length of the answer holding it.
+        List<int[]> kept = new ArrayList<>();
         TreeMap<Integer, Integer> answers = new TreeMap<>();
-        for (int b = 0; b < labels.length; b++) {
+        for (int r = 0; r < b; r++) {
             // Position 0 is never a target (the shifted loss predicts positions 1..L−1).
-            for (int start = 1; start < labels[b].length; ) {
-                if (labels[b][start] == EncodedConversation.IGNORE) { start++; continue; }
+            for (int start = 1; start < l; ) {
+                if (labels[r][start] == EncodedConversation.IGNORE) { start++; continue; }
                 int end = start;
-                while (end < labels[b].length && labels[b][end] != EncodedConversation.IGNORE) end++;
-                int n = end - start;
-                int[][] kept = byLength.computeIfAbsent(n, k -> ignoredLike(labels));
-                System.arraycopy(labels[b], start, kept[b], start, n);
-                answers.merge(n, 1, Integer::sum);
+                while (end < l && labels[r][end] != EncodedConversation.IGNORE) end++;
+                for (int t = start; t < end; t++) kept.add(new int[] {r * l + t - 1, labels[r][t], end - start});
+                answers.merge(end - start, 1, Integer::sum);
                 start = end;
             }
         }
+        if (kept.isEmpty()) throw new IllegalArgumentException("a batch without any answer token");
+        int[] rows = kept.stream().mapToInt(k -> k[0]).toArray();
+        Variable logits = head.apply(Lookups.embedding(Views.reshape(hidden, b * l, hidden.dim(2)), Tensor.ofInts(rows, rows.length)));
         int total = answers.values().stream().mapToInt(Integer::intValue).sum();
         Variable loss = null;
-        for (var e : byLength.entrySet()) {
-            Variable term = Arith.mul(ShiftedLoss.crossEntropy(logits, e.getValue()), answers.get(e.getKey()) / (float) total);
+        for (var e : answers.entrySet()) {
+            int[] targets = kept.stream().mapToInt(k -> k[2] == e.getKey() ? k[1] : Losses.IGNORE_INDEX).toArray();
+            Variable term = Arith.mul(Losses.crossEntropy(logits, Tensor.ofInts(targets, targets.length)), e.getValue() / (float) total);
             loss = loss == null ? term : Arith.add(loss, term);
         }
-        if (loss == null) throw new IllegalArgumentException("a batch without any answer token");
         return loss;
-    }
-
-    private static int[][] ignoredLike(int[][] labels) {
-        int[][] out = new int[labels.length][];
-        for (int b = 0; b < labels.length; b++) {
-            out[b] = new int[labels[b].length];
-            Arrays.fill(out[b], EncodedConversation.IGNORE);
-        }
-        return out;
     }
 }

@@ -49,20 +49,23 @@ final class LanguagePretraining {
         LlamaModel model = LlamaModel.random(modelConfig(config, data.encoder().tokenizer().vocabSize()), config.seed() + 10, DType.F32);
         model.unfreeze(NamePattern.glob("**"));
         DialogueGenerator stream = DemoData.stream(config, Split.TRAIN);
-        TrainLoop.run(model.trainableParameters(), config.lmLr(), config.lmSteps(), bar, t -> {
-            List<DemoData.CaptionedRow> rows = new ArrayList<>();
-            for (Dialogue d : stream.next(config.lmBatch())) rows.add(data.captioned(d));
-            List<DemoData.CaptionedRow> padded = data.pad(rows);
-            Variable embeds = CaptionEmbedding.embed(model, padded.stream().map(DemoData.CaptionedRow::slots).toArray(int[][][]::new));
-            int[][] codes = new int[padded.size()][];
-            for (int r = 0; r < codes.length; r++) {
-                codes[r] = padded.get(r).codes().clone();
-                if (r % 2 == 1) for (int p = 0; p < codes[r].length; p++) if (codes[r][p] == EncodedConversation.IMAGE) codes[r][p] = EncodedConversation.TEXT;
-            }
-            Variable logits = model.forward(embeds, LlamaModel.positions(0, codes[0].length), MmcaAttention.of(MmcaMode.STRICT, codes));
-            return AnswerWeightedLoss.of(logits, padded.stream().map(DemoData.CaptionedRow::labels).toArray(int[][]::new));
-        });
+        TrainLoop.run(model.trainableParameters(), config.lmLr(), config.lmSteps(), bar, t -> loss(model, data, stream.next(config.lmBatch())));
         model.freeze(NamePattern.glob("**"));
         return model;
+    }
+
+    /** One step's loss: {@code batch} captioned, padded, every other row causal, the rest MMCA strict. */
+    static Variable loss(LlamaModel model, DemoData data, List<Dialogue> batch) {
+        List<DemoData.CaptionedRow> rows = new ArrayList<>();
+        for (Dialogue d : batch) rows.add(data.captioned(d));
+        List<DemoData.CaptionedRow> padded = data.pad(rows);
+        Variable embeds = CaptionEmbedding.embed(model, padded.stream().map(DemoData.CaptionedRow::slots).toArray(int[][][]::new));
+        int[][] codes = new int[padded.size()][];
+        for (int r = 0; r < codes.length; r++) {
+            codes[r] = padded.get(r).codes().clone();
+            if (r % 2 == 1) for (int p = 0; p < codes[r].length; p++) if (codes[r][p] == EncodedConversation.IMAGE) codes[r][p] = EncodedConversation.TEXT;
+        }
+        Variable hidden = model.hidden(embeds, LlamaModel.positions(0, codes[0].length), MmcaAttention.of(MmcaMode.STRICT, codes));
+        return AnswerWeightedLoss.of(hidden, model.lmHead()::forward, padded.stream().map(DemoData.CaptionedRow::labels).toArray(int[][]::new));
     }
 }

@@ -2,6 +2,7 @@ package org.visualchat.mmca.demo;
 
 import org.visualchat.mmca.train.ProgressBar;
 
+import java.util.ArrayList;
 import java.util.List;
 import org.visualchat.llama.model.LlamaModel;
 import org.visualchat.mmca.attention.MmcaMode;
@@ -27,11 +28,15 @@ final class MmcaTraining {
     }
 
     static void train(DemoConfig config, VisualChatModel model, DemoData data, List<Dialogue> train, ProgressBar bar) {
-        TrainLoop.run(model.trainableParameters(), config.mmcaLr(), config.mmcaSteps(), bar, t -> {
-            int from = t * config.mmcaBatch();
-            List<Dialogue> batch = new java.util.ArrayList<>();
-            for (int i = 0; i < config.mmcaBatch(); i++) batch.add(train.get((from + i) % train.size()));
-            return model.loss(data.modelInput(batch), false);
-        });
+        TrainLoop.run(model.trainableParameters(), config.mmcaLr(), config.mmcaSteps(), bar,
+                t -> model.loss(data.modelInput(batch(config, train, t)), false));
+    }
+
+    /** Step {@code t}'s conversations: the next {@code mmcaBatch} of the training set, cycling through it. */
+    static List<Dialogue> batch(DemoConfig config, List<Dialogue> train, int t) {
+        int from = t * config.mmcaBatch();
+        List<Dialogue> batch = new ArrayList<>();
+        for (int i = 0; i < config.mmcaBatch(); i++) batch.add(train.get((from + i) % train.size()));
+        return batch;
     }
 }

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.*;
 import org.junit.jupiter.api.Test;
 import org.visualchat.autograd.GradCheck;
 import org.visualchat.autograd.Variable;
+import org.visualchat.mmca.model.ShiftedLoss;
+import org.visualchat.nn.Linear;
 import org.visualchat.tensor.Tensor;
 
 class AnswerWeightedLossTest {
@@ -15,7 +17,7 @@ class AnswerWeightedLossTest {
         // Row 0: answers of 3 and 1 tokens; row 1: answers of 1 and 4 tokens (the last one runs to the end).
         int[][] labels = {{I, I, 2, 4, 1, I, I, 3, I}, {I, 0, I, I, I, 2, 2, 1, 4}};
         float[] values = Tensor.randn(5, 1f, B, L, V).toFloatArray();
-        double loss = AnswerWeightedLoss.of(Variable.of(Tensor.of(values, B, L, V)), labels).value().toFloatArray()[0];
+        double loss = AnswerWeightedLoss.of(Variable.of(Tensor.of(values, B, L, V)), x -> x, labels).value().toFloatArray()[0];
         // Naive reference: token t's target is labels[b][t], predicted by position t − 1, weighted 1 / answer length.
         int[][] lengths = {{0, 0, 3, 3, 3, 0, 0, 1, 0}, {0, 1, 0, 0, 0, 4, 4, 4, 4}};
         double sum = 0, weights = 0;
@@ -36,14 +38,32 @@ class AnswerWeightedLossTest {
     }
 
     @Test
+    void theHeadOnTheAnswerRowsGivesTheLossOfTheHeadOnEveryRowBitForBit() {
+        // The demo's path: hidden states, then the LM head on the predicting rows only; the reference is the shifted
+        // loss's whole-batch logits, grouped by answer length exactly as the loss defines it.
+        int[][] labels = {{I, I, 2, 4, 1, I, I, 3, I}, {I, 0, I, I, I, 2, 2, 1, 4}};
+        Linear head = new Linear(7, V, false, 3);
+        Variable hidden = Variable.of(Tensor.randn(8, 1f, B, L, 7));
+        Variable logits = head.forward(hidden);
+        float whole = 0;
+        int[][][] groups = {{{I, I, 2, 4, 1, I, I, I, I}, {I, I, I, I, I, I, I, I, I}}, {{I, I, I, I, I, I, I, 3, I}, {I, 0, I, I, I, I, I, I, I}},
+                {{I, I, I, I, I, I, I, I, I}, {I, I, I, I, I, 2, 2, 1, 4}}};
+        float[] weights = {1 / 4f, 2 / 4f, 1 / 4f};                      // answers of length 3, 1 (two of them) and 4
+        int[] order = {1, 0, 2};                                          // the loss adds the groups by length: 1, 3, 4
+        for (int g : order) whole += ShiftedLoss.crossEntropy(logits, groups[g]).value().toFloatArray()[0] * weights[g];
+        float gathered = AnswerWeightedLoss.of(hidden, head::forward, labels).value().toFloatArray()[0];
+        assertEquals(whole, gathered, 0f);
+    }
+
+    @Test
     void gradientMatchesFiniteDifferences() {
         int[][] labels = {{I, 1, 3, I, 4, I, I, I, I}, {I, I, I, 0, 0, 2, I, 1, I}};
-        GradCheck.check("answer-weighted loss", in -> AnswerWeightedLoss.of(in[0], labels), GradCheck.randn(6, B, L, V));
+        GradCheck.check("answer-weighted loss", in -> AnswerWeightedLoss.of(in[0], x -> x, labels), GradCheck.randn(6, B, L, V));
     }
 
     @Test
     void aBatchWithoutAnswersIsRefused() {
         int[][] labels = {{I, I, I}};
-        assertThrows(IllegalArgumentException.class, () -> AnswerWeightedLoss.of(Variable.of(Tensor.zeros(1, 3, V)), labels));
+        assertThrows(IllegalArgumentException.class, () -> AnswerWeightedLoss.of(Variable.of(Tensor.zeros(1, 3, V)), x -> x, labels));
     }
 }
