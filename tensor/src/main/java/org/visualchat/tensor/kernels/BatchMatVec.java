@@ -64,10 +64,10 @@ public final class BatchMatVec {
      * The Q4_0 row at {@code at} against xs[b], xs[b + n − 1] (n = 1–2), results to ys[·][r]: per activation
      * row MatVec's dotQ4 accumulators (even blocks into a, odd into c), each block's nibbles converted once;
      * low nibbles are a block's elements 0–15, high nibbles 16–31. The same int-counted loop over the
-     * row's own exact segment as MatVec's dotQ4.
+     * row's own unbounded segment as MatVec's dotQ4.
      */
     private static void dotQ4x2(MemorySegment s, long at, float[][] xs, int b, int n, int blocks, float[][] ys, int r) {
-        MemorySegment row = Dequantize.exact(s, at, (long) blocks * Q4_BYTES);
+        MemorySegment row = Dequantize.unbounded(s, at, (long) blocks * Q4_BYTES);
         float[] x0 = xs[b], x1 = xs[b + n - 1];
         FloatVector a0 = FloatVector.zero(F), c0 = a0, a1 = a0, c1 = a0;
         for (int pair = 0; pair < blocks / 2; pair++) {

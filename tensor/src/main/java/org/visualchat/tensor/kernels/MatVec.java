@@ -162,10 +162,12 @@ public final class MatVec {
      * the prefetcher) and only 1.05× in L2; two Q4_0 rows per turn measured slower even in L2, and four
      * outgrow C2's inlining node budget.
      *
-     * <p>Each row is read through a segment of its own ({@link Dequantize#exact(MemorySegment, long,
-     * long)}) with int offsets from one int pair counter: C2 compiles that as a counted loop and drops
-     * the bounds checks of the activation loads, which it kept for the earlier loop over a long byte
-     * offset (1.07–1.17×, thread CPU time, same operations in the same order). The block loop sits in
+     * <p>Each row is read through a segment of its own (Q8_0 {@link Dequantize#exact(MemorySegment, long,
+     * long)}, Q4_0 {@link Dequantize#unbounded}, the row's bounds checked once there) with int offsets
+     * from one int pair counter: C2 compiles that as a counted loop and drops the bounds checks of the
+     * activation loads, which it kept for the earlier loop over a long byte offset (1.07–1.17×, thread
+     * CPU time, same operations in the same order); with no limit on the Q4_0 row segment it drops
+     * those of the weight loads too (1.2× from DRAM, see there why Q8_0 does not). The block loop sits in
      * the row loop itself: in a method of its own, C2 sometimes (about one JVM start in five) compiled
      * that method first, then refused to inline it into the row loop ("already compiled into a big
      * method"), and the kernel allocated ~80 bytes per row and ran 2× slower.
@@ -173,7 +175,7 @@ public final class MatVec {
     private static void rowsQ4(MemorySegment s, long first, long rowBytes, int from, int to, float[] x, int k, MemorySegment y, long yOffset, long yStride) {
         int blocks = k / BLOCK;
         for (int r = from; r < to; r++) {
-            MemorySegment row = Dequantize.exact(s, first + r * rowBytes, (long) blocks * Q4_BYTES);
+            MemorySegment row = Dequantize.unbounded(s, first + r * rowBytes, (long) blocks * Q4_BYTES);
             FloatVector a = FloatVector.zero(F), b = a;
             for (int pair = 0; pair < blocks / 2; pair++) {
                 int o = 2 * pair * Q4_BYTES, xi = 2 * pair * BLOCK;
