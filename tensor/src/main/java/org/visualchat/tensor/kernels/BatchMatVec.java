@@ -44,8 +44,9 @@ public final class BatchMatVec {
             MatVec.onNative(w, s -> rowsQ4(s, firstRowByte, rowBytes, from, to, xs, k, ys));
             return;
         }
-        for (int r = from; r < to; r += ROW_BLOCK) {
-            int end = Math.min(to, r + ROW_BLOCK);
+        int block = xs.length == 1 ? to - from : ROW_BLOCK; // one activation row re-reads nothing: one call, one setup
+        for (int r = from; r < to; r += block) {
+            int end = Math.min(to, r + block);
             for (int b = 0; b < xs.length; b++) MatVec.rows(type, w, firstRowByte, rowBytes, r, end, xs[b], k, MemorySegment.ofArray(ys[b]), 0, 1);
         }
     }

@@ -19,9 +19,9 @@ import static org.visualchat.tensor.kernels.Dequantize.LANES;
 /**
  * y = W·x for a weight W [rows, k] in F32, BF16, F16, Q8_0 or Q4_0 and an F32 vector x: the decode-time
  * product, bound by how fast W streams from memory. Each row is one fused dequantize-dot (the weight is
- * converted in registers, never written back); F32 rows go four at a time, BF16 and F16 rows two at a
- * time, so every activation vector loaded serves several weight rows and the loop issues several
- * independent weight streams. Rows are split across the {@link WorkerPool}.
+ * converted in registers, never written back); F32 rows go four at a time and F16 rows two at a time,
+ * so every activation vector loaded serves several weight rows; BF16 rows go one by one, one contiguous
+ * stream (see {@link #rowsBf16}). Rows are split across the {@link WorkerPool}.
  */
 public final class MatVec {
     private MatVec() {}
@@ -120,7 +120,7 @@ public final class MatVec {
         }
     }
 
-    // Row loops: groups of rows (four F32, two BF16 or F16) share every activation load (x is read once
+    // Row loops: groups of rows (four F32, two F16) share every activation load (x is read once
     // per group instead of once per row). Each row of a group is computed with exactly the operations, in exactly
     // the order, of the single-row kernel, so a row's value does not depend on which group it fell in
     // (nor on the thread count). A last group of fewer rows repeats its last row in the missing places
@@ -132,8 +132,42 @@ public final class MatVec {
         for (int r = from; r < to; r += 4) dotF32x4(s, first + r * rowBytes, rowBytes, x, k, Math.min(4, to - r), y, yOffset + r * yStride, yStride);
     }
 
+    /**
+     * BF16 rows one by one, each a single pass over its own bytes, so consecutive rows are one contiguous
+     * stream through memory; the activations are split into even and odd elements once per call
+     * ({@link #BF16_ACTIVATIONS}), not once per step of every pair of rows. Two rows in lockstep (the previous kernel, x split by
+     * two permutations per step and shared by the pair) ran at two speeds, decided by where C2 put its
+     * code: identical machine code, weights and activations, loaded by four class loaders into one JVM,
+     * streamed 15–18 GB/s in some copies and 25–30 in others (thread CPU time, 5632×2048 from DRAM), so
+     * whichever copy a process compiled set its decode speed. One row at a time streamed 30–33 GB/s in
+     * every copy of every process, and 81–84 GB/s from L2 against 66–71 (tensor/docs/matmul.md).
+     *
+     * <p>Per row, 2·LANES elements per step read as {@link Dequantize#pairs} (the row through an
+     * {@link Dequantize#exact} segment of its own, int offsets, as the quantized loops): even elements ·
+     * even activations into one accumulator, odd · odd into another, two independent FMA chains added at
+     * the end, then the scalar tail. The loop sits in the row loop itself, not in a method of its own
+     * (see {@link #rowsQ4} for what that risks).
+     */
     private static void rowsBf16(MemorySegment s, long first, long rowBytes, int from, int to, float[] x, int k, MemorySegment y, long yOffset, long yStride) {
-        for (int r = from; r < to; r += 2) dotBf16x2(s, first + r * rowBytes, rowBytes, x, k, Math.min(2, to - r), y, yOffset + r * yStride, yStride);
+        int half = k / (2 * LANES) * LANES; // elements of x in the vector part, split into even and odd
+        float[][] split = BF16_ACTIVATIONS.get();
+        if (split[0].length < half) split[0] = new float[half];
+        if (split[1].length < half) split[1] = new float[half];
+        float[] even = split[0], odd = split[1];
+        for (int j = 0; j < half; j += LANES) {
+            Dequantize.evenOf(x, 2 * j).intoArray(even, j);
+            Dequantize.oddOf(x, 2 * j).intoArray(odd, j);
+        }
+        for (int r = from; r < to; r++) {
+            MemorySegment row = Dequantize.exact(s, first + r * rowBytes, 2L * k);
+            FloatVector a = FloatVector.zero(F), b = a;
+            for (int j = 0; j < half; j += LANES) {
+                IntVector pairs = Dequantize.pairs(row, 4 * j);
+                a = Dequantize.bf16Even(pairs).fma(FloatVector.fromArray(F, even, j), a);
+                b = Dequantize.bf16Odd(pairs).fma(FloatVector.fromArray(F, odd, j), b);
+            }
+            y.setAtIndex(Storage.F32, yOffset + r * yStride, LaneSum.sum(a.add(b)) + tail(DType.BF16, row, 0, x, 2 * half, k));
+        }
     }
 
     private static void rowsF16(MemorySegment s, long first, long rowBytes, int from, int to, float[] x, int k, MemorySegment y, long yOffset, long yStride) {
@@ -201,9 +235,8 @@ public final class MatVec {
         }
         return switch (type) {
             case F32 -> dotF32(s, at, x, k);
-            case BF16 -> dotBf16(s, at, x, k);
             case F16 -> dotF16(s, at, x, k);
-            case Q8_0, Q4_0 -> {
+            case BF16, Q8_0, Q4_0 -> {
                 float[] out = new float[1];
                 run(rowLoop(type), s, at, 0, 0, 1, x, k, MemorySegment.ofArray(out), 0, 1);
                 yield out[0];
@@ -250,44 +283,13 @@ public final class MatVec {
     }
 
     /**
-     * BF16 rows 2·LANES elements per step, read as {@link Dequantize#pairs}: per step, acc += even
-     * elements · even activations, then acc += odd elements · odd activations (the activations are
-     * split by two lane permutations, shared by all rows of a group).
+     * This thread's x[0], x[2], … and x[1], x[3], … for the BF16 call in progress: the activations that
+     * meet the low and high halves of {@link Dequantize#pairs}. The split is done inline in
+     * {@link #rowsBf16}: in a method of its own C2 judged the call too rare to inline (once per call,
+     * "low call site frequency"), left {@link Dequantize#evenOf} out of line and boxed every vector
+     * (~12 KB allocated per call; 128 rows from L2 at 13–49 instead of ~80 GB/s).
      */
-    private static float dotBf16(MemorySegment s, long at, float[] x, int k) {
-        s = exact(s);
-        FloatVector a = FloatVector.zero(F);
-        int i = 0;
-        for (; i <= k - 2 * LANES; i += 2 * LANES) a = bf16Step(Dequantize.pairs(s, at + 2L * i), Dequantize.evenOf(x, i), Dequantize.oddOf(x, i), a);
-        return LaneSum.sum(a) + tail(DType.BF16, s, at, x, i, k);
-    }
-
-    /** One step of {@link #dotBf16}: {@code acc} plus the products of one {@link Dequantize#pairs} load. */
-    private static FloatVector bf16Step(IntVector pairs, FloatVector xEven, FloatVector xOdd, FloatVector acc) {
-        return Dequantize.bf16Odd(pairs).fma(xOdd, Dequantize.bf16Even(pairs).fma(xEven, acc));
-    }
-
-    /**
-     * {@link #dotBf16} of the two rows at {@code at + j·rowBytes}, written to y at {@code yAt + j·yStride}.
-     * Two rows per pass, not four as F32: 5632×2048 from DRAM on one core streamed 1.4–1.5× faster
-     * with two (26–28 GB/s, 92 % of the read probe, against 17–18 with four; thread CPU time, load
-     * 15–22), though the four-row kernel is as fast from L2: two weight streams at a time seem to suit
-     * the hardware prefetcher better than four rows exactly a 4 KiB page apart.
-     */
-    private static void dotBf16x2(MemorySegment s, long at, long rowBytes, float[] x, int k, int rows, MemorySegment y, long yAt, long yStride) {
-        s = exact(s);
-        long at1 = at + Math.min(1, rows - 1) * rowBytes;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0;
-        int i = 0;
-        for (; i <= k - 2 * LANES; i += 2 * LANES) {
-            FloatVector xe = Dequantize.evenOf(x, i), xo = Dequantize.oddOf(x, i);
-            a0 = bf16Step(Dequantize.pairs(s, at + 2L * i), xe, xo, a0);
-            a1 = bf16Step(Dequantize.pairs(s, at1 + 2L * i), xe, xo, a1);
-        }
-        float[] l = lanes(a0, a1);
-        LaneSum.sumTwo(l);
-        store(y, yAt, yStride, rows, l[0] + tail(DType.BF16, s, at, x, i, k), l[1] + tail(DType.BF16, s, at1, x, i, k), 0, 0);
-    }
+    private static final ThreadLocal<float[][]> BF16_ACTIVATIONS = ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0]});
 
     private static float dotF16(MemorySegment s, long at, float[] x, int k) {
         s = exact(s);
