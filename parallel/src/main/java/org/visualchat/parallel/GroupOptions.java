@@ -90,16 +90,6 @@ public record GroupOptions(int rank, int worldSize, int localRank, String master
                 advertiseHost, advertisePort, segment, directMax, ioThreads);
     }
 
-    /**
-     * Kernel socket buffers of 4 segments each way (the kernel caps them at net.core.wmem_max/rmem_max): a
-     * sender keeps writing while a descheduled receiver is not reading. With the autotuned defaults (send
-     * buffer starting at 16 KiB) 64 MiB collectives took about twice as long on the loaded 2-core machine and
-     * used ~10 % more CPU per byte (p = 2, two interleaved pairs of runs).
-     */
-    public int socketBufferBytes() {
-        return (int) Math.min(64L << 20, 4L * segmentBytes);
-    }
-
     @Override
     public byte[] secret() { return secret.clone(); }
 

@@ -22,8 +22,8 @@ import picocli.CommandLine.Option;
  * algbw·(n−1)/n for all-gather / reduce-scatter (S = total bytes). busbw is the rate at which each rank
  * sends, so it is reported against {@link LoopbackBlast#ring}: the same processes sending to rank+1 and
  * receiving from rank−1 over plain sockets at once, measured right before each sample with as many bytes,
- * once from and into a cache-hot 1 MiB buffer ("ring") and once streaming through message-sized memory with
- * the transport's socket buffer sizes ("memring"). The one-way single-socket rate is printed once for reference.
+ * once from and into a cache-hot 1 MiB buffer ("ring") and once streaming through message-sized memory
+ * ("memring"). The one-way single-socket rate is printed once for reference.
  */
 @Command(name = "collectives", mixinStandardHelpOptions = true,
         description = "Bus bandwidth of the Netty collectives vs raw loopback TCP (nccl-tests definitions).")
@@ -83,8 +83,7 @@ public final class CollectivesBenchCommand implements Callable<Integer> {
             MemorySegment a = arena.allocate(maxBytes, 64), b = arena.allocate(maxBytes, 64);
             if (pg.rank() == 0) {
                 System.out.printf("%n%d ranks (F32, %d-byte segments); ring = raw sockets, every rank sending to the next at once"
-                        + " from and into one 1 MiB buffer; memring = the same through message-sized buffers with the transport's socket"
-                        + " buffer sizes; cpu/X = CPU time per byte sent, all ranks, X's over the collective's; medians of %d rounds%n"
+                        + " from and into one 1 MiB buffer; memring = the same through message-sized buffers; cpu/X = CPU time per byte sent, all ranks, X's over the collective's; medians of %d rounds%n"
                         + "%-15s %12s %10s %10s %10s %10s %10s %10s %12s %13s %11s%n", n, segmentBytes, rounds, "op", "bytes", "time us",
                         "algbw GB/s", "busbw GB/s", "ring GB/s", "busbw/ring", "cpu/ring", "memring GB/s", "busbw/memring", "cpu/memring");
             }
@@ -93,7 +92,7 @@ public final class CollectivesBenchCommand implements Callable<Integer> {
                 int iters = (int) Math.max(3, Math.min(50, (256L << 20) / bytes));
                 Split split = Split.balanced(count, n);
                 long mine = split.count(pg.rank()) * 4;
-                Memory memory = new Memory(a.asSlice(0, count * 4), b.asSlice(0, count * 4), options.socketBufferBytes());
+                Memory memory = new Memory(a.asSlice(0, count * 4), b.asSlice(0, count * 4));
                 report(pg, "all_reduce", count * 4, 2.0 * (n - 1) / n, iters, memory, () -> pg.allReduce(a, DType.F32, count, ReduceOp.SUM));
                 report(pg, "all_gather", count * 4, (n - 1.0) / n, iters, memory, () -> pg.allGather(b.asSlice(split.offset(pg.rank()) * 4,
                         mine), b, DType.F32, split));
@@ -104,8 +103,8 @@ public final class CollectivesBenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The memring yardstick's source and destination (the collectives' buffers, message-sized) and socket buffers. */
-    private record Memory(MemorySegment src, MemorySegment dst, int socketBufferBytes) {}
+    /** The memring yardstick's source and destination: the collectives' buffers, message-sized. */
+    private record Memory(MemorySegment src, MemorySegment dst) {}
 
     /**
      * Times {@code iters} calls right after the raw-socket rings moving as many bytes per rank, {@link #rounds}
@@ -124,7 +123,7 @@ public final class CollectivesBenchCommand implements Callable<Integer> {
         for (int k = 0; k < rounds; k++) {
             long ringBytes = Math.max(8L << 20, (long) sentPerRank);
             LoopbackBlast.Rate raw = LoopbackBlast.ring(pg, ringBytes);
-            LoopbackBlast.Rate mem = LoopbackBlast.ring(pg, ringBytes, memory.src(), memory.dst(), memory.socketBufferBytes());
+            LoopbackBlast.Rate mem = LoopbackBlast.ring(pg, ringBytes, memory.src(), memory.dst());
             pg.barrier();
             long t0 = System.nanoTime(), cpu0 = LoopbackBlast.cpuNanos();
             for (int i = 0; i < iters; i++) call.run();

@@ -80,7 +80,7 @@ final class LoopbackBlast {
         try (ServerSocketChannel server = listen()) {
             Receiver rx = new Receiver(server, total, null);
             long t0 = System.nanoTime();
-            try (SocketChannel out = connect(server.socket().getLocalPort(), 0)) {
+            try (SocketChannel out = connect(server.socket().getLocalPort())) {
                 send(out, total, null);
             }
             rx.await();
@@ -95,25 +95,23 @@ final class LoopbackBlast {
      * collectives' timing.
      */
     static Rate ring(ProcessGroup pg, long bytesPerRank) throws IOException, InterruptedException {
-        return ring(pg, bytesPerRank, null, null, 0);
+        return ring(pg, bytesPerRank, null, null);
     }
 
     /**
      * {@link #ring} streaming through the collective's memory: sends walk {@code src} and receives walk
-     * {@code dst} (both native, wrapping around), with SO_SNDBUF/SO_RCVBUF of {@code socketBufferBytes} as the
-     * transport sets them. A collective on S bytes must read its source from and write its result to memory S
-     * bytes long, which for large S is not in cache; the 1 MiB ring's buffers always are.
+     * {@code dst} (both native, wrapping around). A collective on S bytes must read its source from and write
+     * its result to memory S bytes long, which for large S is not in cache; the 1 MiB ring's buffers always are.
+     * The socket buffers stay autotuned: fixed 4 MiB ones (the transport's) made this ring 2–4 times slower.
      */
-    static Rate ring(ProcessGroup pg, long bytesPerRank, MemorySegment src, MemorySegment dst, int socketBufferBytes)
-            throws IOException, InterruptedException {
+    static Rate ring(ProcessGroup pg, long bytesPerRank, MemorySegment src, MemorySegment dst) throws IOException, InterruptedException {
         int n = pg.size(), r = pg.rank();
         try (ServerSocketChannel server = listen()) {
-            if (socketBufferBytes > 0) server.socket().setReceiveBufferSize(socketBufferBytes);   // inherited by the accepted socket
             float[] ports = new float[n];     // ports < 2^24 are exact in a float
             ports[r] = server.socket().getLocalPort();
             pg.allGather(new float[] {ports[r]}, ports, Split.even(1, n));
             Receiver rx = new Receiver(server, bytesPerRank, dst);
-            try (SocketChannel out = connect((int) ports[(r + 1) % n], socketBufferBytes)) {
+            try (SocketChannel out = connect((int) ports[(r + 1) % n])) {
                 pg.barrier();
                 long t0 = System.nanoTime(), cpu0 = cpuNanos();
                 send(out, bytesPerRank, src);
@@ -128,14 +126,8 @@ final class LoopbackBlast {
         return ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1);
     }
 
-    /** A connected socket; {@code socketBufferBytes} > 0 sets its send and receive buffers before connecting. */
-    private static SocketChannel connect(int port, int socketBufferBytes) throws IOException {
-        SocketChannel s = SocketChannel.open();
-        if (socketBufferBytes > 0) {
-            s.socket().setSendBufferSize(socketBufferBytes);
-            s.socket().setReceiveBufferSize(socketBufferBytes);
-        }
-        s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+    private static SocketChannel connect(int port) throws IOException {
+        SocketChannel s = SocketChannel.open(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
         s.socket().setTcpNoDelay(true);
         return s;
     }
