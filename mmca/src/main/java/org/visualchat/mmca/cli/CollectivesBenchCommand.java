@@ -114,9 +114,7 @@ public final class CollectivesBenchCommand implements Callable<Integer> {
     private void report(ProcessGroup pg, String op, long bytes, double busFactor, int iters, Memory memory, Runnable call)
             throws IOException, InterruptedException {
         if (!ops.contains(op)) return;
-        // Several warm-up calls, not nccl-tests' one: the first calls of each code path run interpreted or in
-        // C1 (one 4 MiB all-reduce measured 900 ms cold, 15-70 ms warm), which skewed the first size's figures.
-        for (int i = 0; i < Math.max(3, iters / 4); i++) call.run();
+        warmUp(pg, Math.max(3, iters / 4), call);
         double sentPerRank = bytes * busFactor * iters;   // busbw is the rate at which each rank sends
         double[] seconds = new double[rounds], busbw = new double[rounds], ring = new double[rounds], memRing = new double[rounds];
         double[] ratio = new double[rounds], cpuRatio = new double[rounds], memRatio = new double[rounds], memCpuRatio = new double[rounds];
@@ -147,6 +145,29 @@ public final class CollectivesBenchCommand implements Callable<Integer> {
                     median(memCpuRatio));
         }
     }
+
+    /**
+     * Runs batches of {@code calls} calls until no rank's JIT compiled anything during a batch (at most
+     * {@link #WARM_UP_NANOS}), not nccl-tests' one call: the first calls of a code path run interpreted or in
+     * C1 (one 4 MiB all-reduce measured 900 ms cold, 15–70 ms warm). A fixed number of calls was not enough for
+     * large messages: per-frame code runs about a thousand times a second there, and after three 64 MiB calls
+     * perf still found a quarter of the collective's user time in the interpreter and C1 code, which the CPU
+     * figures count (only the compiler threads themselves are excluded). Ranks agree on each batch by a MAX
+     * all-reduce, so they make the same calls.
+     */
+    private static void warmUp(ProcessGroup pg, int calls, Runnable call) {
+        long deadline = System.nanoTime() + WARM_UP_NANOS;
+        boolean again = true;
+        while (again) {
+            long compiled = JIT.getTotalCompilationTime();
+            for (int i = 0; i < calls; i++) call.run();
+            boolean busy = JIT.getTotalCompilationTime() != compiled && System.nanoTime() < deadline;
+            again = pg.allReduce(busy ? 1f : 0f, ReduceOp.MAX) > 0;
+        }
+    }
+
+    private static final long WARM_UP_NANOS = 10_000_000_000L;
+    private static final java.lang.management.CompilationMXBean JIT = java.lang.management.ManagementFactory.getCompilationMXBean();
 
     private static double median(double[] v) {
         double[] s = v.clone();
