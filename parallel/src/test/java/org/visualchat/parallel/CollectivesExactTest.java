@@ -128,6 +128,19 @@ class CollectivesExactTest {
         MemorySegment out = Arena.ofAuto().allocate(Math.max(1, n * dt.elementBytes()));
         pg.allGather(in, out, dt, split);
         compare("allGather " + dt + " n=" + n, out, dt, 0, n, i -> value(owner(split, i), i), errors);
+        // In place: in = this rank's slice of out (the copy of in into out is then skipped).
+        MemorySegment whole = Arena.ofAuto().allocate(Math.max(1, n * dt.elementBytes()));
+        MemorySegment mine = whole.asSlice(split.offset(r) * dt.elementBytes(), split.count(r) * dt.elementBytes());
+        MemorySegment.copy(in, 0, mine, 0, mine.byteSize());
+        pg.allGather(mine, whole, dt, split);
+        compare("allGather in place " + dt + " n=" + n, whole, dt, 0, n, i -> value(owner(split, i), i), errors);
+        // Heap arrays: two distinct arrays have the same address() (0), which must not pass for in place.
+        if (dt == DType.F32) {
+            float[] heapIn = new float[(int) split.count(r)], heapOut = new float[(int) n];
+            MemorySegment.copy(in, 0, MemorySegment.ofArray(heapIn), 0, mine.byteSize());
+            pg.allGather(heapIn, heapOut, split);
+            compare("allGather float[] n=" + n, MemorySegment.ofArray(heapOut), dt, 0, n, i -> value(owner(split, i), i), errors);
+        }
     }
 
     private static int owner(Split s, long i) {

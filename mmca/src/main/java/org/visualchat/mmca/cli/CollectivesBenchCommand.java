@@ -21,8 +21,9 @@ import picocli.CommandLine.Option;
  * (distributed.md §3.4): algbw = S/t; busbw = algbw·2(n−1)/n for all-reduce (S = count·size) and
  * algbw·(n−1)/n for all-gather / reduce-scatter (S = total bytes). busbw is the rate at which each rank
  * sends, so it is reported against {@link LoopbackBlast#ring}: the same processes sending to rank+1 and
- * receiving from rank−1 over plain sockets at once, measured right before each sample with as many bytes.
- * The one-way single-socket rate is printed once for reference.
+ * receiving from rank−1 over plain sockets at once, measured right before each sample with as many bytes,
+ * once from and into a cache-hot 1 MiB buffer ("ring") and once streaming through message-sized memory
+ * ("memring"). The one-way single-socket rate is printed once for reference.
  */
 @Command(name = "collectives", mixinStandardHelpOptions = true,
         description = "Bus bandwidth of the Netty collectives vs raw loopback TCP (nccl-tests definitions).")
@@ -76,46 +77,51 @@ public final class CollectivesBenchCommand implements Callable<Integer> {
     private int runRank() throws IOException, InterruptedException {
         GroupOptions options = GroupOptions.fromEnv(System.getenv());
         options = options.withAlgorithmSizes(segmentBytes, Math.min(options.directMaxBytes(), segmentBytes));
-        try (ProcessGroup pg = ProcessGroup.create(options); Arena arena = Arena.ofConfined()) {
+        // Shared: the memring yardstick's receiver thread writes into b.
+        try (ProcessGroup pg = ProcessGroup.create(options); Arena arena = Arena.ofShared()) {
             int n = pg.size();
             MemorySegment a = arena.allocate(maxBytes, 64), b = arena.allocate(maxBytes, 64);
             if (pg.rank() == 0) {
-                System.out.printf("%n%d ranks (F32, %d-byte segments); ring = raw sockets, every rank sending to the next at once;"
-                        + " cpu/ring = CPU time per byte sent, all ranks, ring's over the collective's; medians of %d rounds%n%-15s %12s %10s"
-                        + " %10s %10s %10s %10s %9s%n", n, segmentBytes, rounds, "op", "bytes", "time us", "algbw GB/s", "busbw GB/s", "ring GB/s",
-                        "busbw/ring", "cpu/ring");
+                System.out.printf("%n%d ranks (F32, %d-byte segments); ring = raw sockets, every rank sending to the next at once"
+                        + " from and into one 1 MiB buffer; memring = the same through message-sized buffers; cpu/X = CPU time per byte sent, all ranks, X's over the collective's; medians of %d rounds%n"
+                        + "%-15s %12s %10s %10s %10s %10s %10s %10s %12s %13s %11s%n", n, segmentBytes, rounds, "op", "bytes", "time us",
+                        "algbw GB/s", "busbw GB/s", "ring GB/s", "busbw/ring", "cpu/ring", "memring GB/s", "busbw/memring", "cpu/memring");
             }
             for (long bytes = minBytes; bytes <= maxBytes; bytes *= factor) {
                 long count = bytes / 4 / n * n;
                 int iters = (int) Math.max(3, Math.min(50, (256L << 20) / bytes));
                 Split split = Split.balanced(count, n);
                 long mine = split.count(pg.rank()) * 4;
-                report(pg, "all_reduce", count * 4, 2.0 * (n - 1) / n, iters, () -> pg.allReduce(a, DType.F32, count, ReduceOp.SUM));
-                report(pg, "all_gather", count * 4, (n - 1.0) / n, iters, () -> pg.allGather(b.asSlice(split.offset(pg.rank()) * 4, mine),
-                        b, DType.F32, split));
-                report(pg, "reduce_scatter", count * 4, (n - 1.0) / n, iters, () -> pg.reduceScatter(a, b.asSlice(0, mine),
+                Memory memory = new Memory(a.asSlice(0, count * 4), b.asSlice(0, count * 4));
+                report(pg, "all_reduce", count * 4, 2.0 * (n - 1) / n, iters, memory, () -> pg.allReduce(a, DType.F32, count, ReduceOp.SUM));
+                report(pg, "all_gather", count * 4, (n - 1.0) / n, iters, memory, () -> pg.allGather(b.asSlice(split.offset(pg.rank()) * 4,
+                        mine), b, DType.F32, split));
+                report(pg, "reduce_scatter", count * 4, (n - 1.0) / n, iters, memory, () -> pg.reduceScatter(a, b.asSlice(0, mine),
                         DType.F32, split, ReduceOp.SUM));
             }
         }
         return 0;
     }
 
+    /** The memring yardstick's source and destination: the collectives' buffers, message-sized. */
+    private record Memory(MemorySegment src, MemorySegment dst) {}
+
     /**
-     * Times {@code iters} calls right after a raw-socket ring moving as many bytes per rank, {@link #rounds}
+     * Times {@code iters} calls right after the raw-socket rings moving as many bytes per rank, {@link #rounds}
      * times, and prints medians: on a shared machine the load drifts within seconds, so only a yardstick
      * measured next to each sample is comparable with it.
      */
-    private void report(ProcessGroup pg, String op, long bytes, double busFactor, int iters, Runnable call)
+    private void report(ProcessGroup pg, String op, long bytes, double busFactor, int iters, Memory memory, Runnable call)
             throws IOException, InterruptedException {
         if (!ops.contains(op)) return;
-        // Several warm-up calls, not nccl-tests' one: the first calls of each code path run interpreted or in
-        // C1 (one 4 MiB all-reduce measured 900 ms cold, 15-70 ms warm), which skewed the first size's figures.
-        for (int i = 0; i < Math.max(3, iters / 4); i++) call.run();
+        warmUp(pg, Math.max(3, iters / 4), call);
         double sentPerRank = bytes * busFactor * iters;   // busbw is the rate at which each rank sends
-        double[] seconds = new double[rounds], busbw = new double[rounds], ring = new double[rounds];
-        double[] ratio = new double[rounds], cpuRatio = new double[rounds];
+        double[] seconds = new double[rounds], busbw = new double[rounds], ring = new double[rounds], memRing = new double[rounds];
+        double[] ratio = new double[rounds], cpuRatio = new double[rounds], memRatio = new double[rounds], memCpuRatio = new double[rounds];
         for (int k = 0; k < rounds; k++) {
-            LoopbackBlast.Rate raw = LoopbackBlast.ring(pg, Math.max(8L << 20, (long) sentPerRank));
+            long ringBytes = Math.max(8L << 20, (long) sentPerRank);
+            LoopbackBlast.Rate raw = LoopbackBlast.ring(pg, ringBytes);
+            LoopbackBlast.Rate mem = LoopbackBlast.ring(pg, ringBytes, memory.src(), memory.dst());
             pg.barrier();
             long t0 = System.nanoTime(), cpu0 = LoopbackBlast.cpuNanos();
             for (int i = 0; i < iters; i++) call.run();
@@ -128,13 +134,40 @@ public final class CollectivesBenchCommand implements Callable<Integer> {
             ring[k] = raw.gbps();
             ratio[k] = r.gbps() / raw.gbps();
             cpuRatio[k] = raw.cpuNsPerByte() / r.cpuNsPerByte();
+            memRing[k] = mem.gbps();
+            memRatio[k] = r.gbps() / mem.gbps();
+            memCpuRatio[k] = mem.cpuNsPerByte() / r.cpuNsPerByte();
         }
         if (pg.rank() == 0) {
             double time = median(seconds);
-            System.out.printf("%-15s %12d %10.1f %10.3f %10.3f %10.3f %10.2f %9.2f%n", op, bytes, time * 1e6, bytes / time / 1e9,
-                    median(busbw), median(ring), median(ratio), median(cpuRatio));
+            System.out.printf("%-15s %12d %10.1f %10.3f %10.3f %10.3f %10.2f %10.2f %12.3f %13.2f %11.2f%n", op, bytes, time * 1e6,
+                    bytes / time / 1e9, median(busbw), median(ring), median(ratio), median(cpuRatio), median(memRing), median(memRatio),
+                    median(memCpuRatio));
         }
     }
+
+    /**
+     * Runs batches of {@code calls} calls until no rank's JIT compiled anything during a batch (at most
+     * {@link #WARM_UP_NANOS}), not nccl-tests' one call: the first calls of a code path run interpreted or in
+     * C1 (one 4 MiB all-reduce measured 900 ms cold, 15–70 ms warm). A fixed number of calls was not enough for
+     * large messages: per-frame code runs about a thousand times a second there, and after three 64 MiB calls
+     * perf still found a quarter of the collective's user time in the interpreter and C1 code, which the CPU
+     * figures count (only the compiler threads themselves are excluded). Ranks agree on each batch by a MAX
+     * all-reduce, so they make the same calls.
+     */
+    private static void warmUp(ProcessGroup pg, int calls, Runnable call) {
+        long deadline = System.nanoTime() + WARM_UP_NANOS;
+        boolean again = true;
+        while (again) {
+            long compiled = JIT.getTotalCompilationTime();
+            for (int i = 0; i < calls; i++) call.run();
+            boolean busy = JIT.getTotalCompilationTime() != compiled && System.nanoTime() < deadline;
+            again = pg.allReduce(busy ? 1f : 0f, ReduceOp.MAX) > 0;
+        }
+    }
+
+    private static final long WARM_UP_NANOS = 10_000_000_000L;
+    private static final java.lang.management.CompilationMXBean JIT = java.lang.management.ManagementFactory.getCompilationMXBean();
 
     private static double median(double[] v) {
         double[] s = v.clone();

@@ -1,6 +1,7 @@
 package org.visualchat.mmca.cli;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -77,10 +78,10 @@ final class LoopbackBlast {
     /** GB/s of one socket, one direction, {@code total} bytes. */
     static double oneWay(long total) throws IOException, InterruptedException {
         try (ServerSocketChannel server = listen()) {
-            Receiver rx = new Receiver(server, total);
+            Receiver rx = new Receiver(server, total, null);
             long t0 = System.nanoTime();
             try (SocketChannel out = connect(server.socket().getLocalPort())) {
-                send(out, total);
+                send(out, total, null);
             }
             rx.await();
             return total / ((System.nanoTime() - t0) / 1e9) / 1e9;
@@ -89,20 +90,41 @@ final class LoopbackBlast {
 
     /**
      * Per-rank GB/s when every rank of {@code pg} sends {@code bytesPerRank} to rank+1 while receiving as much
-     * from rank−1. Call on all ranks; each times from a barrier to a barrier, so the slowest rank bounds the
-     * figure, as in the collectives' timing.
+     * from rank−1, from and into one cache-hot 1 MiB buffer with the kernel's autotuned socket buffers. Call on
+     * all ranks; each times from a barrier to a barrier, so the slowest rank bounds the figure, as in the
+     * collectives' timing.
      */
     static Rate ring(ProcessGroup pg, long bytesPerRank) throws IOException, InterruptedException {
+        return ring(pg, bytesPerRank, null, null);
+    }
+
+    /**
+     * {@link #ring} streaming through the collective's memory: sends walk {@code src} and receives walk
+     * {@code dst} (both native, wrapping around). A collective on S bytes must read its source from and write
+     * its result to memory S bytes long, which for large S is not in cache; the 1 MiB ring's buffers always are.
+     * The socket buffers stay autotuned: fixed 4 MiB ones (the transport's) made this ring 2–4 times slower.
+     */
+    static Rate ring(ProcessGroup pg, long bytesPerRank, MemorySegment src, MemorySegment dst) throws IOException, InterruptedException {
         int n = pg.size(), r = pg.rank();
         try (ServerSocketChannel server = listen()) {
             float[] ports = new float[n];     // ports < 2^24 are exact in a float
             ports[r] = server.socket().getLocalPort();
             pg.allGather(new float[] {ports[r]}, ports, Split.even(1, n));
-            Receiver rx = new Receiver(server, bytesPerRank);
+            Receiver rx = new Receiver(server, bytesPerRank, dst);
             try (SocketChannel out = connect((int) ports[(r + 1) % n])) {
                 pg.barrier();
                 long t0 = System.nanoTime(), cpu0 = cpuNanos();
-                send(out, bytesPerRank);
+                // On its own thread, so that profiles tell the ring's sending from the collectives' main thread.
+                AtomicReference<IOException> sendError = new AtomicReference<>();
+                Thread tx = Thread.ofPlatform().name("blast-tx").start(() -> {
+                    try {
+                        send(out, bytesPerRank, src);
+                    } catch (IOException e) {
+                        sendError.set(e);
+                    }
+                });
+                tx.join();
+                if (sendError.get() != null) throw sendError.get();
                 rx.await();
                 pg.barrier();
                 return rate(pg, bytesPerRank, (System.nanoTime() - t0) / 1e9, cpuNanos() - cpu0);
@@ -120,11 +142,37 @@ final class LoopbackBlast {
         return s;
     }
 
-    private static void send(SocketChannel out, long total) throws IOException {
-        ByteBuffer chunk = ByteBuffer.allocateDirect(CHUNK);
+    /** Sends {@code total} bytes in 1 MiB writes: of one direct buffer, or walking {@code src} (wrapping) if given. */
+    private static void send(SocketChannel out, long total, MemorySegment src) throws IOException {
+        Chunks chunks = new Chunks(src);
         for (long sent = 0; sent < total; ) {
-            chunk.clear().limit((int) Math.min(CHUNK, total - sent));
+            ByteBuffer chunk = chunks.next((int) Math.min(CHUNK, total - sent));
             while (chunk.hasRemaining()) sent += out.write(chunk);
+            chunks.advance(chunk.limit());
+        }
+    }
+
+    /** 1 MiB windows: the same direct buffer each time, or consecutive slices of a segment, wrapping at its end. */
+    private static final class Chunks {
+        private final MemorySegment memory;
+        private final ByteBuffer fixed;
+        private long at;
+
+        /** {@code memory} null: one direct buffer, reused. */
+        Chunks(MemorySegment memory) {
+            this.memory = memory;
+            this.fixed = memory == null ? ByteBuffer.allocateDirect(CHUNK) : null;
+        }
+
+        /** The next window of at most {@code bytes}; {@link #advance} past what was used of it. */
+        ByteBuffer next(int bytes) {
+            if (memory == null) return fixed.clear().limit(bytes);
+            if (at == memory.byteSize()) at = 0;
+            return memory.asSlice(at, Math.min(bytes, memory.byteSize() - at)).asByteBuffer();
+        }
+
+        void advance(int bytes) {
+            at += bytes;
         }
     }
 
@@ -135,12 +183,16 @@ final class LoopbackBlast {
         private final long total;
         private long received;
 
-        Receiver(ServerSocketChannel server, long total) {
+        /** Reads into {@code dst} (walking it, wrapping) if given, else into one 1 MiB buffer. */
+        Receiver(ServerSocketChannel server, long total, MemorySegment dst) {
             this.total = total;
             thread = Thread.ofPlatform().name("blast-rx").start(() -> {
-                ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK);
+                Chunks chunks = new Chunks(dst);
                 try (SocketChannel in = server.accept()) {
-                    for (int got; received < total && (got = in.read(buf.clear())) > 0; ) received += got;
+                    for (int got; received < total && (got = in.read(chunks.next(CHUNK))) > 0; ) {
+                        received += got;
+                        chunks.advance(got);
+                    }
                 } catch (IOException e) {
                     error.set(e);
                 }
