@@ -11,7 +11,7 @@ import java.nio.file.Path;
 /**
  * Decode speed in thread CPU time, which the other processes of a shared host do not inflate: one token
  * per step after a 16-token prompt (as `visualchat bench decode`), TinyLlama-1.1B-shaped models from
- * /tmp/visualchat-bench (written by `visualchat bench decode`), on the calling thread (VC_THREADS=1);
+ * /tmp/visualchat-bench or -Ddir=DIR (written by `visualchat bench decode`), on the calling thread (VC_THREADS=1);
  * best of R rounds of S steps after a warm-up round. To compare two builds, run this against each one's
  * jars alternately, or put one build's tensor classes first on the class path (a build's
  * tensor/target/classes saved beforehand) to swap only the kernels. Figures: bench/docs/benchmarks.md.
@@ -25,7 +25,7 @@ public class DecodeCpuTime {
         ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
         int rounds = Integer.parseInt(a[1]), steps = Integer.parseInt(a[2]), context = 16;
         for (String type : a[0].split(",")) {
-            try (LlamaWorkload w = new LlamaWorkload(Path.of("/tmp/visualchat-bench"), LlamaWorkload.TINYLLAMA, DType.valueOf(type), s -> {})) {
+            try (LlamaWorkload w = new LlamaWorkload(Path.of(System.getProperty("dir", "/tmp/visualchat-bench")), LlamaWorkload.TINYLLAMA, DType.valueOf(type), s -> {})) {
                 LlamaModel m = w.model();
                 KvCache cache = w.cache(context + 1);
                 cache.truncate(0);

@@ -52,8 +52,8 @@ public final class BatchMatVec {
     }
 
     /**
-     * For each weight row, the activation rows two at a time: two accumulators per activation row (the
-     * single-row kernel's), four in all. Four activation rows per pass (eight accumulators) measured 10×
+     * For each weight row, the activation rows two at a time: one accumulator per activation row (the
+     * single-row kernel's), two in all. Four activation rows per pass (eight accumulators) measured 10×
      * slower for Q8_0: C2 boxes the vectors. A last odd activation row repeats itself and stores once.
      */
     private static void rowsQ4(MemorySegment s, long first, long rowBytes, int from, int to, float[][] xs, int k, float[][] ys) {
@@ -63,14 +63,14 @@ public final class BatchMatVec {
 
     /**
      * The Q4_0 row at {@code at} against xs[b], xs[b + n − 1] (n = 1–2), results to ys[·][r]: per activation
-     * row MatVec's dotQ4 accumulators (even blocks into a, odd into c), each block's nibbles converted once;
+     * row MatVec's rowsQ4 accumulator (every block in order into one), each block's nibbles converted once;
      * low nibbles are a block's elements 0–15, high nibbles 16–31. The same int-counted loop over the
      * row's own unbounded segment as MatVec's dotQ4.
      */
     private static void dotQ4x2(MemorySegment s, long at, float[][] xs, int b, int n, int blocks, float[][] ys, int r) {
         MemorySegment row = Dequantize.unbounded(s, at, (long) blocks * Q4_BYTES);
         float[] x0 = xs[b], x1 = xs[b + n - 1];
-        FloatVector a0 = FloatVector.zero(F), c0 = a0, a1 = a0, c1 = a0;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
         for (int pair = 0; pair < blocks / 2; pair++) {
             int o = 2 * pair * Q4_BYTES, xi = 2 * pair * BLOCK;
             IntVector p = Dequantize.q4Packed(row, o, 0);
@@ -79,8 +79,8 @@ public final class BatchMatVec {
             a1 = block(lo, hi, x1, xi).fma(d, a1);
             IntVector q = Dequantize.q4Packed(row, o + Q4_BYTES, 0);
             FloatVector lo2 = Dequantize.q4Low(q), hi2 = Dequantize.q4High(q), e = scale(row, o + Q4_BYTES);
-            c0 = block(lo2, hi2, x0, xi + BLOCK).fma(e, c0);
-            c1 = block(lo2, hi2, x1, xi + BLOCK).fma(e, c1);
+            a0 = block(lo2, hi2, x0, xi + BLOCK).fma(e, a0);
+            a1 = block(lo2, hi2, x1, xi + BLOCK).fma(e, a1);
         }
         if (blocks % 2 != 0) {
             int last = blocks - 1, o = last * Q4_BYTES;
@@ -89,7 +89,7 @@ public final class BatchMatVec {
             a0 = block(lo, hi, x0, last * BLOCK).fma(d, a0);
             a1 = block(lo, hi, x1, last * BLOCK).fma(d, a1);
         }
-        float[] l = lanes(a0.add(c0), a1.add(c1));
+        float[] l = lanes(a0, a1);
         store(ys, b, n, r, LaneSum.sum(l, 0), LaneSum.sum(l, LANES));
     }
 

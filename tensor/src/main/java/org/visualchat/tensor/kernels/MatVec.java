@@ -19,9 +19,10 @@ import static org.visualchat.tensor.kernels.Dequantize.LANES;
 /**
  * y = W·x for a weight W [rows, k] in F32, BF16, F16, Q8_0 or Q4_0 and an F32 vector x: the decode-time
  * product, bound by how fast W streams from memory. Each row is one fused dequantize-dot (the weight is
- * converted in registers, never written back); F32 rows go four at a time and F16 rows two at a time,
- * so every activation vector loaded serves several weight rows; BF16 rows go one by one, one contiguous
- * stream (see {@link #rowsBf16}). Rows are split across the {@link WorkerPool}.
+ * converted in registers, never written back). Rows are split across the {@link WorkerPool}; within a
+ * thread's range, the F32, BF16, Q8_0 and Q4_0 loops run rows from far-apart parts of the range in
+ * lockstep (see {@link #rowsBf16}): several sequential streams in flight, which one core needs to
+ * approach its read bandwidth (one stream reads ~21–33 GB/s on this machine, four ~40: bench/docs).
  */
 public final class MatVec {
     private MatVec() {}
@@ -120,27 +121,34 @@ public final class MatVec {
         }
     }
 
-    // Row loops: groups of rows (four F32, two F16) share every activation load (x is read once
-    // per group instead of once per row). Each row of a group is computed with exactly the operations, in exactly
-    // the order, of the single-row kernel, so a row's value does not depend on which group it fell in
-    // (nor on the thread count). A last group of fewer rows repeats its last row in the missing places
-    // and stores only its own rows: one kernel per loop, because a loop that inlines both the group
-    // kernel and the single-row kernel outgrows C2's inlining node budget
-    // (NodeCountInliningCutoff) and its Vector API calls, left out of line, allocate every vector.
+    // Row loops: groups of rows share every activation load (x is read once per group instead of
+    // once per row). F32 takes rows i, i + n/4, i + n/2, i + 3n/4 of its n rows together, BF16, Q8_0
+    // and Q4_0 rows i and i + n/2, F16 two adjacent rows. Each row of a group is computed with exactly
+    // the operations, in exactly the order, of a group of one, so a row's value does not depend on
+    // which group it fell in (nor on the thread count). Where n does not divide, the last row stands in
+    // for the missing ones (computed twice, the same value stored twice): one kernel per loop, because
+    // a loop that inlines both the group kernel and a single-row kernel outgrows C2's inlining node
+    // budget (NodeCountInliningCutoff) and its Vector API calls, left out of line, allocate every vector.
 
     private static void rowsF32(MemorySegment s, long first, long rowBytes, int from, int to, float[] x, int k, MemorySegment y, long yOffset, long yStride) {
-        for (int r = from; r < to; r += 4) dotF32x4(s, first + r * rowBytes, rowBytes, x, k, Math.min(4, to - r), y, yOffset + r * yStride, yStride);
+        int n = to - from, lag = (n + 3) / 4;
+        for (int i = 0; i < lag; i++) {
+            int r0 = from + i, r1 = Math.min(r0 + lag, to - 1), r2 = Math.min(r0 + 2 * lag, to - 1), r3 = Math.min(r0 + 3 * lag, to - 1);
+            dotF32x4(s, first, rowBytes, x, k, r0, r1, r2, r3, y, yOffset, yStride);
+        }
     }
 
     /**
-     * BF16 rows one by one, each a single pass over its own bytes, so consecutive rows are one contiguous
-     * stream through memory; the activations are split into even and odd elements once per call
-     * ({@link #BF16_ACTIVATIONS}), not once per step of every pair of rows. Two rows in lockstep (the previous kernel, x split by
-     * two permutations per step and shared by the pair) ran at two speeds, decided by where C2 put its
-     * code: identical machine code, weights and activations, loaded by four class loaders into one JVM,
-     * streamed 15–18 GB/s in some copies and 25–30 in others (thread CPU time, 5632×2048 from DRAM), so
-     * whichever copy a process compiled set its decode speed. One row at a time streamed 30–33 GB/s in
-     * every copy of every process, and 81–84 GB/s from L2 against 66–71 (tensor/docs/matmul.md).
+     * BF16 rows two at a time, row i and row i + n/2 of the range: two sequential streams half the range
+     * apart, each row a single pass over its own bytes. One row at a time is a single stream, which one
+     * core cannot read at full speed: two far-apart rows measured 1.25–1.35× of it from DRAM and 1.4–1.6×
+     * from L2 (5632×2048 and 256×2048, thread CPU time, scripts/MatVecAbCpuTime.java, quiet machine), and
+     * TinyLlama-shaped decode 9.0–9.2 → 10.3–10.6 tokens per CPU-second together with whole-range SwiGLU
+     * calls (FusedMatVec). Four far-apart rows (eight accumulators) outgrow C2's node budget and box
+     * every vector (0.5×). Two ADJACENT rows in lockstep (an older kernel, x split by two permutations
+     * per step) ran at two speeds decided by where C2 put its code (15–18 vs 25–30 GB/s,
+     * tensor/docs/matmul.md). The activations are split into even and odd elements once per call
+     * ({@link #BF16_ACTIVATIONS}).
      *
      * <p>Per row, 2·LANES elements per step read as {@link Dequantize#pairs} (the row through an
      * {@link Dequantize#exact} segment of its own, int offsets, as the quantized loops): even elements ·
@@ -158,15 +166,21 @@ public final class MatVec {
             Dequantize.evenOf(x, 2 * j).intoArray(even, j);
             Dequantize.oddOf(x, 2 * j).intoArray(odd, j);
         }
-        for (int r = from; r < to; r++) {
-            MemorySegment row = Dequantize.exact(s, first + r * rowBytes, 2L * k);
-            FloatVector a = FloatVector.zero(F), b = a;
+        int n = to - from, lag = (n + 1) / 2;
+        for (int i = 0; i < lag; i++) {
+            int r = from + i, q = Math.min(r + lag, to - 1);
+            MemorySegment row = Dequantize.exact(s, first + r * rowBytes, 2L * k), far = Dequantize.exact(s, first + q * rowBytes, 2L * k);
+            FloatVector a = FloatVector.zero(F), b = a, c = a, d = a;
             for (int j = 0; j < half; j += LANES) {
-                IntVector pairs = Dequantize.pairs(row, 4 * j);
-                a = Dequantize.bf16Even(pairs).fma(FloatVector.fromArray(F, even, j), a);
-                b = Dequantize.bf16Odd(pairs).fma(FloatVector.fromArray(F, odd, j), b);
+                IntVector pairs = Dequantize.pairs(row, 4 * j), farPairs = Dequantize.pairs(far, 4 * j);
+                FloatVector xe = FloatVector.fromArray(F, even, j), xo = FloatVector.fromArray(F, odd, j);
+                a = Dequantize.bf16Even(pairs).fma(xe, a);
+                b = Dequantize.bf16Odd(pairs).fma(xo, b);
+                c = Dequantize.bf16Even(farPairs).fma(xe, c);
+                d = Dequantize.bf16Odd(farPairs).fma(xo, d);
             }
             y.setAtIndex(Storage.F32, yOffset + r * yStride, LaneSum.sum(a.add(b)) + tail(DType.BF16, row, 0, x, 2 * half, k));
+            y.setAtIndex(Storage.F32, yOffset + q * yStride, LaneSum.sum(c.add(d)) + tail(DType.BF16, far, 0, x, 2 * half, k));
         }
     }
 
@@ -176,25 +190,29 @@ public final class MatVec {
 
     private static void rowsQ8(MemorySegment s, long first, long rowBytes, int from, int to, float[] x, int k, MemorySegment y, long yOffset, long yStride) {
         int blocks = k / BLOCK;
-        for (int r = from; r < to; r++) {
-            MemorySegment row = Dequantize.exact(s, first + r * rowBytes, (long) blocks * Q8_BYTES);
-            FloatVector a = FloatVector.zero(F), b = a;
-            for (int pair = 0; pair < blocks / 2; pair++) {
-                int o = 2 * pair * Q8_BYTES, xi = 2 * pair * BLOCK;
-                a = q8Block(row, o, x, xi).fma(scale(row, o), a);
-                b = q8Block(row, o + Q8_BYTES, x, xi + BLOCK).fma(scale(row, o + Q8_BYTES), b);
+        int n = to - from, lag = (n + 1) / 2;
+        for (int i = 0; i < lag; i++) {
+            int r = from + i, q = Math.min(r + lag, to - 1);
+            MemorySegment row = Dequantize.exact(s, first + r * rowBytes, (long) blocks * Q8_BYTES), far = Dequantize.exact(s, first + q * rowBytes, (long) blocks * Q8_BYTES);
+            FloatVector a = FloatVector.zero(F), c = a;
+            for (int block = 0; block < blocks; block++) {
+                int o = block * Q8_BYTES;
+                a = q8Block(row, o, x, block * BLOCK).fma(scale(row, o), a);
+                c = q8Block(far, o, x, block * BLOCK).fma(scale(far, o), c);
             }
-            int last = blocks - 1, o = last * Q8_BYTES;
-            if (blocks % 2 != 0) a = q8Block(row, o, x, last * BLOCK).fma(scale(row, o), a);
-            y.setAtIndex(Storage.F32, yOffset + r * yStride, LaneSum.sum(a.add(b)));
+            y.setAtIndex(Storage.F32, yOffset + r * yStride, LaneSum.sum(a));
+            y.setAtIndex(Storage.F32, yOffset + q * yStride, LaneSum.sum(c));
         }
     }
 
     /**
-     * Q8_0 and Q4_0 rows one by one, each with two blocks in flight. Four Q8_0 rows per turn measured
-     * 0.6× of this from DRAM (5632×2048: four streams 2176 bytes apart, not page-aligned, seem to defeat
-     * the prefetcher) and only 1.05× in L2; two Q4_0 rows per turn measured slower even in L2, and four
-     * outgrow C2's inlining node budget.
+     * Q8_0 and Q4_0 rows two at a time, row i and row i + n/2 of the range (two far-apart streams, as
+     * {@link #rowsBf16}), one block of each per step, every block in order into one accumulator per row.
+     * Against one row at a time with two blocks in flight: Q8_0 1.37–1.39× from DRAM, 1.3–1.5× from L2,
+     * Q4_0 1.08× and 1.14× (compute-bound: the nibble conversion), decode 15.7–16.0 → 19.6–20.0 (Q8_0) and
+     * 20.1–20.9 → 22.3–22.4 (Q4_0) tokens per CPU-second (quiet machine). Two blocks of each row per step
+     * (four accumulators) box every vector (0.45×); four ADJACENT Q8_0 rows measured 0.6× from DRAM
+     * (streams 2176 bytes apart, not page-aligned, seem to defeat the prefetcher).
      *
      * <p>Each row is read through a segment of its own (Q8_0 {@link Dequantize#exact(MemorySegment, long,
      * long)}, Q4_0 {@link Dequantize#unbounded}, the row's bounds checked once there) with int offsets
@@ -208,17 +226,18 @@ public final class MatVec {
      */
     private static void rowsQ4(MemorySegment s, long first, long rowBytes, int from, int to, float[] x, int k, MemorySegment y, long yOffset, long yStride) {
         int blocks = k / BLOCK;
-        for (int r = from; r < to; r++) {
-            MemorySegment row = Dequantize.unbounded(s, first + r * rowBytes, (long) blocks * Q4_BYTES);
-            FloatVector a = FloatVector.zero(F), b = a;
-            for (int pair = 0; pair < blocks / 2; pair++) {
-                int o = 2 * pair * Q4_BYTES, xi = 2 * pair * BLOCK;
-                a = q4Block(row, o, x, xi).fma(scale(row, o), a);
-                b = q4Block(row, o + Q4_BYTES, x, xi + BLOCK).fma(scale(row, o + Q4_BYTES), b);
+        int n = to - from, lag = (n + 1) / 2;
+        for (int i = 0; i < lag; i++) {
+            int r = from + i, q = Math.min(r + lag, to - 1);
+            MemorySegment row = Dequantize.unbounded(s, first + r * rowBytes, (long) blocks * Q4_BYTES), far = Dequantize.unbounded(s, first + q * rowBytes, (long) blocks * Q4_BYTES);
+            FloatVector a = FloatVector.zero(F), c = a;
+            for (int block = 0; block < blocks; block++) {
+                int o = block * Q4_BYTES;
+                a = q4Block(row, o, x, block * BLOCK).fma(scale(row, o), a);
+                c = q4Block(far, o, x, block * BLOCK).fma(scale(far, o), c);
             }
-            int last = blocks - 1, o = last * Q4_BYTES;
-            if (blocks % 2 != 0) a = q4Block(row, o, x, last * BLOCK).fma(scale(row, o), a);
-            y.setAtIndex(Storage.F32, yOffset + r * yStride, LaneSum.sum(a.add(b)));
+            y.setAtIndex(Storage.F32, yOffset + r * yStride, LaneSum.sum(a));
+            y.setAtIndex(Storage.F32, yOffset + q * yStride, LaneSum.sum(c));
         }
     }
 
@@ -261,12 +280,13 @@ public final class MatVec {
     }
 
     /**
-     * {@link #dotF32} of the rows at {@code at + j·rowBytes}, j &lt; {@code rows} (1–4), written to y at
-     * {@code yAt + j·yStride}.
+     * {@link #dotF32} of rows r0–r3 (row r at {@code first + r·rowBytes}), written to y at
+     * {@code yOffset + r·yStride}. {@link #rowsF32} passes rows a quarter of its range apart: 1.04–1.08×
+     * from DRAM and 1.16× from L2 over four adjacent rows (5632×2048 and 256×2048, thread CPU time).
      */
-    private static void dotF32x4(MemorySegment s, long at, long rowBytes, float[] x, int k, int rows, MemorySegment y, long yAt, long yStride) {
+    private static void dotF32x4(MemorySegment s, long first, long rowBytes, float[] x, int k, int r0, int r1, int r2, int r3, MemorySegment y, long yOffset, long yStride) {
         s = exact(s);
-        long at1 = at + Math.min(1, rows - 1) * rowBytes, at2 = at + Math.min(2, rows - 1) * rowBytes, at3 = at + Math.min(3, rows - 1) * rowBytes;
+        long at = first + r0 * rowBytes, at1 = first + r1 * rowBytes, at2 = first + r2 * rowBytes, at3 = first + r3 * rowBytes;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         int i = 0;
         for (; i <= k - LANES; i += LANES) {
@@ -278,8 +298,10 @@ public final class MatVec {
             a3 = Dequantize.f32(s, at3 + e).fma(xi, a3);
         }
         float[] l = lanes(a0, a1, a2, a3);
-        store(y, yAt, yStride, rows, LaneSum.sum(l, 0) + tail(DType.F32, s, at, x, i, k), LaneSum.sum(l, LANES) + tail(DType.F32, s, at1, x, i, k),
-                LaneSum.sum(l, 2 * LANES) + tail(DType.F32, s, at2, x, i, k), LaneSum.sum(l, 3 * LANES) + tail(DType.F32, s, at3, x, i, k));
+        y.setAtIndex(Storage.F32, yOffset + r0 * yStride, LaneSum.sum(l, 0) + tail(DType.F32, s, at, x, i, k));
+        y.setAtIndex(Storage.F32, yOffset + r1 * yStride, LaneSum.sum(l, LANES) + tail(DType.F32, s, at1, x, i, k));
+        y.setAtIndex(Storage.F32, yOffset + r2 * yStride, LaneSum.sum(l, 2 * LANES) + tail(DType.F32, s, at2, x, i, k));
+        y.setAtIndex(Storage.F32, yOffset + r3 * yStride, LaneSum.sum(l, 3 * LANES) + tail(DType.F32, s, at3, x, i, k));
     }
 
     /**
@@ -300,8 +322,9 @@ public final class MatVec {
     }
 
     /**
-     * {@link #dotF16} of two rows, as {@link #dotF32x4}: the F16 conversion is four times the Vector API
-     * calls of BF16's, and four rows of it outgrow C2's inlining node budget.
+     * {@link #dotF16} of two adjacent rows: the F16 conversion is four times the Vector API calls of
+     * BF16's, and four rows of it outgrow C2's inlining node budget. F16 is compute-bound here (as fast
+     * from L2 as from DRAM), so rows half the range apart measured no better (0.94–0.97×).
      */
     private static void dotF16x2(MemorySegment s, long at, long rowBytes, float[] x, int k, int rows, MemorySegment y, long yAt, long yStride) {
         s = exact(s);
