@@ -24,20 +24,12 @@ public record DemoConfig(long seed, int trainDialogues, int heldOutDialogues,
      * The version of what the stages write (tokenizer, captions, losses): raise it whenever that changes, so a
      * cache written by an older recipe is not read as if it were this one's. 2: bag captions, punctuation
      * tokens and line-initial word forms (session 4). 3: language-model
-     * pretraining reads new conversations every step instead of repeating the training set. 4: the full size's LLaMA
-     * RoPE base 1e5 instead of LLaMA-2's 1e4 (session 7, mmca/docs/demo.md).
+     * pretraining reads new conversations every step instead of repeating the training set.
      */
-    static final int RECIPE = 4;
+    static final int RECIPE = 3;
 
-    /*
-     * lmRopeTheta 1e5: with 16-wide heads RoPE has 8 rotation pairs, theta^(-2i/16) rad a position; at LLaMA-2's 1e4
-     * only 2-3 of them turn less than ~1 rad over the 100-300 positions between a question and the image it names,
-     * at 1e5 four. Measured (demo.md, session 7): lower training loss, +3 points LM+captions on 2,244 held-out
-     * questions at full size, the same cost per step. reduced() keeps 1e4: its 2-layer LLaMA at 1,500 steps measured
-     * 1-2 points lower with 1e5.
-     */
     public static DemoConfig full() {
-        return new DemoConfig(2309_14327L, 6000, 150, 64, 2, 300, 32, 64, 3, 4, 1e5, 4800, 8, 600, 8, 3e-3, 3e-3, 48);
+        return new DemoConfig(2309_14327L, 6000, 150, 64, 2, 300, 32, 64, 3, 4, 1e4, 4800, 8, 600, 8, 3e-3, 3e-3, 48);
     }
 
     public static DemoConfig reduced() {
