@@ -15,7 +15,7 @@ import java.util.Map;
  */
 public record DemoConfig(long seed, int trainDialogues, int heldOutDialogues,
                          int vitHidden, int vitLayers, int vitSteps, int vitBatch,
-                         int lmHidden, int lmLayers, int lmHeads, int lmSteps, int lmBatch,
+                         int lmHidden, int lmLayers, int lmHeads, double lmRopeTheta, int lmSteps, int lmBatch,
                          int mmcaSteps, int mmcaBatch, double lmLr, double mmcaLr, int maxAnswerTokens) {
     public static final int IMAGE_SIZE = 32;
     public static final int PATCH = IMAGE_SIZE / VisualWords.GRID;
@@ -29,11 +29,11 @@ public record DemoConfig(long seed, int trainDialogues, int heldOutDialogues,
     static final int RECIPE = 3;
 
     public static DemoConfig full() {
-        return new DemoConfig(2309_14327L, 6000, 150, 64, 2, 300, 32, 64, 3, 4, 4800, 8, 600, 8, 3e-3, 3e-3, 48);
+        return new DemoConfig(2309_14327L, 6000, 150, 64, 2, 300, 32, 64, 3, 4, 1e4, 4800, 8, 600, 8, 3e-3, 3e-3, 48);
     }
 
     public static DemoConfig reduced() {
-        return new DemoConfig(7L, 1500, 40, 48, 2, 150, 32, 64, 2, 4, 1500, 8, 120, 8, 4e-3, 4e-3, 48);
+        return new DemoConfig(7L, 1500, 40, 48, 2, 150, 32, 64, 2, 4, 1e4, 1500, 8, 120, 8, 4e-3, 4e-3, 48);
     }
 
     /**
@@ -41,7 +41,7 @@ public record DemoConfig(long seed, int trainDialogues, int heldOutDialogues,
      * every stage, the cache, chat and eval end to end in seconds (the fast end-to-end test).
      */
     public static DemoConfig smoke() {
-        return new DemoConfig(11L, 60, 3, 32, 1, 2, 8, 32, 1, 4, 2, 4, 2, 4, 1e-3, 1e-3, 12);
+        return new DemoConfig(11L, 60, 3, 32, 1, 2, 8, 32, 1, 4, 1e4, 2, 4, 2, 4, 1e-3, 1e-3, 12);
     }
 
     /** The fields by name, for {@code config.json} next to the trained weights. */

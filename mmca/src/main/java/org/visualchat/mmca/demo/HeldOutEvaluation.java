@@ -38,6 +38,11 @@ final class HeldOutEvaluation {
         throw new IllegalStateException("recall question without its round: " + round.question());
     }
 
+    /** Called once per asked question: the conversation, the round's index in it, and whether the answer was right. */
+    interface Grade {
+        void record(Dialogue d, int round, boolean right);
+    }
+
     /**
      * A question counts as multi-image when the conversation has shown two or more images by its round: the
      * model must find the right one among several (comparisons, "image 2" among three, recall across them).
@@ -46,6 +51,20 @@ final class HeldOutEvaluation {
         Map<QuestionType, int[]> byType = new EnumMap<>(QuestionType.class);
         for (QuestionType t : QuestionType.values()) byType.put(t, new int[2]);
         int[] multi = new int[2];
+        ask(modelFor, dialogues, maxAnswerTokens, bar, (d, r, right) -> {
+            int[] c = byType.get(d.rounds().get(r).type());
+            c[1]++;
+            if (right) c[0]++;
+            if (d.imagesShownBy(r) >= 2) {
+                multi[1]++;
+                if (right) multi[0]++;
+            }
+        });
+        return new DemoScores(byType, multi);
+    }
+
+    /** Asks every round of every conversation through a {@link ChatSession} and hands each graded answer to {@code grade}. */
+    static void ask(Function<Dialogue, ChatModel> modelFor, List<Dialogue> dialogues, int maxAnswerTokens, ProgressBar bar, Grade grade) {
         GenerationOptions options = new GenerationOptions(maxAnswerTokens, 0, 1, 0);
         int done = 0;
         for (Dialogue d : dialogues) {
@@ -57,18 +76,10 @@ final class HeldOutEvaluation {
                 for (int image : round.attached()) session.attach(images.get(image - 1), "image " + image);
                 String answer = session.ask(round.question(), options, piece -> {});
                 given.add(answer);
-                boolean right = Answers.correct(expected(d, r, given), answer);
-                int[] c = byType.get(round.type());
-                c[1]++;
-                if (right) c[0]++;
-                if (d.imagesShownBy(r) >= 2) {
-                    multi[1]++;
-                    if (right) multi[0]++;
-                }
+                grade.record(d, r, Answers.correct(expected(d, r, given), answer));
             }
             bar.update(++done, "");
         }
         bar.finish();
-        return new DemoScores(byType, multi);
     }
 }

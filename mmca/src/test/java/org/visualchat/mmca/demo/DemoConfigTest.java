@@ -34,4 +34,13 @@ class DemoConfigTest {
         IOException e = assertThrows(IOException.class, () -> DemoConfig.fromJson(json, Path.of("m/config.json")));
         assertEquals("m/config.json: field 'lmLayers' is missing or not a number", e.getMessage());
     }
+
+    @Test
+    void theRopeBaseReachesTheLanguageModel() throws IOException {
+        Map<String, Object> json = new HashMap<>(DemoConfig.full().toJson());
+        json.put("lmRopeTheta", 1e6);
+        DemoConfig config = DemoConfig.fromJson(json, Path.of("config.json"));
+        assertEquals(1e6f, LanguagePretraining.modelConfig(config, 100).ropeTheta());
+        assertEquals((float) DemoConfig.full().lmRopeTheta(), LanguagePretraining.modelConfig(DemoConfig.full(), 100).ropeTheta());
+    }
 }
