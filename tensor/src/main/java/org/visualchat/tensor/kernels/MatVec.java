@@ -338,7 +338,7 @@ public final class MatVec {
         }
         float[] l = lanes(a0, a1);
         LaneSum.sumTwo(l);
-        store(y, yAt, yStride, rows, l[0] + tail(DType.F16, s, at, x, i, k), l[1] + tail(DType.F16, s, at1, x, i, k), 0, 0);
+        store(y, yAt, yStride, rows, l[0] + tail(DType.F16, s, at, x, i, k), l[1] + tail(DType.F16, s, at1, x, i, k));
     }
 
     /** This thread's scratch for four accumulators' lanes. */
@@ -365,12 +365,10 @@ public final class MatVec {
         return l;
     }
 
-    /** Writes the first {@code rows} (1–4) of four rows' results to y at {@code yAt + j·yStride}. */
-    private static void store(MemorySegment y, long yAt, long yStride, int rows, float v0, float v1, float v2, float v3) {
+    /** Writes the first {@code rows} (1–2) of two rows' results to y at {@code yAt + j·yStride}. */
+    private static void store(MemorySegment y, long yAt, long yStride, int rows, float v0, float v1) {
         y.setAtIndex(Storage.F32, yAt, v0);
         if (rows > 1) y.setAtIndex(Storage.F32, yAt + yStride, v1);
-        if (rows > 2) y.setAtIndex(Storage.F32, yAt + 2 * yStride, v2);
-        if (rows > 3) y.setAtIndex(Storage.F32, yAt + 3 * yStride, v3);
     }
 
     /** The last k mod LANES products, one by one. */
