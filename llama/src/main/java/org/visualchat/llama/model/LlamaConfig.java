@@ -44,6 +44,11 @@ public record LlamaConfig(int hiddenSize, int intermediateSize, int layers, int 
         return new LlamaConfig(hiddenSize, intermediateSize, layers, heads, kvHeads, 1e-5f, 10000f, vocabSize, 4096, false);
     }
 
+    /** This configuration with another RoPE base ({@code rope_theta}). */
+    public LlamaConfig withRopeTheta(float theta) {
+        return new LlamaConfig(hiddenSize, intermediateSize, layers, heads, kvHeads, rmsNormEps, theta, vocabSize, maxPositions, tieWordEmbeddings);
+    }
+
     public int headDim() { return hiddenSize / heads; }
 
     /** Width of the key and value projections: kvHeads · headDim. */

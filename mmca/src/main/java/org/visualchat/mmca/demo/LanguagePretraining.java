@@ -38,9 +38,8 @@ final class LanguagePretraining {
 
     static LlamaConfig modelConfig(DemoConfig config, int vocabSize) {
         int hidden = config.lmHidden();
-        // LlamaConfig.of's LLaMA-2 defaults (rms_norm_eps 1e-5, 4096 positions, untied head) but the demo's own RoPE base.
-        return new LlamaConfig(hidden, 8 * hidden / 3 / 16 * 16, config.lmLayers(), config.lmHeads(), config.lmHeads(), 1e-5f,
-                (float) config.lmRopeTheta(), vocabSize, 4096, false);
+        return LlamaConfig.of(hidden, 8 * hidden / 3 / 16 * 16, config.lmLayers(), config.lmHeads(), config.lmHeads(), vocabSize)
+                .withRopeTheta((float) config.lmRopeTheta());
     }
 
     /**
