@@ -14,13 +14,14 @@ import java.util.Set;
 final class Backprop {
     private Backprop() {}
 
-    static void run(Variable root) {
+    /** Backpropagates from {@code root}, whose gradient holds the seed; leaves' gradients go to {@code into} when it is not null. */
+    static void run(Variable root, LeafGradients into) {
         if (root.backwardRule() == null) {                  // backward() on a leaf: its gradient is the seed
             if (root.gradReadyHook() != null) root.gradReadyHook().accept(root);
             return;
         }
         List<Variable> order = topologicalOrder(root);
-        Map<Variable, int[]> pending = pendingHookedLeaves(order);
+        Map<Variable, int[]> pending = into == null ? pendingHookedLeaves(order) : null;
         // Reverse post-order visits a node only after every consumer of it has added its contribution.
         for (int i = order.size() - 1; i >= 0; i--) {
             Variable node = order.get(i);
@@ -32,7 +33,10 @@ final class Backprop {
                     throw new IllegalStateException("a backward rule returned " + grads.length + " gradients for " + inputs.length + " inputs");
                 }
                 for (int k = 0; k < inputs.length; k++) {
-                    if (inputs[k] != null && inputs[k].requiresGrad() && grads[k] != null) inputs[k].accumulate(grads[k]);
+                    Variable in = inputs[k];
+                    if (in == null || !in.requiresGrad() || grads[k] == null) continue;
+                    if (into != null && in.backwardRule() == null) into.add(in, grads[k]);
+                    else in.accumulate(grads[k]);
                 }
             }
             if (pending != null) fireCompleted(node.inputs(), pending);

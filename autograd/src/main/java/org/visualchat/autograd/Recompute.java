@@ -2,7 +2,11 @@ package org.visualchat.autograd;
 
 import org.visualchat.tensor.Tensor;
 
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -18,8 +22,8 @@ public final class Recompute {
 
     /**
      * @param block      the computation; called once now (no graph) and once more during backward
-     * @param parameters the trainable leaves the block reads; their gradients accumulate directly during
-     *                   the recomputed backward
+     * @param parameters the trainable leaves the block reads; the recomputed backward returns their
+     *                   gradients through this node like the inputs' ones
      * @param inputs     the block's activation inputs
      */
     public static Variable checkpoint(Function<Variable[], Variable> block, List<Variable> parameters, Variable... inputs) {
@@ -42,9 +46,21 @@ public final class Recompute {
             } finally {
                 NoGrad.restore(saved);
             }
-            if (out.requiresGrad()) out.backward(g);
-            Tensor[] grads = new Tensor[recorded.length];   // parameter entries stay null: already accumulated
-            for (int i = 0; i < inputs.length; i++) grads[i] = fresh[i].grad();
+            // The parameters' gradients go back through this node's edges like any input's, so the outer pass
+            // decides where they land (the leaves, or a LeafGradients of a sharded pass) and fires their hooks.
+            LeafGradients inner = new LeafGradients();
+            if (out.requiresGrad()) out.backward(g, inner);
+            Set<Variable> known = Collections.newSetFromMap(new IdentityHashMap<>());
+            known.addAll(Arrays.asList(fresh));
+            known.addAll(parameters);
+            for (Variable leaf : inner.leaves()) {
+                if (!known.contains(leaf)) {
+                    throw new IllegalStateException("a checkpointed block read a trainable leaf of shape " + Arrays.toString(leaf.shape()) + " that is not among its parameters: list it, or its gradient is lost");
+                }
+            }
+            Tensor[] grads = new Tensor[recorded.length];
+            for (int i = 0; i < inputs.length; i++) grads[i] = inner.of(fresh[i]);
+            for (int i = 0; i < parameters.size(); i++) grads[inputs.length + i] = inner.of(parameters.get(i));
             return grads;
         }, recorded);
     }

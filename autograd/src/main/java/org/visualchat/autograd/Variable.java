@@ -135,18 +135,37 @@ public final class Variable {
 
     /** Backpropagates from this scalar (rank 0 or one element) with seed gradient 1. */
     public void backward() {
-        if (value.numel() != 1) {
-            throw new IllegalStateException("backward() without a seed needs a one-element output, got shape " + Arrays.toString(value.shape()));
-        }
-        backward(Tensor.full(1f, value.shape()));
+        backward((LeafGradients) null);
     }
 
     /** Backpropagates {@code seed} = dLoss/dThis through the graph, then frees the graph. */
     public void backward(Tensor seed) {
+        backward(seed, null);
+    }
+
+    /**
+     * Backpropagates from this scalar like {@link #backward()}, but collects the leaves' gradients in {@code into}
+     * instead of adding them to the leaves: for passes that run on several threads at once over the same
+     * parameters ({@link ShardedBackward}). Gradient-ready hooks do not fire: only the caller knows when a
+     * leaf's gradient is complete.
+     */
+    public void backward(LeafGradients into) {
+        if (value.numel() != 1) {
+            throw new IllegalStateException("backward() without a seed needs a one-element output, got shape " + Arrays.toString(value.shape()));
+        }
+        backward(Tensor.full(1f, value.shape()), into);
+    }
+
+    /** {@link #backward(Tensor)} into {@code into} when it is not null. */
+    void backward(Tensor seed, LeafGradients into) {
         if (consumed) throw new IllegalStateException("backward() was already called through this graph; it has been freed");
         if (!requiresGrad) throw new IllegalStateException("this value does not require a gradient: no parameter reaches it (or it was computed under NoGrad)");
+        if (into != null && backward == null) {
+            into.add(this, seed);
+            return;
+        }
         accumulate(seed);
-        Backprop.run(this);
+        Backprop.run(this, into);
     }
 
     // ---------------------------------------------------------------- engine hooks (package-private)

@@ -25,13 +25,18 @@ final class DemoBenchCommand implements Runnable {
     @Option(names = "--small", description = "The reduced size (--small of `visualchat demo`) instead of the full one.")
     boolean small;
 
+    @Option(names = "--shards", description = "Shards per training batch, run one per core (default: the size's trainShards; 1 splits every op across the cores instead).")
+    Integer shards;
+
     @Override
     public void run() {
         if (steps < 1 || warmup < 0) throw new IllegalArgumentException("--steps must be >= 1 and --warmup >= 0");
         BenchCommand.printMachine();
-        System.out.println("# " + (small ? "reduced" : "full") + " size; " + warmup + " warm-up steps, then " + steps + " timed steps per stage");
+        DemoConfig config = small ? DemoConfig.reduced() : DemoConfig.full();
+        if (shards != null) config = config.withTrainShards(shards);
+        System.out.println("# " + (small ? "reduced" : "full") + " size, " + config.trainShards() + " shards per batch; " + warmup + " warm-up steps, then " + steps + " timed steps per stage");
         try {
-            DemoStepTiming.measure(small ? DemoConfig.reduced() : DemoConfig.full(), warmup, steps, System.out);
+            DemoStepTiming.measure(config, warmup, steps, System.out);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

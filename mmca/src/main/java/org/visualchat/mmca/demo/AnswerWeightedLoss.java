@@ -32,8 +32,28 @@ import org.visualchat.tensor.Tensor;
 final class AnswerWeightedLoss {
     private AnswerWeightedLoss() {}
 
+    /** The answers in {@code labels}: runs of labels ≠ −100 from position 1 on (position 0 is never a target). */
+    static int answers(int[][] labels) {
+        int count = 0;
+        for (int[] row : labels) {
+            for (int t = 1; t < row.length; t++) {
+                if (row[t] != EncodedConversation.IGNORE && (t == 1 || row[t - 1] == EncodedConversation.IGNORE)) count++;
+            }
+        }
+        return count;
+    }
+
     /** hidden [B, L, d] (what {@code head} maps to logits row by row), labels [B][L] (answers are the runs of labels ≠ −100) → scalar loss. */
     static Variable of(Variable hidden, UnaryOperator<Variable> head, int[][] labels) {
+        return of(hidden, head, labels, answers(labels));
+    }
+
+    /**
+     * The share of a batch of {@code batchAnswers} answers that these rows carry: the batch's loss is the sum of
+     * this over any split of its rows (each answer weighs 1 / batchAnswers), which is how a batch is sharded
+     * across cores.
+     */
+    static Variable of(Variable hidden, UnaryOperator<Variable> head, int[][] labels, int batchAnswers) {
         int b = hidden.dim(0), l = hidden.dim(1);
         if (labels.length != b || labels[0].length != l) {
             throw new IllegalArgumentException("labels [" + labels.length + ", " + labels[0].length + "] do not match hidden states [" + b + ", " + l + ", " + hidden.dim(2) + "]");
@@ -53,13 +73,14 @@ final class AnswerWeightedLoss {
             }
         }
         if (kept.isEmpty()) throw new IllegalArgumentException("a batch without any answer token");
+        int here = answers.values().stream().mapToInt(Integer::intValue).sum();
+        if (here > batchAnswers) throw new IllegalArgumentException(here + " answers in rows of a batch said to hold " + batchAnswers);
         int[] rows = kept.stream().mapToInt(k -> k[0]).toArray();
         Variable logits = head.apply(Lookups.embedding(Views.reshape(hidden, b * l, hidden.dim(2)), Tensor.ofInts(rows, rows.length)));
-        int total = answers.values().stream().mapToInt(Integer::intValue).sum();
         Variable loss = null;
         for (var e : answers.entrySet()) {
             int[] targets = kept.stream().mapToInt(k -> k[2] == e.getKey() ? k[1] : Losses.IGNORE_INDEX).toArray();
-            Variable term = Arith.mul(Losses.crossEntropy(logits, Tensor.ofInts(targets, targets.length)), e.getValue() / (float) total);
+            Variable term = Arith.mul(Losses.crossEntropy(logits, Tensor.ofInts(targets, targets.length)), e.getValue() / (float) batchAnswers);
             loss = loss == null ? term : Arith.add(loss, term);
         }
         return loss;

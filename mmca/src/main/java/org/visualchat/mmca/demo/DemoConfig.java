@@ -8,15 +8,19 @@ import java.util.Map;
 
 /**
  * Sizes of the demo: world, models and training. {@link #full()} is what {@code visualchat demo} runs, sized
- * to stay within 15 minutes on 2 cores (measured 22 CPU-minutes, 12½ minutes wall on a quiet 2-core machine,
- * session 7, with the LLaMA trained 8,000 steps: 4 points more held-out accuracy than 4,800, mmca/docs/demo.md);
+ * to stay within 15 minutes on 2 cores (measured 15½ CPU-minutes, 8¾ minutes wall on a quiet 2-core machine,
+ * session 8, with the LLaMA trained 8,000 steps in 4 shards a batch; mmca/docs/demo.md);
  * {@link #reduced()} is {@code --small} and the slow accuracy test's, about a sixth of that.
  * The record's text and {@link #RECIPE} are hashed into the cache folder name, so a changed size or recipe
  * never reuses a stale stage.
+ *
+ * <p>{@code trainShards}: each batch of the LLaMA pretraining and of the MMCA training is split into this many
+ * runs of rows whose forward and backward run one per core ({@code ShardedBackward}); a fixed number rather
+ * than the core count, so the trained model is the same on any machine.
  */
 public record DemoConfig(long seed, int trainDialogues, int heldOutDialogues,
                          int vitHidden, int vitLayers, int vitSteps, int vitBatch,
-                         int lmHidden, int lmLayers, int lmHeads, double lmRopeTheta, int lmSteps, int lmBatch,
+                         int lmHidden, int lmLayers, int lmHeads, double lmRopeTheta, int lmSteps, int lmBatch, int trainShards,
                          int mmcaSteps, int mmcaBatch, double lmLr, double mmcaLr, int maxAnswerTokens) {
     public static final int IMAGE_SIZE = 32;
     public static final int PATCH = IMAGE_SIZE / VisualWords.GRID;
@@ -30,11 +34,11 @@ public record DemoConfig(long seed, int trainDialogues, int heldOutDialogues,
     static final int RECIPE = 3;
 
     public static DemoConfig full() {
-        return new DemoConfig(2309_14327L, 6000, 150, 64, 2, 300, 32, 64, 3, 4, 1e4, 8000, 8, 600, 8, 3e-3, 3e-3, 48);
+        return new DemoConfig(2309_14327L, 6000, 150, 64, 2, 300, 32, 64, 3, 4, 1e4, 8000, 8, 4, 600, 8, 3e-3, 3e-3, 48);
     }
 
     public static DemoConfig reduced() {
-        return new DemoConfig(7L, 1500, 40, 48, 2, 150, 32, 64, 2, 4, 1e4, 1500, 8, 120, 8, 4e-3, 4e-3, 48);
+        return new DemoConfig(7L, 1500, 40, 48, 2, 150, 32, 64, 2, 4, 1e4, 1500, 8, 4, 120, 8, 4e-3, 4e-3, 48);
     }
 
     /**
@@ -42,7 +46,14 @@ public record DemoConfig(long seed, int trainDialogues, int heldOutDialogues,
      * every stage, the cache, chat and eval end to end in seconds (the fast end-to-end test).
      */
     public static DemoConfig smoke() {
-        return new DemoConfig(11L, 60, 3, 32, 1, 2, 8, 32, 1, 4, 1e4, 2, 4, 2, 4, 1e-3, 1e-3, 12);
+        return new DemoConfig(11L, 60, 3, 32, 1, 2, 8, 32, 1, 4, 1e4, 2, 4, 2, 2, 4, 1e-3, 1e-3, 12);
+    }
+
+    /** This size with each training batch in {@code shards} shards (what {@code visualchat bench demo --shards} compares). */
+    public DemoConfig withTrainShards(int shards) {
+        if (shards < 1) throw new IllegalArgumentException("trainShards must be >= 1, got " + shards);
+        return new DemoConfig(seed, trainDialogues, heldOutDialogues, vitHidden, vitLayers, vitSteps, vitBatch,
+                lmHidden, lmLayers, lmHeads, lmRopeTheta, lmSteps, lmBatch, shards, mmcaSteps, mmcaBatch, lmLr, mmcaLr, maxAnswerTokens);
     }
 
     /** The fields by name, for {@code config.json} next to the trained weights. */
@@ -56,6 +67,9 @@ public record DemoConfig(long seed, int trainDialogues, int heldOutDialogues,
         return out;
     }
 
+    /** Fields added after demo folders were first written, with the value those folders were trained with. */
+    private static final Map<String, Number> ADDED_LATER = Map.of("lmRopeTheta", 1e4, "trainShards", 1);
+
     /** Reads {@link #toJson}'s output back; a missing or mistyped field names the file. */
     public static DemoConfig fromJson(Map<?, ?> json, Path file) throws IOException {
         RecordComponent[] components = DemoConfig.class.getRecordComponents();
@@ -63,7 +77,8 @@ public record DemoConfig(long seed, int trainDialogues, int heldOutDialogues,
         Class<?>[] types = new Class<?>[components.length];
         for (int i = 0; i < components.length; i++) {
             types[i] = components[i].getType();
-            if (!(json.get(components[i].getName()) instanceof Number n)) {
+            Object value = json.containsKey(components[i].getName()) ? json.get(components[i].getName()) : ADDED_LATER.get(components[i].getName());
+            if (!(value instanceof Number n)) {
                 throw new IOException(file + ": field '" + components[i].getName() + "' is missing or not a number");
             }
             values[i] = types[i] == long.class ? (Object) n.longValue() : types[i] == int.class ? (Object) n.intValue() : (Object) n.doubleValue();

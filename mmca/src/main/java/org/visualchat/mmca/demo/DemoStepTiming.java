@@ -5,8 +5,10 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.IntFunction;
+import java.util.function.Supplier;
 import org.visualchat.autograd.Variable;
 import org.visualchat.llama.model.LlamaModel;
 import org.visualchat.llama.tokenizer.LlamaTokenizer;
@@ -24,7 +26,7 @@ import org.visualchat.vision.encoder.ClipVisionEncoder;
 
 /**
  * What one optimisation step of the demo's two big stages costs at a given size (issue 7): stage 3 (the LLaMA
- * pretrained on captioned conversations, {@link LanguagePretraining#loss}) and stage 4 (frozen ViT and LLaMA,
+ * pretrained on captioned conversations, {@link LanguagePretraining#shards}) and stage 4 (frozen ViT and LLaMA,
  * projection and embedding copy trained under MMCA strict, {@link MmcaTraining}), each step exactly as the demo
  * runs it through {@link TrainLoop} (batch building, forward, backward, clipping, AdamW). Weights start random:
  * a step's cost does not depend on them. The process's CPU time (every thread, GC and JIT included) is what the
@@ -60,32 +62,29 @@ public final class DemoStepTiming {
         lm.unfreeze(NamePattern.glob("**"));
         DialogueGenerator stream = DemoData.stream(config, Split.TRAIN);
         all.add(print(out, time("stage 3 (LLaMA pretraining)", lm.trainableParameters(), config.lmLr(), warmup, steps,
-                t -> LanguagePretraining.loss(lm, data, stream.next(config.lmBatch())))));
+                t -> LanguagePretraining.shards(lm, data, stream.next(config.lmBatch()), config.trainShards()))));
 
         lm.freeze(NamePattern.glob("**"));
         VisualChatModel model = MmcaTraining.model(config, new ClipVisionEncoder(VisionPretraining.encoderConfig(config), config.seed()), lm, data, MmcaMode.STRICT);
         List<Dialogue> train = DemoData.dialogues(config, Split.TRAIN);
         all.add(print(out, time("stage 4 (MMCA strict)", model.trainableParameters(), config.mmcaLr(), warmup, steps,
-                t -> model.loss(data.modelInput(MmcaTraining.batch(config, train, t)), false))));
+                t -> MmcaTraining.shards(model, data, MmcaTraining.batch(config, train, t), config.trainShards()))));
         return all;
     }
 
-    private static Figures time(String stage, java.util.Map<String, Variable> params, double lr, int warmup, int steps, IntFunction<Variable> lossOfStep) {
-        double[] cpuAt = new double[warmup + steps + 1], wallAt = new double[warmup + steps + 1], losses = new double[steps];
-        Variable[] last = new Variable[1];
-        TrainLoop.run(params, lr, warmup + steps, new ProgressBar(System.err, stage, warmup + steps, false), t -> {
-            if (t > warmup) losses[t - warmup - 1] = last[0].value().toFloatArray()[0];
+    private static Figures time(String stage, java.util.Map<String, Variable> params, double lr, int warmup, int steps, IntFunction<List<Supplier<Variable>>> shardsOfStep) {
+        double[] cpuAt = new double[warmup + steps + 1], wallAt = new double[warmup + steps + 1];
+        double[] losses = TrainLoop.run(params, lr, warmup + steps, new ProgressBar(System.err, stage, warmup + steps, false), t -> {
             cpuAt[t] = TrainStepWorkload.processCpuSeconds();
             wallAt[t] = System.nanoTime() / 1e9;
-            return last[0] = lossOfStep.apply(t);
+            return shardsOfStep.apply(t);
         });
         cpuAt[warmup + steps] = TrainStepWorkload.processCpuSeconds();
         wallAt[warmup + steps] = System.nanoTime() / 1e9;
-        losses[steps - 1] = last[0].value().toFloatArray()[0];
         double[] perStep = new double[steps];
         for (int i = 0; i < steps; i++) perStep[i] = cpuAt[warmup + i + 1] - cpuAt[warmup + i];
         return new Figures(stage, (cpuAt[warmup + steps] - cpuAt[warmup]) / steps, Stopwatch.median(perStep),
-                (wallAt[warmup + steps] - wallAt[warmup]) / steps, losses);
+                (wallAt[warmup + steps] - wallAt[warmup]) / steps, Arrays.copyOfRange(losses, warmup, warmup + steps));
     }
 
     private static Figures print(PrintStream out, Figures f) {

@@ -4,6 +4,8 @@ import org.visualchat.mmca.train.ProgressBar;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
+import org.visualchat.autograd.ShardedBackward;
 import org.visualchat.autograd.Variable;
 import org.visualchat.llama.model.LlamaConfig;
 import org.visualchat.llama.model.LlamaModel;
@@ -50,23 +52,40 @@ final class LanguagePretraining {
         LlamaModel model = LlamaModel.random(modelConfig(config, data.encoder().tokenizer().vocabSize()), config.seed() + 10, DType.F32);
         model.unfreeze(NamePattern.glob("**"));
         DialogueGenerator stream = DemoData.stream(config, Split.TRAIN);
-        TrainLoop.run(model.trainableParameters(), config.lmLr(), config.lmSteps(), bar, t -> loss(model, data, stream.next(config.lmBatch())));
+        TrainLoop.run(model.trainableParameters(), config.lmLr(), config.lmSteps(), bar,
+                t -> shards(model, data, stream.next(config.lmBatch()), config.trainShards()));
         model.freeze(NamePattern.glob("**"));
         return model;
     }
 
-    /** One step's loss: {@code batch} captioned, padded, every other row causal, the rest MMCA strict. */
-    static Variable loss(LlamaModel model, DemoData data, List<Dialogue> batch) {
+    /**
+     * One step's loss as {@code shards} losses that add up to it ({@link ShardedBackward}): the batch captioned,
+     * split into runs of consecutive rows, each padded to its own longest row; row r of the batch reads its
+     * captions as text under causal attention when r is odd, as image tokens under MMCA strict when even.
+     */
+    static List<Supplier<Variable>> shards(LlamaModel model, DemoData data, List<Dialogue> batch, int shards) {
         List<DemoData.CaptionedRow> rows = new ArrayList<>();
         for (Dialogue d : batch) rows.add(data.captioned(d));
+        int answers = AnswerWeightedLoss.answers(rows.stream().map(DemoData.CaptionedRow::labels).toArray(int[][]::new));
+        List<Supplier<Variable>> out = new ArrayList<>();
+        for (int s = 0; s < shards; s++) {
+            int from = s * rows.size() / shards, to = (s + 1) * rows.size() / shards;
+            if (from < to) out.add(() -> loss(model, data, rows.subList(from, to), from, answers));
+        }
+        return out;
+    }
+
+    /** The loss share of batch rows {@code firstRow …} out of a batch of {@code batchAnswers} answers. */
+    private static Variable loss(LlamaModel model, DemoData data, List<DemoData.CaptionedRow> rows, int firstRow, int batchAnswers) {
         List<DemoData.CaptionedRow> padded = data.pad(rows);
         Variable embeds = CaptionEmbedding.embed(model, padded.stream().map(DemoData.CaptionedRow::slots).toArray(int[][][]::new));
         int[][] codes = new int[padded.size()][];
         for (int r = 0; r < codes.length; r++) {
             codes[r] = padded.get(r).codes().clone();
-            if (r % 2 == 1) for (int p = 0; p < codes[r].length; p++) if (codes[r][p] == EncodedConversation.IMAGE) codes[r][p] = EncodedConversation.TEXT;
+            boolean causal = (firstRow + r) % 2 == 1;
+            if (causal) for (int p = 0; p < codes[r].length; p++) if (codes[r][p] == EncodedConversation.IMAGE) codes[r][p] = EncodedConversation.TEXT;
         }
         Variable hidden = model.hidden(embeds, LlamaModel.positions(0, codes[0].length), MmcaAttention.of(MmcaMode.STRICT, codes));
-        return AnswerWeightedLoss.of(hidden, model.lmHead()::forward, padded.stream().map(DemoData.CaptionedRow::labels).toArray(int[][]::new));
+        return AnswerWeightedLoss.of(hidden, model.lmHead()::forward, padded.stream().map(DemoData.CaptionedRow::labels).toArray(int[][]::new), batchAnswers);
     }
 }

@@ -4,10 +4,16 @@ import org.visualchat.mmca.train.ProgressBar;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
+import org.visualchat.autograd.Arith;
+import org.visualchat.autograd.ShardedBackward;
+import org.visualchat.autograd.Variable;
 import org.visualchat.llama.model.LlamaModel;
 import org.visualchat.mmca.attention.MmcaMode;
 import org.visualchat.mmca.demo.world.Dialogue;
 import org.visualchat.mmca.model.BaselineProjection;
+import org.visualchat.mmca.model.ModelInput;
+import org.visualchat.mmca.model.ShiftedLoss;
 import org.visualchat.mmca.model.VisualChatModel;
 import org.visualchat.mmca.model.VisualChatOptions;
 import org.visualchat.vision.encoder.ClipVisionEncoder;
@@ -29,7 +35,33 @@ final class MmcaTraining {
 
     static void train(DemoConfig config, VisualChatModel model, DemoData data, List<Dialogue> train, ProgressBar bar) {
         TrainLoop.run(model.trainableParameters(), config.mmcaLr(), config.mmcaSteps(), bar,
-                t -> model.loss(data.modelInput(batch(config, train, t)), false));
+                t -> shards(model, data, batch(config, train, t), config.trainShards()));
+    }
+
+    /**
+     * One step's loss, the reference's token mean over the batch ({@link ShiftedLoss}), as {@code shards} losses
+     * that add up to it ({@link ShardedBackward}): runs of consecutive conversations, each padded to its own longest, each one's token
+     * mean weighed by its share of the batch's supervised tokens.
+     */
+    static List<Supplier<Variable>> shards(VisualChatModel model, DemoData data, List<Dialogue> batch, int shards) {
+        List<ModelInput> inputs = new ArrayList<>();
+        int[] tokens = new int[shards];
+        int total = 0;
+        for (int s = 0; s < shards; s++) {
+            List<Dialogue> rows = batch.subList(s * batch.size() / shards, (s + 1) * batch.size() / shards);
+            if (rows.isEmpty()) continue;
+            ModelInput input = data.modelInput(rows);
+            tokens[inputs.size()] = ShiftedLoss.supervisedTokens(input.labels());
+            total += tokens[inputs.size()];
+            inputs.add(input);
+        }
+        List<Supplier<Variable>> out = new ArrayList<>();
+        for (int s = 0; s < inputs.size(); s++) {
+            ModelInput input = inputs.get(s);
+            float share = tokens[s] / (float) Math.max(total, 1);
+            out.add(() -> Arith.mul(model.loss(input, false), share));
+        }
+        return out;
     }
 
     /** Step {@code t}'s conversations: the next {@code mmcaBatch} of the training set, cycling through it. */

@@ -56,7 +56,7 @@ final class VisionPretraining {
         TrainLoop.run(params, 2e-3, config.vitSteps(), bar, t -> {
             List<Scene> scenes = new ArrayList<>();
             for (int i = 0; i < config.vitBatch(); i++) scenes.add(SceneGenerator.next(random, Split.TRAIN));
-            return loss(encoder, head, scenes, random);
+            return TrainLoop.whole(() -> loss(encoder, head, scenes, random));
         });
         encoder.setTrainable(false);
         return new Result(encoder, tokenAccuracy(encoder, head, 200, config.seed() + 3));

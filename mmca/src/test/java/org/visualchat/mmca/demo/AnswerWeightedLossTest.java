@@ -56,6 +56,23 @@ class AnswerWeightedLossTest {
     }
 
     @Test
+    void theRowsSharesOfABatchAddUpToItsLoss() {
+        int[][] labels = {{I, I, 2, 4, 1, I, I, 3, I}, {I, 0, I, I, I, 2, 2, 1, 4}};
+        assertEquals(4, AnswerWeightedLoss.answers(labels));
+        assertEquals(2, AnswerWeightedLoss.answers(new int[][] {{3, 1, I, 2}}), "a run from position 0 counts from position 1");
+        Tensor values = Tensor.randn(5, 1f, B, L, V);
+        float whole = AnswerWeightedLoss.of(Variable.of(values), x -> x, labels).value().toFloatArray()[0];
+        float shares = 0;
+        for (int b = 0; b < B; b++) {
+            Tensor row = values.narrow(0, b, 1).contiguous();
+            shares += AnswerWeightedLoss.of(Variable.of(row), x -> x, new int[][] {labels[b]}, 4).value().toFloatArray()[0];
+        }
+        assertEquals(whole, shares, 1e-6f);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AnswerWeightedLoss.of(Variable.of(values), x -> x, labels, 3));
+        assertEquals("4 answers in rows of a batch said to hold 3", e.getMessage());
+    }
+
+    @Test
     void gradientMatchesFiniteDifferences() {
         int[][] labels = {{I, 1, 3, I, 4, I, I, I, I}, {I, I, I, 0, 0, 2, I, 1, I}};
         GradCheck.check("answer-weighted loss", in -> AnswerWeightedLoss.of(in[0], x -> x, labels), GradCheck.randn(6, B, L, V));

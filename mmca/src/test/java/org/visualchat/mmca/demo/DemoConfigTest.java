@@ -36,6 +36,26 @@ class DemoConfigTest {
     }
 
     @Test
+    void aFolderWrittenBeforeTheLaterFieldsReadsWithTheValuesItWasTrainedWith() throws IOException {
+        Map<String, Object> json = new HashMap<>(DemoConfig.full().toJson());
+        json.remove("lmRopeTheta");
+        json.remove("trainShards");
+        DemoConfig config = DemoConfig.fromJson(json, Path.of("config.json"));
+        assertEquals(1e4, config.lmRopeTheta());
+        assertEquals(1, config.trainShards());
+        assertEquals(DemoConfig.full().lmSteps(), config.lmSteps());
+    }
+
+    @Test
+    void withTrainShardsChangesThatFieldOnly() throws IOException {
+        Map<String, Object> json = new HashMap<>(DemoConfig.full().toJson());
+        json.put("trainShards", 1);
+        assertEquals(DemoConfig.fromJson(json, Path.of("config.json")), DemoConfig.full().withTrainShards(1));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DemoConfig.full().withTrainShards(0));
+        assertEquals("trainShards must be >= 1, got 0", e.getMessage());
+    }
+
+    @Test
     void theRopeBaseReachesTheLanguageModel() throws IOException {
         Map<String, Object> json = new HashMap<>(DemoConfig.full().toJson());
         json.put("lmRopeTheta", 1e6);
