@@ -8,8 +8,8 @@ import java.util.Map;
 
 /**
  * Sizes of the demo: world, models and training. {@link #full()} is what {@code visualchat demo} runs, sized
- * to stay within 15 minutes on 2 cores (measured 15½ CPU-minutes, 8¾ minutes wall on a quiet 2-core machine,
- * session 8, with the LLaMA trained 8,000 steps in 4 shards a batch; mmca/docs/demo.md);
+ * to stay within 15 minutes on 2 cores (session 8, a quiet 2-core machine: 10½ minutes wall, 18½ CPU-minutes; the LLaMA trained 8,000
+ * steps and each MMCA variant 1,200, batches in 4 shards, evaluated on 600 held-out conversations; mmca/docs/demo.md);
  * {@link #reduced()} is {@code --small} and the slow accuracy test's, about a sixth of that.
  * The record's text and {@link #RECIPE} are hashed into the cache folder name, so a changed size or recipe
  * never reuses a stale stage.
@@ -34,7 +34,7 @@ public record DemoConfig(long seed, int trainDialogues, int heldOutDialogues,
     static final int RECIPE = 3;
 
     public static DemoConfig full() {
-        return new DemoConfig(2309_14327L, 6000, 150, 64, 2, 300, 32, 64, 3, 4, 1e4, 8000, 8, 4, 600, 8, 3e-3, 3e-3, 48);
+        return new DemoConfig(2309_14327L, 6000, 600, 64, 2, 300, 32, 64, 3, 4, 1e4, 8000, 8, 4, 1200, 8, 3e-3, 3e-3, 48);
     }
 
     public static DemoConfig reduced() {

@@ -19,7 +19,7 @@ import org.visualchat.nn.NamePattern;
 import org.visualchat.tensor.DType;
 
 /**
- * Stage 2: pretrains the demo's LLaMA (HF {@code LlamaForCausalLM} layout, plain causal attention) on the
+ * Stage 3: pretrains the demo's LLaMA (HF {@code LlamaForCausalLM} layout, plain causal attention) on the
  * conversations as text, each image written out as its caption ({@link VisualWords}: one bag of words per encoder
  * token, {@link CaptionEmbedding}), loss on the answers, each answer weighing the same ({@link AnswerWeightedLoss}).
  * The model thereby learns the world's language and its reasoning (counting, comparing, recalling) over
@@ -59,33 +59,55 @@ final class LanguagePretraining {
     }
 
     /**
-     * One step's loss as {@code shards} losses that add up to it ({@link ShardedBackward}): the batch captioned,
-     * split into runs of consecutive rows, each padded to its own longest row; row r of the batch reads its
-     * captions as text under causal attention when r is odd, as image tokens under MMCA strict when even.
+     * One step's loss as {@code shards} losses that add up to it ({@link ShardedBackward}). Row r of the batch
+     * reads its captions as image tokens under MMCA strict when r is even, as text under causal attention when r
+     * is odd. With two shards or more the even rows and the odd rows go to shards of their own (runs of
+     * consecutive rows, each padded to its own longest), so a causal shard runs the attention kernel's causal
+     * mode, one softmax instead of strict's two (the same function on captions coded as text).
      */
     static List<Supplier<Variable>> shards(LlamaModel model, DemoData data, List<Dialogue> batch, int shards) {
         List<DemoData.CaptionedRow> rows = new ArrayList<>();
         for (Dialogue d : batch) rows.add(data.captioned(d));
         int answers = AnswerWeightedLoss.answers(rows.stream().map(DemoData.CaptionedRow::labels).toArray(int[][]::new));
         List<Supplier<Variable>> out = new ArrayList<>();
-        for (int s = 0; s < shards; s++) {
-            int from = s * rows.size() / shards, to = (s + 1) * rows.size() / shards;
-            if (from < to) out.add(() -> loss(model, data, rows.subList(from, to), from, answers));
+        if (shards == 1) {
+            out.add(() -> loss(model, data, rows, 0, 1, answers));
+            return out;
         }
+        int strictShards = (shards + 1) / 2;
+        addRuns(out, model, data, rows, 0, strictShards, answers);
+        addRuns(out, model, data, rows, 1, shards - strictShards, answers);
         return out;
     }
 
-    /** The loss share of batch rows {@code firstRow …} out of a batch of {@code batchAnswers} answers. */
-    private static Variable loss(LlamaModel model, DemoData data, List<DemoData.CaptionedRow> rows, int firstRow, int batchAnswers) {
+    /** Rows first, first + 2, … in {@code count} shards of consecutive such rows. */
+    private static void addRuns(List<Supplier<Variable>> out, LlamaModel model, DemoData data, List<DemoData.CaptionedRow> rows, int first, int count, int answers) {
+        List<DemoData.CaptionedRow> kind = new ArrayList<>();
+        for (int r = first; r < rows.size(); r += 2) kind.add(rows.get(r));
+        for (int s = 0; s < count; s++) {
+            List<DemoData.CaptionedRow> run = kind.subList(s * kind.size() / count, (s + 1) * kind.size() / count);
+            int firstRow = first + 2 * (s * kind.size() / count);
+            if (!run.isEmpty()) out.add(() -> loss(model, data, run, firstRow, 2, answers));
+        }
+    }
+
+    /**
+     * The loss share, out of a batch of {@code batchAnswers} answers, of {@code rows}: batch rows firstRow,
+     * firstRow + stride, …; a row is causal when its batch index is odd.
+     */
+    private static Variable loss(LlamaModel model, DemoData data, List<DemoData.CaptionedRow> rows, int firstRow, int stride, int batchAnswers) {
         List<DemoData.CaptionedRow> padded = data.pad(rows);
         Variable embeds = CaptionEmbedding.embed(model, padded.stream().map(DemoData.CaptionedRow::slots).toArray(int[][][]::new));
         int[][] codes = new int[padded.size()][];
+        boolean allCausal = true;
         for (int r = 0; r < codes.length; r++) {
             codes[r] = padded.get(r).codes().clone();
-            boolean causal = (firstRow + r) % 2 == 1;
+            boolean causal = (firstRow + r * stride) % 2 == 1;
+            allCausal &= causal;
             if (causal) for (int p = 0; p < codes[r].length; p++) if (codes[r][p] == EncodedConversation.IMAGE) codes[r][p] = EncodedConversation.TEXT;
         }
-        Variable hidden = model.hidden(embeds, LlamaModel.positions(0, codes[0].length), MmcaAttention.of(MmcaMode.STRICT, codes));
+        MmcaAttention attention = MmcaAttention.of(allCausal ? MmcaMode.CAUSAL : MmcaMode.STRICT, codes);
+        Variable hidden = model.hidden(embeds, LlamaModel.positions(0, codes[0].length), attention);
         return AnswerWeightedLoss.of(hidden, model.lmHead()::forward, padded.stream().map(DemoData.CaptionedRow::labels).toArray(int[][]::new), batchAnswers);
     }
 }

@@ -19,7 +19,7 @@ import org.visualchat.mmca.model.VisualChatOptions;
 import org.visualchat.vision.encoder.ClipVisionEncoder;
 
 /**
- * Stage 3, DeepSpeed-VisualChat proper: vision encoder and language model frozen, the baseline projection
+ * Stage 4, DeepSpeed-VisualChat proper: vision encoder and language model frozen, the baseline projection
  * (Linear + LayerNorm) and the copy of the token embeddings trained on the image conversations, with the
  * chosen attention ({@code strict} / {@code reference} MMCA or plain {@code causal}, the paper's ablation).
  */
