@@ -32,15 +32,30 @@ import org.visualchat.tensor.Tensor;
 final class AnswerWeightedLoss {
     private AnswerWeightedLoss() {}
 
-    /** The answers in {@code labels}: runs of labels ≠ −100 from position 1 on (position 0 is never a target). */
-    static int answers(int[][] labels) {
-        int count = 0;
-        for (int[] row : labels) {
-            for (int t = 1; t < row.length; t++) {
-                if (row[t] != EncodedConversation.IGNORE && (t == 1 || row[t - 1] == EncodedConversation.IGNORE)) count++;
-            }
+    /** Receives one answer: positions [start, end) of a row. */
+    private interface AnswerRun {
+        void accept(int start, int end);
+    }
+
+    /**
+     * Each answer of {@code row} in order: a run of labels ≠ −100 from position 1 on (position 0 is never a
+     * target: the shifted loss predicts positions 1..L−1).
+     */
+    private static void forEachAnswer(int[] row, AnswerRun answer) {
+        for (int start = 1; start < row.length; ) {
+            if (row[start] == EncodedConversation.IGNORE) { start++; continue; }
+            int end = start;
+            while (end < row.length && row[end] != EncodedConversation.IGNORE) end++;
+            answer.accept(start, end);
+            start = end;
         }
-        return count;
+    }
+
+    /** The number of answers in {@code labels}. */
+    static int answers(int[][] labels) {
+        int[] count = {0};
+        for (int[] row : labels) forEachAnswer(row, (start, end) -> count[0]++);
+        return count[0];
     }
 
     /** hidden [B, L, d] (what {@code head} maps to logits row by row), labels [B][L] (answers are the runs of labels ≠ −100) → scalar loss. */
@@ -62,15 +77,12 @@ final class AnswerWeightedLoss {
         List<int[]> kept = new ArrayList<>();
         TreeMap<Integer, Integer> answers = new TreeMap<>();
         for (int r = 0; r < b; r++) {
-            // Position 0 is never a target (the shifted loss predicts positions 1..L−1).
-            for (int start = 1; start < l; ) {
-                if (labels[r][start] == EncodedConversation.IGNORE) { start++; continue; }
-                int end = start;
-                while (end < l && labels[r][end] != EncodedConversation.IGNORE) end++;
-                for (int t = start; t < end; t++) kept.add(new int[] {r * l + t - 1, labels[r][t], end - start});
+            int[] row = labels[r];
+            int first = r * l;
+            forEachAnswer(row, (start, end) -> {
+                for (int t = start; t < end; t++) kept.add(new int[] {first + t - 1, row[t], end - start});
                 answers.merge(end - start, 1, Integer::sum);
-                start = end;
-            }
+            });
         }
         if (kept.isEmpty()) throw new IllegalArgumentException("a batch without any answer token");
         int here = answers.values().stream().mapToInt(Integer::intValue).sum();

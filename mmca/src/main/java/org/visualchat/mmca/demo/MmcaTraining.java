@@ -3,6 +3,7 @@ package org.visualchat.mmca.demo;
 import org.visualchat.mmca.train.ProgressBar;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Supplier;
 import org.visualchat.autograd.Arith;
@@ -45,20 +46,16 @@ final class MmcaTraining {
      */
     static List<Supplier<Variable>> shards(VisualChatModel model, DemoData data, List<Dialogue> batch, int shards) {
         List<ModelInput> inputs = new ArrayList<>();
-        int[] tokens = new int[shards];
-        int total = 0;
         for (int s = 0; s < shards; s++) {
             List<Dialogue> rows = batch.subList(s * batch.size() / shards, (s + 1) * batch.size() / shards);
-            if (rows.isEmpty()) continue;
-            ModelInput input = data.modelInput(rows);
-            tokens[inputs.size()] = ShiftedLoss.supervisedTokens(input.labels());
-            total += tokens[inputs.size()];
-            inputs.add(input);
+            if (!rows.isEmpty()) inputs.add(data.modelInput(rows));
         }
+        int[] tokens = inputs.stream().mapToInt(input -> ShiftedLoss.supervisedTokens(input.labels())).toArray();
+        float total = Math.max(Arrays.stream(tokens).sum(), 1);
         List<Supplier<Variable>> out = new ArrayList<>();
         for (int s = 0; s < inputs.size(); s++) {
             ModelInput input = inputs.get(s);
-            float share = tokens[s] / (float) Math.max(total, 1);
+            float share = tokens[s] / total;
             out.add(() -> Arith.mul(model.loss(input, false), share));
         }
         return out;
