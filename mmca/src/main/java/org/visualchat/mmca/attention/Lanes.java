@@ -50,9 +50,29 @@ final class Lanes {
         for (; i < n; i++) y[yOff + i] *= a;
     }
 
-    /** out[j] = Σ_c x[xOff + c]·t[tBase + c·stride + j] for j in [0, count) (written up to a whole vector). */
+    /**
+     * out[j] = Σ_c x[xOff + c]·t[tBase + c·stride + j] for j in [0, count) (written up to a whole vector). Four vectors
+     * of keys at a time: each lane's sum is one chain of multiply-adds over c, and four independent chains hide the
+     * multiply-add's latency (one chain waits four cycles a step) and share each broadcast of x[c].
+     */
     static void dotsAcross(float[] x, int xOff, int hd, float[] t, int tBase, int stride, int count, float[] out) {
-        for (int j = 0; j < count; j += L) {
+        int j = 0;
+        for (; j + 3 * L < count; j += 4 * L) {
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+            for (int c = 0; c < hd; c++) {
+                FloatVector xc = FloatVector.broadcast(F, x[xOff + c]);
+                int at = tBase + c * stride + j;
+                a0 = FloatVector.fromArray(F, t, at).fma(xc, a0);
+                a1 = FloatVector.fromArray(F, t, at + L).fma(xc, a1);
+                a2 = FloatVector.fromArray(F, t, at + 2 * L).fma(xc, a2);
+                a3 = FloatVector.fromArray(F, t, at + 3 * L).fma(xc, a3);
+            }
+            a0.intoArray(out, j);
+            a1.intoArray(out, j + L);
+            a2.intoArray(out, j + 2 * L);
+            a3.intoArray(out, j + 3 * L);
+        }
+        for (; j < count; j += L) {
             FloatVector acc = FloatVector.zero(F);
             for (int c = 0; c < hd; c++) acc = FloatVector.fromArray(F, t, tBase + c * stride + j).fma(FloatVector.broadcast(F, x[xOff + c]), acc);
             acc.intoArray(out, j);
@@ -62,7 +82,7 @@ final class Lanes {
     /**
      * Scaled scores s[j] = (q·k_j)·scale of one query row against keys [0, count) (see {@link #dotsAcross}), −∞ on
      * the lanes past {@code count} up to a whole vector. One pass serves every softmax branch of the row: the
-     * branches show disjoint sets of keys ({@link #maxVisible}, {@link #expShifted}).
+     * branches show disjoint sets of keys ({@link #maxVisible}, {@link #expSplit}).
      */
     static void scores(float[] q, int qOff, int hd, float[] kt, int ktBase, int stride, float scale, int count, float[] out) {
         dotsAcross(q, qOff, hd, kt, ktBase, stride, count, out);
@@ -71,36 +91,38 @@ final class Lanes {
         }
     }
 
-    /** The largest s[j] over the keys j < count a branch shows ({@code hidden[j]} = 0); −∞ when it shows none. */
-    static float maxVisible(float[] s, float[] hidden, int count) {
-        FloatVector max = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+    /**
+     * The largest s[j] over the keys each branch shows ({@code hiddenA[j]} = 0, resp. {@code hiddenB[j]} = 0) into
+     * max[0] and max[1], −∞ for a branch that shows none. The lanes of s past {@code count} are −∞ ({@link #scores}) and a
+     * hidden key's mask is −∞, so s + mask is the score or −∞ with no lane mask to build.
+     */
+    static void maxVisible(float[] s, float[] hiddenA, float[] hiddenB, int count, float[] max) {
+        FloatVector maxA = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY), maxB = maxA;
         for (int j = 0; j < count; j += L) {
-            max = max.max(FloatVector.fromArray(F, s, j).blend(Float.NEGATIVE_INFINITY, shows(hidden, j, count).not()));
+            FloatVector sv = FloatVector.fromArray(F, s, j);
+            maxA = maxA.max(sv.add(FloatVector.fromArray(F, hiddenA, j)));
+            maxB = maxB.max(sv.add(FloatVector.fromArray(F, hiddenB, j)));
         }
-        return max.reduceLanes(VectorOperators.MAX);
-    }
-
-    /** Lanes [j, j + L) of keys a branch shows: {@code hidden} is 0 there and the key is before {@code count}. */
-    private static VectorMask<Float> shows(float[] hidden, int j, int count) {
-        return FloatVector.fromArray(F, hidden, j).compare(VectorOperators.EQ, 0f).and(F.indexInRange(j, count));
+        max[0] = maxA.reduceLanes(VectorOperators.MAX);
+        max[1] = maxB.reduceLanes(VectorOperators.MAX);
     }
 
     /**
-     * The exponentials of two softmax branches over disjoint keys in one pass: s[j] = e^(s[j] − shiftA) on the keys
-     * branch A shows ({@code hiddenA[j]} = 0, j < count), e^(s[j] − shiftB) on branch B's, 0 on every other lane;
-     * sums[0] and sums[1] get each branch's sum (lanes added vector-wise, then folded by {@link LaneSum#sum(float[],
-     * int)}: the bits a separate pass per branch, whose hidden lanes add exactly 0, would give). {@code lanes}
+     * The exponentials of two softmax branches over disjoint keys in one pass, each into an array of its own:
+     * eA[j] = e^(s[j] − shiftA) on the keys branch A shows ({@code hiddenA[j]} = 0, j < count), 0 on every other lane,
+     * eB[j] the same for branch B; sums[0] and sums[1] get each branch's sum (lanes added vector-wise, then folded by
+     * {@link LaneSum#sum(float[], int)}). Both arrays are written up to a whole vector past {@code count}. {@code lanes}
      * (≥ L floats) is scratch. A row with one branch passes an all-hidden array as the other.
      *
      * <p>Called through a method handle C2 cannot inline (an element of a non-constant array, as in
      * tensor's {@code MatVec.ROW_LOOPS}): inlined into MMCA's big row loops, {@code VecMath.exp} lost
-     * its last calls to NodeCountInliningCutoff and ran on boxed vectors (~20 % of the training step's
-     * samples, ~1 GB/s of garbage). Compiled on its own the loop fits C2's budget with exp fully
-     * inlined, and no vector crosses a call that might not be inlined. One call per row.
+     * calls to NodeCountInliningCutoff and ran on boxed vectors. Compiled on its own the loop fits C2's
+     * budget with exp fully inlined, and no vector crosses a call that might not be inlined. One call per row.
      */
-    static void expShifted(float[] s, float[] hiddenA, float shiftA, float[] hiddenB, float shiftB, int count, float[] lanes, float[] sums) {
+    static void expSplit(float[] s, float[] hiddenA, float shiftA, float[] hiddenB, float shiftB, int count,
+                         float[] eA, float[] eB, float[] lanes, float[] sums) {
         try {
-            EXP_SHIFTED[0].invokeExact(s, hiddenA, shiftA, hiddenB, shiftB, count, lanes, sums);
+            EXP_SPLIT[0].invokeExact(s, hiddenA, shiftA, hiddenB, shiftB, count, eA, eB, lanes, sums);
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable e) {
@@ -108,27 +130,34 @@ final class Lanes {
         }
     }
 
-    private static final MethodHandle[] EXP_SHIFTED = new MethodHandle[1];
+    private static final MethodHandle[] EXP_SPLIT = new MethodHandle[1];
 
     static {
         try {
-            EXP_SHIFTED[0] = MethodHandles.lookup().findStatic(Lanes.class, "expShiftedLoop", MethodType.methodType(void.class,
-                    float[].class, float[].class, float.class, float[].class, float.class, int.class, float[].class, float[].class));
+            EXP_SPLIT[0] = MethodHandles.lookup().findStatic(Lanes.class, "expSplitLoop", MethodType.methodType(void.class,
+                    float[].class, float[].class, float.class, float[].class, float.class, int.class, float[].class, float[].class, float[].class, float[].class));
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
-    private static void expShiftedLoop(float[] s, float[] hiddenA, float shiftA, float[] hiddenB, float shiftB, int count, float[] lanes, float[] sums) {
+    private static void expSplitLoop(float[] s, float[] hiddenA, float shiftA, float[] hiddenB, float shiftB, int count,
+                                     float[] eA, float[] eB, float[] lanes, float[] sums) {
         FloatVector sumA = FloatVector.zero(F), sumB = FloatVector.zero(F);
-        FloatVector shiftAv = FloatVector.broadcast(F, shiftA), shiftBv = FloatVector.broadcast(F, shiftB);
+        // An empty branch's shift is −∞ and it has no lane; 0 in its place keeps −∞ − shift from making NaN on hidden lanes.
+        FloatVector shiftAv = FloatVector.broadcast(F, shiftA == Float.NEGATIVE_INFINITY ? 0f : shiftA);
+        FloatVector shiftBv = FloatVector.broadcast(F, shiftB == Float.NEGATIVE_INFINITY ? 0f : shiftB);
         for (int j = 0; j < count; j += L) {
-            VectorMask<Float> inA = shows(hiddenA, j, count), inB = shows(hiddenB, j, count);
-            FloatVector x = FloatVector.fromArray(F, s, j).sub(shiftBv.blend(shiftAv, inA)).blend(Float.NEGATIVE_INFINITY, inA.or(inB).not());
-            FloatVector e = VecMath.exp(x);
-            e.intoArray(s, j);
-            sumA = sumA.add(e.blend(0f, inA.not()));
-            sumB = sumB.add(e.blend(0f, inB.not()));
+            FloatVector maskA = FloatVector.fromArray(F, hiddenA, j), maskB = FloatVector.fromArray(F, hiddenB, j);
+            VectorMask<Float> inA = maskA.compare(VectorOperators.EQ, 0f);
+            // s + max(maskA, maskB) is −∞ on a key neither branch shows and on the lanes past count (s is −∞ there).
+            FloatVector x = FloatVector.fromArray(F, s, j).add(maskA.max(maskB)).sub(shiftBv.blend(shiftAv, inA));
+            FloatVector e = VecMath.expNonPositive(x);
+            FloatVector a = e.blend(0f, inA.not()), b = e.sub(a);      // exact: e − e = 0 on A's keys, e − 0 = e on B's
+            a.intoArray(eA, j);
+            b.intoArray(eB, j);
+            sumA = sumA.add(a);
+            sumB = sumB.add(b);
         }
         sumA.intoArray(lanes, 0);
         sums[0] = LaneSum.sum(lanes, 0);
@@ -136,14 +165,21 @@ final class Lanes {
         sums[1] = LaneSum.sum(lanes, 0);
     }
 
+    /** out[outOff + j] = a[j]·scaleA + b[j]·scaleB for j in [0, count) rounded up to a whole vector. */
+    static void mix(float[] a, float scaleA, float[] b, float scaleB, int count, float[] out, int outOff) {
+        for (int j = 0; j < count; j += L) {
+            FloatVector.fromArray(F, b, j).mul(scaleB).add(FloatVector.fromArray(F, a, j).mul(scaleA)).intoArray(out, outOff + j);
+        }
+    }
+
     /**
-     * dp[j] ← p[j]·(dp[j] − delta)·scale for j in [0, count), with delta = deltaA on the keys branch A shows
-     * ({@code hiddenA[j]} = 0) and deltaB elsewhere; exactly 0 where p[j] is (a hidden key's dp may be NaN).
+     * dp[j] ← p[pOff + j]·(dp[j] − delta)·scale for j in [0, count), with delta = deltaA on the keys branch A shows
+     * ({@code hiddenA[j]} = 0) and deltaB elsewhere; exactly 0 where p is (a hidden key's dp may be NaN).
      */
-    static void scoreGradients(float[] p, float[] dp, float[] hiddenA, float deltaA, float deltaB, float scale, int count) {
+    static void scoreGradients(float[] p, int pOff, float[] dp, float[] hiddenA, float deltaA, float deltaB, float scale, int count) {
         FloatVector deltaAv = FloatVector.broadcast(F, deltaA), deltaBv = FloatVector.broadcast(F, deltaB);
         for (int j = 0; j < count; j += L) {
-            FloatVector pv = FloatVector.fromArray(F, p, j);
+            FloatVector pv = FloatVector.fromArray(F, p, pOff + j);
             FloatVector delta = deltaBv.blend(deltaAv, FloatVector.fromArray(F, hiddenA, j).compare(VectorOperators.EQ, 0f));
             pv.mul(FloatVector.fromArray(F, dp, j).sub(delta)).mul(scale)
                     .blend(0f, pv.compare(VectorOperators.EQ, 0f)).intoArray(dp, j);
@@ -151,70 +187,39 @@ final class Lanes {
     }
 
     /**
-     * The probability-weighted rows of V of two branches over disjoint keys: oA[off + c] += Σ_j p[j]·v[vBase + j·hd + c]
-     * over the keys j < count with p[j] ≠ 0 that branch A shows ({@code hiddenA[j]} = 0), oB the same over the
-     * others. Each element adds its terms in key order with the operations {@link #axpy} per key would use
-     * (a fused multiply-add per whole vector of the head dimension, multiply then add on the tail), so the bits are
-     * the same; but each vector of o stays in a register across the keys instead of a store and a load per key.
-     * oB is written before oA, so a row with one branch may pass the same array for both (B shows no key then).
+     * out[off + c] += Σ_{j < count} w[wOff + j]·x[xBase + j·hd + c] for c < hd: rows of x (keys of V or K, [T, D]) weighted
+     * by a row of probabilities or score gradients. The head dimension is the vector (one vector for D = 16): a
+     * broadcast weight and a fused multiply-add per key, with even and odd keys in two accumulators so that
+     * consecutive keys do not wait on each other's multiply-add. Every key below {@code count} is read (a weight of
+     * 0 adds 0: those keys are the row's own past, finite values), none at or past it.
      */
-    static void weightedRows(float[] p, float[] hiddenA, int count, float[] v, int vBase, int hd, float[] oA, float[] oB, int off) {
+    static void addWeightedRows(float[] w, int wOff, int count, float[] x, int xBase, int hd, float[] out, int off) {
         int c = 0;
         for (int bound = F.loopBound(hd); c < bound; c += L) {
-            FloatVector accA = FloatVector.fromArray(F, oA, off + c), accB = FloatVector.fromArray(F, oB, off + c);
-            for (int j = 0; j < count; j++) {
-                float pj = p[j];
-                if (pj == 0) continue;
-                FloatVector vj = FloatVector.fromArray(F, v, vBase + j * hd + c);
-                if (hiddenA[j] == 0) accA = vj.fma(FloatVector.broadcast(F, pj), accA);
-                else accB = vj.fma(FloatVector.broadcast(F, pj), accB);
+            FloatVector even = FloatVector.zero(F), odd = FloatVector.zero(F);
+            int j = 0;
+            for (; j + 1 < count; j += 2) {
+                even = FloatVector.fromArray(F, x, xBase + j * hd + c).fma(FloatVector.broadcast(F, w[wOff + j]), even);
+                odd = FloatVector.fromArray(F, x, xBase + (j + 1) * hd + c).fma(FloatVector.broadcast(F, w[wOff + j + 1]), odd);
             }
-            accB.intoArray(oB, off + c);
-            accA.intoArray(oA, off + c);
+            if (j < count) even = FloatVector.fromArray(F, x, xBase + j * hd + c).fma(FloatVector.broadcast(F, w[wOff + j]), even);
+            even.add(odd).add(FloatVector.fromArray(F, out, off + c)).intoArray(out, off + c);
         }
         for (; c < hd; c++) {
-            float a = oA[off + c], b = oB[off + c];
-            for (int j = 0; j < count; j++) {
-                float pj = p[j];
-                if (pj == 0) continue;
-                if (hiddenA[j] == 0) a += pj * v[vBase + j * hd + c];
-                else b += pj * v[vBase + j * hd + c];
-            }
-            oB[off + c] = b;
-            oA[off + c] = a;
+            float sum = 0;
+            for (int j = 0; j < count; j++) sum += w[wOff + j] * x[xBase + j * hd + c];
+            out[off + c] += sum;
         }
     }
 
-    /** t[tBase + c·stride + j] += x[xOff + c]·y[j] for c < hd and j in [0, count) (whole vectors; y is 0 past count). */
-    static void rankOneAcross(float[] x, int xOff, int hd, float[] y, float[] t, int tBase, int stride, int count) {
+    /** t[tBase + c·stride + j] += x[xOff + c]·y[yOff + j] for c < hd and j in [0, count) (whole vectors; y is 0 past count). */
+    static void rankOneAcross(float[] x, int xOff, int hd, float[] y, int yOff, float[] t, int tBase, int stride, int count) {
         for (int c = 0; c < hd; c++) {
             FloatVector xc = FloatVector.broadcast(F, x[xOff + c]);
             int row = tBase + c * stride;
             for (int j = 0; j < count; j += L) {
-                FloatVector.fromArray(F, y, j).fma(xc, FloatVector.fromArray(F, t, row + j)).intoArray(t, row + j);
+                FloatVector.fromArray(F, y, yOff + j).fma(xc, FloatVector.fromArray(F, t, row + j)).intoArray(t, row + j);
             }
-        }
-    }
-
-    /**
-     * outA[c] = Σ_j y[j]·t[tBase + c·stride + j] over the keys j < count branch A shows ({@code hiddenA[j]} = 0),
-     * outB[c] the same over the other keys: one pass over t for both branches, each with its own accumulator (the
-     * bits of a pass per branch). Lanes where y is 0 are skipped, so a key the row may not see (a future one, NaN
-     * in a test) adds nothing.
-     */
-    static void dotsAlong(float[] y, float[] hiddenA, float[] t, int tBase, int stride, int hd, int count, float[] outA, float[] outB) {
-        for (int c = 0; c < hd; c++) {
-            FloatVector accA = FloatVector.zero(F), accB = FloatVector.zero(F);
-            int row = tBase + c * stride;
-            for (int j = 0; j < count; j += L) {
-                FloatVector yv = FloatVector.fromArray(F, y, j);
-                FloatVector tv = FloatVector.fromArray(F, t, row + j).blend(0f, yv.compare(VectorOperators.EQ, 0f));
-                VectorMask<Float> inA = FloatVector.fromArray(F, hiddenA, j).compare(VectorOperators.EQ, 0f);
-                accA = yv.blend(0f, inA.not()).fma(tv, accA);
-                accB = yv.blend(0f, inA).fma(tv, accB);
-            }
-            outA[c] = LaneSum.sum(accA);
-            outB[c] = LaneSum.sum(accB);
         }
     }
 }

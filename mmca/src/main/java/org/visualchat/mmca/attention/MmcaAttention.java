@@ -121,7 +121,8 @@ public final class MmcaAttention implements MaskedAttentionPolicy {
             if (codes[b].length != d.keys()) throw new IllegalArgumentException("attention codes of sample " + b + " have length " + codes[b].length + " but attention sees " + d.keys() + " keys");
         }
         float[] out = new float[d.rows() * d.headDim()];
-        MmcaKernel.Saved saved = MmcaKernel.forward(mode, codes, d, HeadRows.read(q.value()), HeadRows.read(k.value()), HeadRows.read(v.value()), out);
+        boolean forBackward = q.requiresGrad() || k.requiresGrad() || v.requiresGrad();
+        MmcaKernel.Saved saved = MmcaKernel.forward(mode, codes, d, HeadRows.read(q.value()), HeadRows.read(k.value()), HeadRows.read(v.value()), out, forBackward);
         return Variable.fromOp(Tensor.of(out, q.shape()), gradOut -> {
             float[][] g = MmcaKernel.backward(saved, HeadRows.read(gradOut));
             return new Tensor[] {Tensor.of(g[0], q.shape()), Tensor.of(g[1], k.shape()), Tensor.of(g[2], v.shape())};

@@ -8,16 +8,23 @@ import org.visualchat.tensor.WorkerPool;
  * mask matrix ever exists (one row of T scores per thread): output row = Σ_branches
  * softmax_branch(q·kᵀ/√D)·V. Keys are held transposed per KV head ([D, T'], {@link Lanes#scores}), so a
  * row's scores are vector FMAs across keys rather than one horizontal sum per key, and the
- * exponentials are {@link org.visualchat.tensor.ops.VecMath#exp} (the same in every JIT tier).
+ * exponentials are {@link org.visualchat.tensor.ops.VecMath#exp} (the same in every JIT tier). Products
+ * along keys (p·V forward, dS·K backward) take the head dimension as the vector instead
+ * ({@link Lanes#addWeightedRows}): a broadcast and a multiply-add per key, no horizontal sums.
  *
  * <p>Visible keys always precede the query (§2.1), so a row reads keys 0..query only; which of them a
  * branch sees is a per-sample key mask ({@link KeyVisibility#hiddenKeys}), except for an image query
- * that sees only itself in the image branch, a softmax over one key (probability 1).
+ * that sees only itself in the image branch, a softmax over one key (probability 1). A hidden past key
+ * gets probability 0 arithmetically (its score plus a −∞ mask, its value row times 0), which assumes its
+ * q·k and v are finite, as they are for every key a model computes (a non-finite key makes every row that
+ * sees it non-finite anyway); keys past the query never reach the row.
  * The reference's uniform fallback is a second pass over all keys of the row (future ones included,
  * as in the original) and only runs for rows whose branch had no visible key.
  *
- * <p>Backward recomputes each probability from the saved log-sum-exp (no [S, T] storage):
- * dV_j += P_j·dO, dS_j = P_j·(dO·v_j − dO·O_branch), dQ += dS_j·k_j/√D, dK_j += dS_j·q/√D. On a
+ * <p>When a gradient is wanted, forward keeps each row's probabilities over its past keys (S·T/2 floats per
+ * head, about 0.8 MB per layer for the demo's shards), and backward reads them rather than computing scores and
+ * exponentials again: dV_j += P_j·dO, dS_j = P_j·(dO·v_j − dO·O_branch), dQ += dS_j·k_j/√D,
+ * dK_j += dS_j·q/√D. Self-only and fallback rows are recomputed from the saved log-sum-exp. On a
  * fallback row P is uniform and does not depend on the scores, but PyTorch differentiates score + μ as
  * if μ were a constant, so its gradient is the same softmax Jacobian at the uniform P; reference mode
  * returns exactly that (strict and causal never have such rows).
@@ -34,13 +41,32 @@ final class MmcaKernel {
         int paddedKeys() { return (keys + Lanes.L - 1) / Lanes.L * Lanes.L; }
         int ktBase(int b, int h) { return (b * kvHeads + h / group()) * headDim * paddedKeys(); }
         int row(int b, int h, int i) { return (b * heads + h) * queries + i; }
+
+        /**
+         * Where each query row's probabilities start within its head's block of the saved rows (query i reads
+         * keys 0 … T − S + i, rounded up to whole vectors); the last element is the block's length.
+         */
+        int[] probabilityStarts() {
+            int[] start = new int[queries + 1];
+            for (int i = 0; i < queries; i++) start[i + 1] = start[i] + (keys - queries + i + 1 + Lanes.L - 1) / Lanes.L * Lanes.L;
+            return start;
+        }
     }
 
-    /** What backward needs: inputs, per-branch outputs, log-sum-exp and fallback counts per row. */
+    /**
+     * What backward needs: inputs, per-branch outputs, log-sum-exp and fallback counts per row, and each row's
+     * softmax probabilities over its past keys (both branches in one row, their keys being disjoint; at
+     * {@code probStarts[i]} within the (sample, head)'s block of {@code probStarts[S]}), so backward does not
+     * compute scores and exponentials a second time. Only the rows' past keys are kept: about S·T/2 floats per head.
+     */
     record Saved(MmcaMode mode, int[][] codes, Dims dims, float[] q, float[] k, float[] v,
-                 float[][] branchOut, float[][] lse, int[][] fallbackCount) {}
+                 float[][] branchOut, float[][] lse, int[][] fallbackCount, float[] probs, int[] probStarts) {}
 
-    static Saved forward(MmcaMode mode, int[][] codes, Dims d, float[] q, float[] k, float[] v, float[] out) {
+    /**
+     * Attention output into {@code out}; with {@code forBackward} the probabilities backward reads are kept, which
+     * inference (no gradient) skips. The output is the same either way.
+     */
+    static Saved forward(MmcaMode mode, int[][] codes, Dims d, float[] q, float[] k, float[] v, float[] out, boolean forBackward) {
         Branch[] branches = KeyVisibility.branches(mode);
         int nb = branches.length, rows = d.rows(), hd = d.headDim();
         float[][] branchOut = new float[nb][rows * hd];
@@ -50,8 +76,11 @@ final class MmcaKernel {
         float[] kt = transposed(k, d);
         float scale = (float) (1 / Math.sqrt(hd));
         float[] none = KeyVisibility.noKeys(d.paddedKeys());
+        int[] probStarts = d.probabilityStarts();
+        float[] probs = forBackward ? new float[d.batch() * d.heads() * probStarts[d.queries()]] : null;
         WorkerPool.get().parallelFor(rows, 4, (start, end) -> {
-            float[] p = new float[d.paddedKeys()], lanes = new float[Lanes.L], sums = new float[2], max = new float[2];
+            float[] p = new float[d.paddedKeys()], eA = new float[d.paddedKeys()], eB = new float[d.paddedKeys()];
+            float[] lanes = new float[Lanes.L], sums = new float[2], max = new float[2];
             boolean[] selfOnly = new boolean[nb];
             for (int r = start; r < end; r++) {
                 int i = r % d.queries(), bh = r / d.queries(), h = bh % d.heads(), b = bh / d.heads();
@@ -60,7 +89,10 @@ final class MmcaKernel {
                 for (int n = 0; n < nb; n++) selfOnly[n] = branches[n] == Branch.IMAGE && KeyVisibility.imageSelfOnly(mode, m[query], d.queries(), d.keys());
                 // The softmax branches over past keys share one pass of scores and exponentials (their keys are disjoint).
                 float[] hiddenA = selfOnly[0] ? none : hidden[b][0], hiddenB = nb < 2 || selfOnly[1] ? none : hidden[b][1];
-                softmaxRows(q, r * hd, kt, d.ktBase(b, h), d, v, kvBase, scale, hiddenA, hiddenB, query + 1, p, lanes, sums, max, branchOut);
+                boolean any = softmaxRows(q, r * hd, kt, d.ktBase(b, h), d, v, kvBase, scale, hiddenA, hiddenB, query + 1, p, eA, eB, lanes, sums, max, branchOut);
+                if (any && probs != null) {
+                    Lanes.mix(eA, sums[0] > 0 ? 1 / sums[0] : 0f, eB, sums[1] > 0 ? 1 / sums[1] : 0f, query + 1, probs, bh * probStarts[d.queries()] + probStarts[i]);
+                }
                 for (int n = 0; n < nb; n++) {
                     float[] o = branchOut[n];
                     float logSumExp;
@@ -82,24 +114,27 @@ final class MmcaKernel {
                 }
             }
         });
-        return new Saved(mode, codes, d, q, k, v, branchOut, lse, fallback);
+        return new Saved(mode, codes, d, q, k, v, branchOut, lse, fallback, probs, probStarts);
     }
 
     /**
      * The unnormalised softmax rows of branches A and B (disjoint keys: {@code hiddenA}, {@code hiddenB}) over the
-     * keys of [0, count), applied to V: o_n[qOff..] = Σ_j e^(s_j − max_n)·v_j over branch n's keys, in key order.
-     * max[n] gets each branch's largest scaled score (−∞ when it shows no key, its o left at zero), sums[n] its
-     * sum of exponentials; {@code p} is scratch for the row's exponentials, {@code lanes} for one vector.
+     * keys of [0, count), applied to V: o_n[qOff..] = Σ_j e^(s_j − max_n)·v_j over branch n's keys. max[n] gets each
+     * branch's largest scaled score (−∞ when it shows no key, its o left at zero), sums[n] its sum of exponentials,
+     * eA and eB the exponentials themselves ({@link Lanes#expSplit}); {@code p} is scratch for the row's scores,
+     * {@code lanes} for one vector. Returns false, writing nothing, when neither branch shows a key.
      */
-    private static void softmaxRows(float[] q, int qOff, float[] kt, int ktBase, Dims d, float[] v, int kvBase, float scale,
-                                    float[] hiddenA, float[] hiddenB, int count, float[] p, float[] lanes, float[] sums, float[] max, float[][] o) {
+    private static boolean softmaxRows(float[] q, int qOff, float[] kt, int ktBase, Dims d, float[] v, int kvBase, float scale,
+                                       float[] hiddenA, float[] hiddenB, int count, float[] p, float[] eA, float[] eB,
+                                       float[] lanes, float[] sums, float[] max, float[][] o) {
         int hd = d.headDim();
         Lanes.scores(q, qOff, hd, kt, ktBase, d.paddedKeys(), scale, count, p);
-        max[0] = Lanes.maxVisible(p, hiddenA, count);
-        max[1] = Lanes.maxVisible(p, hiddenB, count);
-        if (max[0] == Float.NEGATIVE_INFINITY && max[1] == Float.NEGATIVE_INFINITY) return;
-        Lanes.expShifted(p, hiddenA, max[0], hiddenB, max[1], count, lanes, sums);
-        Lanes.weightedRows(p, hiddenA, count, v, kvBase, hd, o[0], o[o.length - 1], qOff);
+        Lanes.maxVisible(p, hiddenA, hiddenB, count, max);
+        if (max[0] == Float.NEGATIVE_INFINITY && max[1] == Float.NEGATIVE_INFINITY) return false;
+        Lanes.expSplit(p, hiddenA, max[0], hiddenB, max[1], count, eA, eB, lanes, sums);
+        if (max[0] != Float.NEGATIVE_INFINITY) Lanes.addWeightedRows(eA, 0, count, v, kvBase, hd, o[0], qOff);
+        if (o.length > 1 && max[1] != Float.NEGATIVE_INFINITY) Lanes.addWeightedRows(eB, 0, count, v, kvBase, hd, o[1], qOff);
+        return true;
     }
 
     /** x [B, Hkv, T, D] → per (sample, KV head) a [D, T'] block, keys along the rows, zero-padded to T'. */
@@ -136,14 +171,13 @@ final class MmcaKernel {
         int hd = d.headDim();
         float[] dq = new float[s.q().length], dk = new float[s.k().length], dv = new float[s.v().length];
         float[][][] hidden = KeyVisibility.hiddenKeys(s.codes(), branches, d.paddedKeys());
-        float[] kt = transposed(s.k(), d), vt = transposed(s.v(), d), none = KeyVisibility.noKeys(d.paddedKeys());
+        float[] vt = transposed(s.v(), d), none = KeyVisibility.noKeys(d.paddedKeys());
         float scale = (float) (1 / Math.sqrt(hd));
-        int nb = branches.length;
+        int nb = branches.length, perHead = s.probStarts()[d.queries()];
         // One task per (sample, KV head): it owns that head's dK/dV rows and its query heads' dQ rows.
         int tp = d.paddedKeys();
         WorkerPool.get().parallelFor(d.batch() * d.kvHeads(), 1, (start, end) -> {
-            float[] p = new float[tp], dp = new float[tp], lanes = new float[Lanes.L], sums = new float[2], dkt = new float[hd * tp], dvt = new float[hd * tp];
-            float[][] dqBranch = new float[2][hd];
+            float[] dp = new float[tp], dkt = new float[hd * tp], dvt = new float[hd * tp];
             float[] delta = new float[2];
             boolean[] selfOnly = new boolean[nb], vector = new boolean[2];
             for (int task = start; task < end; task++) {
@@ -162,21 +196,18 @@ final class MmcaKernel {
                             delta[n] = Lanes.dot(dOut, off, s.branchOut()[n], off, hd);
                         }
                         if (vector[0] || vector[1]) {
-                            // p_j = e^(s_j − lse), dS_j = p_j·(dO·v_j − dO·O_branch)·scale; then, across keys,
-                            // dVᵀ += dO ⊗ p, dKᵀ += q ⊗ dS and dq += Kᵀ·dS — both branches in one pass (disjoint keys).
-                            float[] hiddenA = vector[0] ? hidden[b][0] : none, hiddenB = vector[1] ? hidden[b][1] : none;
-                            Lanes.scores(s.q(), off, hd, kt, ktBase, tp, scale, query + 1, p);
-                            Lanes.expShifted(p, hiddenA, s.lse()[0][r], hiddenB, nb < 2 ? 0f : s.lse()[1][r], query + 1, lanes, sums);
+                            // With p the saved probabilities: dS_j = p_j·(dO·v_j − dO·O_branch)·scale; then, across keys,
+                            // dVᵀ += dO ⊗ p and dKᵀ += q ⊗ dS, and along them dq += Σ_j dS_j·k_j — both branches at once (disjoint keys).
+                            float[] hiddenA = vector[0] ? hidden[b][0] : none;
+                            int pOff = (b * d.heads() + h) * perHead + s.probStarts()[i];
                             Lanes.dotsAcross(dOut, off, hd, vt, ktBase, tp, query + 1, dp);
-                            Lanes.scoreGradients(p, dp, hiddenA, delta[0], delta[1], scale, query + 1);
-                            Lanes.rankOneAcross(dOut, off, hd, p, dvt, 0, tp, query + 1);
-                            Lanes.rankOneAcross(s.q(), off, hd, dp, dkt, 0, tp, query + 1);
-                            Lanes.dotsAlong(dp, hiddenA, kt, ktBase, tp, hd, query + 1, dqBranch[0], dqBranch[1]);
+                            Lanes.scoreGradients(s.probs(), pOff, dp, hiddenA, delta[0], delta[1], scale, query + 1);
+                            Lanes.rankOneAcross(dOut, off, hd, s.probs(), pOff, dvt, 0, tp, query + 1);
+                            Lanes.rankOneAcross(s.q(), off, hd, dp, 0, dkt, 0, tp, query + 1);
+                            Lanes.addWeightedRows(dp, 0, query + 1, s.k(), kvBase, hd, dq, off);
                         }
-                        for (int n = 0; n < nb; n++) {                                  // dq in branch order, as a pass per branch adds it
-                            if (vector[n]) {
-                                for (int c = 0; c < hd; c++) dq[off + c] += dqBranch[n][c];
-                            } else if (s.lse()[n][r] != Float.NEGATIVE_INFINITY) {
+                        for (int n = 0; n < nb; n++) {
+                            if (!vector[n] && s.lse()[n][r] != Float.NEGATIVE_INFINITY) {
                                 scalarRowBackward(s, m, query, branches[n], selfOnly[n], s.fallbackCount()[n][r], s.lse()[n][r], delta[n],
                                         off, kvBase, scale, dOut, dq, dk, dv);
                             }
