@@ -85,9 +85,32 @@ public final class Rope {
         return positions.toLongArray();
     }
 
-    /** out[j] = x[j]·cos[j] + x[j ± D/2]·sin[j], both halves per step. */
+    /**
+     * HALF_SWAPS[h]: lane j ← lane (j + h) mod 2h for j < 2h, other lanes in place: the partners of a head vector of
+     * 2h ≤ L values held in one vector.
+     */
+    @SuppressWarnings("unchecked")
+    private static final VectorShuffle<Float>[] HALF_SWAPS = new VectorShuffle[L / 2 + 1];
+
+    static {
+        for (int h = 1; h <= L / 2; h++) {
+            int half = h;
+            HALF_SWAPS[h] = VectorShuffle.fromOp(VecMath.S, j -> j < 2 * half ? (j + half) % (2 * half) : j);
+        }
+    }
+
+    /**
+     * out[j] = x[j]·cos[j] + x[j ± D/2]·sin[j], both halves per step. A head vector that fits one vector (D ≤ L:
+     * the demo's D = 16 on 512-bit lanes) is loaded once and its halves swapped in a register, where the general loop
+     * would load and store each half under a lane mask: the same products and sums, so the same bits.
+     */
     static void rotateHalf(MemorySegment xs, long xo, RopeTable t, long to, float sign, MemorySegment os, long oo, int d) {
         int h = d / 2;
+        if (d <= L) {
+            FloatVector x = load(xs, xo, 0, d);
+            store(x.rearrange(HALF_SWAPS[h]).fma(load(t.sin, to, 0, d).mul(sign), x.mul(load(t.cos, to, 0, d))), os, oo, 0, d);
+            return;
+        }
         long second = 4L * h;
         for (int i = 0; i < h; i += L) {
             FloatVector x1 = load(xs, xo, i, h), x2 = load(xs, xo + second, i, h);

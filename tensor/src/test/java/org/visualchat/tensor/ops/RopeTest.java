@@ -27,7 +27,7 @@ class RopeTest {
     @Test
     void bothLayoutsMatchTheRotationFormulasForSharedAndPerBatchPositions() {
         int b = 2, heads = 3, seq = 7;
-        for (int d : new int[] {2, 34, 64, 128}) {
+        for (int d : new int[] {2, 6, 16, 34, 64, 128}) {               // 2–16: one vector (D ≤ L) on 512-bit lanes
             Tensor x0 = randn(d, b, heads, seq, d);
             long[] shared = {0, 1, 2, 3, 4, 5, 4095};
             long[] perBatch = {3, 4, 5, 6, 7, 8, 9, 100, 200, 300, 400, 500, 600, 700};
