@@ -50,50 +50,60 @@ final class Lanes {
         for (; i < n; i++) y[yOff + i] *= a;
     }
 
-    /**
-     * out[j] = Σ_c x[xOff + c]·t[tBase + c·stride + j] for j in [0, count) (written up to a whole vector). Four vectors
-     * of keys at a time: each lane's sum is one chain of multiply-adds over c, and four independent chains hide the
-     * multiply-add's latency (one chain waits four cycles a step) and share each broadcast of x[c].
-     */
+    /** out[j] = Σ_c x[xOff + c]·t[tBase + c·stride + j] for j in [0, count) (written up to a whole vector). */
     static void dotsAcross(float[] x, int xOff, int hd, float[] t, int tBase, int stride, int count, float[] out) {
-        int j = 0;
-        for (; j + 3 * L < count; j += 4 * L) {
-            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-            for (int c = 0; c < hd; c++) {
-                FloatVector xc = FloatVector.broadcast(F, x[xOff + c]);
-                int at = tBase + c * stride + j;
-                a0 = FloatVector.fromArray(F, t, at).fma(xc, a0);
-                a1 = FloatVector.fromArray(F, t, at + L).fma(xc, a1);
-                a2 = FloatVector.fromArray(F, t, at + 2 * L).fma(xc, a2);
-                a3 = FloatVector.fromArray(F, t, at + 3 * L).fma(xc, a3);
-            }
-            a0.intoArray(out, j);
-            a1.intoArray(out, j + L);
-            a2.intoArray(out, j + 2 * L);
-            a3.intoArray(out, j + 3 * L);
-        }
-        for (; j < count; j += L) {
+        for (int j = 0; j < count; j += L) {
             FloatVector acc = FloatVector.zero(F);
             for (int c = 0; c < hd; c++) acc = FloatVector.fromArray(F, t, tBase + c * stride + j).fma(FloatVector.broadcast(F, x[xOff + c]), acc);
             acc.intoArray(out, j);
         }
     }
 
+    /** How many consecutive rows {@link #dotsAcrossRows} serves from one load of t. */
+    static final int ROW_BLOCK = 4;
+
     /**
-     * Scaled scores s[j] = (q·k_j)·scale of one query row against keys [0, count) (see {@link #dotsAcross}), −∞ on
-     * the lanes past {@code count} up to a whole vector. One pass serves every softmax branch of the row: the
-     * branches show disjoint sets of keys ({@link #maxVisible}, {@link #expSplit}).
+     * {@link #dotsAcross} for {@code rows} ≤ {@link #ROW_BLOCK} consecutive rows of x (row k at xOff + k·hd) into
+     * out[k], each over keys [0, count) (the last row's count: an earlier row's extra lanes are its future keys, for its
+     * caller to mask). Four rows at once share every vector of t and run four independent multiply-add chains; each
+     * lane's chain over c is the one {@link #dotsAcross} runs, so the bits are the same.
      */
-    static void scores(float[] q, int qOff, int hd, float[] kt, int ktBase, int stride, float scale, int count, float[] out) {
-        dotsAcross(q, qOff, hd, kt, ktBase, stride, count, out);
+    static void dotsAcrossRows(float[] x, int xOff, int rows, int hd, float[] t, int tBase, int stride, int count, float[][] out) {
+        if (rows < ROW_BLOCK) {
+            for (int k = 0; k < rows; k++) dotsAcross(x, xOff + k * hd, hd, t, tBase, stride, count, out[k]);
+            return;
+        }
+        float[] out0 = out[0], out1 = out[1], out2 = out[2], out3 = out[3];
         for (int j = 0; j < count; j += L) {
-            FloatVector.fromArray(F, out, j).mul(scale).blend(Float.NEGATIVE_INFINITY, F.indexInRange(j, count).not()).intoArray(out, j);
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+            for (int c = 0; c < hd; c++) {
+                FloatVector tv = FloatVector.fromArray(F, t, tBase + c * stride + j);
+                a0 = tv.fma(FloatVector.broadcast(F, x[xOff + c]), a0);
+                a1 = tv.fma(FloatVector.broadcast(F, x[xOff + hd + c]), a1);
+                a2 = tv.fma(FloatVector.broadcast(F, x[xOff + 2 * hd + c]), a2);
+                a3 = tv.fma(FloatVector.broadcast(F, x[xOff + 3 * hd + c]), a3);
+            }
+            a0.intoArray(out0, j);
+            a1.intoArray(out1, j);
+            a2.intoArray(out2, j);
+            a3.intoArray(out3, j);
+        }
+    }
+
+    /**
+     * Scaled scores out[j] = dots[j]·scale of one query row against keys [0, count) (the row's q·k_j from
+     * {@link #dotsAcrossRows}), −∞ on the lanes past {@code count} up to a whole vector. One pass serves every softmax
+     * branch of the row: the branches show disjoint sets of keys ({@link #maxVisible}, {@link #expSplit}).
+     */
+    static void scaledScores(float[] dots, float scale, int count, float[] out) {
+        for (int j = 0; j < count; j += L) {
+            FloatVector.fromArray(F, dots, j).mul(scale).blend(Float.NEGATIVE_INFINITY, F.indexInRange(j, count).not()).intoArray(out, j);
         }
     }
 
     /**
      * The largest s[j] over the keys each branch shows ({@code hiddenA[j]} = 0, resp. {@code hiddenB[j]} = 0) into
-     * max[0] and max[1], −∞ for a branch that shows none. The lanes of s past {@code count} are −∞ ({@link #scores}) and a
+     * max[0] and max[1], −∞ for a branch that shows none. The lanes of s past {@code count} are −∞ ({@link #scaledScores}) and a
      * hidden key's mask is −∞, so s + mask is the score or −∞ with no lane mask to build.
      */
     static void maxVisible(float[] s, float[] hiddenA, float[] hiddenB, int count, float[] max) {

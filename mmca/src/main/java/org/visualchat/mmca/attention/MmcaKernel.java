@@ -6,7 +6,7 @@ import org.visualchat.tensor.WorkerPool;
 /**
  * Forward and backward of branch-summed attention, one query row at a time, so no [S, T] score or
  * mask matrix ever exists (one row of T scores per thread): output row = Σ_branches
- * softmax_branch(q·kᵀ/√D)·V. Keys are held transposed per KV head ([D, T'], {@link Lanes#scores}), so a
+ * softmax_branch(q·kᵀ/√D)·V. Keys are held transposed per KV head ([D, T'], {@link Lanes#dotsAcrossRows}), so a
  * row's scores are vector FMAs across keys rather than one horizontal sum per key, and the
  * exponentials are {@link org.visualchat.tensor.ops.VecMath#exp} (the same in every JIT tier). Products
  * along keys (p·V forward, dS·K backward) take the head dimension as the vector instead
@@ -81,15 +81,22 @@ final class MmcaKernel {
         WorkerPool.get().parallelFor(rows, 4, (start, end) -> {
             float[] p = new float[d.paddedKeys()], eA = new float[d.paddedKeys()], eB = new float[d.paddedKeys()];
             float[] lanes = new float[Lanes.L], sums = new float[2], max = new float[2];
+            float[][] dots = new float[Lanes.ROW_BLOCK][d.paddedKeys()];
             boolean[] selfOnly = new boolean[nb];
+            int blockStart = start, blockRows = 0;
             for (int r = start; r < end; r++) {
                 int i = r % d.queries(), bh = r / d.queries(), h = bh % d.heads(), b = bh / d.heads();
                 int query = d.keys() - d.queries() + i, kvBase = d.kvBase(b, h);
                 int[] m = codes[b];
+                if (r == blockStart + blockRows) {             // q·k for this row and up to three more of its head at once
+                    blockStart = r;
+                    blockRows = Math.min(Math.min(Lanes.ROW_BLOCK, end - r), d.queries() - i);
+                    Lanes.dotsAcrossRows(q, r * hd, blockRows, hd, kt, d.ktBase(b, h), d.paddedKeys(), query + blockRows, dots);
+                }
                 for (int n = 0; n < nb; n++) selfOnly[n] = branches[n] == Branch.IMAGE && KeyVisibility.imageSelfOnly(mode, m[query], d.queries(), d.keys());
                 // The softmax branches over past keys share one pass of scores and exponentials (their keys are disjoint).
                 float[] hiddenA = selfOnly[0] ? none : hidden[b][0], hiddenB = nb < 2 || selfOnly[1] ? none : hidden[b][1];
-                boolean any = softmaxRows(q, r * hd, kt, d.ktBase(b, h), d, v, kvBase, scale, hiddenA, hiddenB, query + 1, p, eA, eB, lanes, sums, max, branchOut);
+                boolean any = softmaxRows(dots[r - blockStart], r * hd, d, v, kvBase, scale, hiddenA, hiddenB, query + 1, p, eA, eB, lanes, sums, max, branchOut);
                 if (any && probs != null) {
                     Lanes.mix(eA, sums[0] > 0 ? 1 / sums[0] : 0f, eB, sums[1] > 0 ? 1 / sums[1] : 0f, query + 1, probs, bh * probStarts[d.queries()] + probStarts[i]);
                 }
@@ -119,16 +126,17 @@ final class MmcaKernel {
 
     /**
      * The unnormalised softmax rows of branches A and B (disjoint keys: {@code hiddenA}, {@code hiddenB}) over the
-     * keys of [0, count), applied to V: o_n[qOff..] = Σ_j e^(s_j − max_n)·v_j over branch n's keys. max[n] gets each
-     * branch's largest scaled score (−∞ when it shows no key, its o left at zero), sums[n] its sum of exponentials,
-     * eA and eB the exponentials themselves ({@link Lanes#expSplit}); {@code p} is scratch for the row's scores,
-     * {@code lanes} for one vector. Returns false, writing nothing, when neither branch shows a key.
+     * keys of [0, count), applied to V: o_n[qOff..] = Σ_j e^(s_j − max_n)·v_j over branch n's keys, s_j the row's
+     * {@code dots} scaled. max[n] gets each branch's largest scaled score (−∞ when it shows no key, its o left at zero),
+     * sums[n] its sum of exponentials, eA and eB the exponentials themselves ({@link Lanes#expSplit}); {@code p} is
+     * scratch for the row's scores, {@code lanes} for one vector. Returns false, writing nothing, when neither branch
+     * shows a key.
      */
-    private static boolean softmaxRows(float[] q, int qOff, float[] kt, int ktBase, Dims d, float[] v, int kvBase, float scale,
+    private static boolean softmaxRows(float[] dots, int qOff, Dims d, float[] v, int kvBase, float scale,
                                        float[] hiddenA, float[] hiddenB, int count, float[] p, float[] eA, float[] eB,
                                        float[] lanes, float[] sums, float[] max, float[][] o) {
         int hd = d.headDim();
-        Lanes.scores(q, qOff, hd, kt, ktBase, d.paddedKeys(), scale, count, p);
+        Lanes.scaledScores(dots, scale, count, p);
         Lanes.maxVisible(p, hiddenA, hiddenB, count, max);
         if (max[0] == Float.NEGATIVE_INFINITY && max[1] == Float.NEGATIVE_INFINITY) return false;
         Lanes.expSplit(p, hiddenA, max[0], hiddenB, max[1], count, eA, eB, lanes, sums);
@@ -177,7 +185,8 @@ final class MmcaKernel {
         // One task per (sample, KV head): it owns that head's dK/dV rows and its query heads' dQ rows.
         int tp = d.paddedKeys();
         WorkerPool.get().parallelFor(d.batch() * d.kvHeads(), 1, (start, end) -> {
-            float[] dp = new float[tp], dkt = new float[hd * tp], dvt = new float[hd * tp];
+            float[][] dps = new float[Lanes.ROW_BLOCK][tp];
+            float[] dkt = new float[hd * tp], dvt = new float[hd * tp];
             float[] delta = new float[2];
             boolean[] selfOnly = new boolean[nb], vector = new boolean[2];
             for (int task = start; task < end; task++) {
@@ -187,8 +196,14 @@ final class MmcaKernel {
                 java.util.Arrays.fill(dvt, 0f);
                 for (int h = kvh * d.group(); h < (kvh + 1) * d.group(); h++) {
                     int kvBase = d.kvBase(b, h), ktBase = d.ktBase(b, h);
-                    for (int i = 0; i < d.queries(); i++) {
+                    for (int i = 0, blockStart = 0, blockRows = 0; i < d.queries(); i++) {
                         int r = d.row(b, h, i), off = r * hd, query = d.keys() - d.queries() + i;
+                        if (i == blockStart + blockRows) {     // dO·v for this row and up to three more at once
+                            blockStart = i;
+                            blockRows = Math.min(Lanes.ROW_BLOCK, d.queries() - i);
+                            Lanes.dotsAcrossRows(dOut, off, blockRows, hd, vt, ktBase, tp, query + blockRows, dps);
+                        }
+                        float[] dp = dps[i - blockStart];
                         for (int n = 0; n < nb; n++) {
                             selfOnly[n] = branches[n] == Branch.IMAGE && KeyVisibility.imageSelfOnly(s.mode(), m[query], d.queries(), d.keys());
                             // An empty branch contributed zero; self-only and fallback rows take the scalar path below.
@@ -200,7 +215,6 @@ final class MmcaKernel {
                             // dVᵀ += dO ⊗ p and dKᵀ += q ⊗ dS, and along them dq += Σ_j dS_j·k_j — both branches at once (disjoint keys).
                             float[] hiddenA = vector[0] ? hidden[b][0] : none;
                             int pOff = (b * d.heads() + h) * perHead + s.probStarts()[i];
-                            Lanes.dotsAcross(dOut, off, hd, vt, ktBase, tp, query + 1, dp);
                             Lanes.scoreGradients(s.probs(), pOff, dp, hiddenA, delta[0], delta[1], scale, query + 1);
                             Lanes.rankOneAcross(dOut, off, hd, s.probs(), pOff, dvt, 0, tp, query + 1);
                             Lanes.rankOneAcross(s.q(), off, hd, dp, 0, dkt, 0, tp, query + 1);
