@@ -122,7 +122,8 @@ public final class MmcaAttention implements MaskedAttentionPolicy {
         }
         float[] out = new float[d.rows() * d.headDim()];
         boolean forBackward = q.requiresGrad() || k.requiresGrad() || v.requiresGrad();
-        MmcaKernel.Saved saved = MmcaKernel.forward(mode, codes, d, HeadRows.read(q.value()), HeadRows.read(k.value()), HeadRows.read(v.value()), out, forBackward);
+        MmcaKernel.Saved saved = MmcaKernel.forward(mode, codes, d, HeadRows.read(q.value()), HeadRows.read(k.value()), HeadRows.read(v.value()), out,
+                forBackward ? MmcaKernel.KEEP_LIMIT : 0);
         return Variable.fromOp(Tensor.of(out, q.shape()), gradOut -> {
             float[][] g = MmcaKernel.backward(saved, HeadRows.read(gradOut));
             return new Tensor[] {Tensor.of(g[0], q.shape()), Tensor.of(g[1], k.shape()), Tensor.of(g[2], v.shape())};

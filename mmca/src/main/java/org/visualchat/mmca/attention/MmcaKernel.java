@@ -5,7 +5,7 @@ import org.visualchat.tensor.WorkerPool;
 
 /**
  * Forward and backward of branch-summed attention, one query row at a time, so no [S, T] score or
- * mask matrix ever exists (one row of T scores per thread): output row = Σ_branches
+ * mask matrix is built to compute a row (one row of T scores per thread): output row = Σ_branches
  * softmax_branch(q·kᵀ/√D)·V. Keys are held transposed per KV head ([D, T'], {@link Lanes#dotsAcrossRows}), so a
  * row's scores are vector FMAs across keys rather than one horizontal sum per key, and the
  * exponentials are {@link org.visualchat.tensor.ops.VecMath#exp} (the same in every JIT tier). Products
@@ -22,8 +22,8 @@ import org.visualchat.tensor.WorkerPool;
  * as in the original) and only runs for rows whose branch had no visible key.
  *
  * <p>When a gradient is wanted, forward keeps each row's probabilities over its past keys (S·T/2 floats per
- * head, about 0.8 MB per layer for the demo's shards), and backward reads them rather than computing scores and
- * exponentials again: dV_j += P_j·dO, dS_j = P_j·(dO·v_j − dO·O_branch), dQ += dS_j·k_j/√D,
+ * head, about 0.8 MB per layer for the demo's shards; up to {@link #KEEP_LIMIT}), and backward reads them rather
+ * than computing scores and exponentials again: dV_j += P_j·dO, dS_j = P_j·(dO·v_j − dO·O_branch), dQ += dS_j·k_j/√D,
  * dK_j += dS_j·q/√D. Self-only and fallback rows are recomputed from the saved log-sum-exp. On a
  * fallback row P is uniform and does not depend on the scores, but PyTorch differentiates score + μ as
  * if μ were a constant, so its gradient is the same softmax Jacobian at the uniform P; reference mode
@@ -63,10 +63,17 @@ final class MmcaKernel {
                  float[][] branchOut, float[][] lse, int[][] fallbackCount, float[] probs, int[] probStarts) {}
 
     /**
-     * Attention output into {@code out}; with {@code forBackward} the probabilities backward reads are kept, which
-     * inference (no gradient) skips. The output is the same either way.
+     * The most probabilities (floats) a forward keeps for backward: 64 MB. Past it, as for a long sequence of a real
+     * model without gradient checkpointing (32 heads × 2,000² / 2 floats is 256 MB a layer), backward computes each
+     * row's probabilities again from its scores and the saved log-sum-exp, and memory stays O(T) per row.
      */
-    static Saved forward(MmcaMode mode, int[][] codes, Dims d, float[] q, float[] k, float[] v, float[] out, boolean forBackward) {
+    static final long KEEP_LIMIT = 1L << 24;
+
+    /**
+     * Attention output into {@code out}. The rows' probabilities are kept for backward when they number at most
+     * {@code keepLimit} floats (0 for inference, which keeps none); the output is the same either way.
+     */
+    static Saved forward(MmcaMode mode, int[][] codes, Dims d, float[] q, float[] k, float[] v, float[] out, long keepLimit) {
         Branch[] branches = KeyVisibility.branches(mode);
         int nb = branches.length, rows = d.rows(), hd = d.headDim();
         float[][] branchOut = new float[nb][rows * hd];
@@ -77,7 +84,8 @@ final class MmcaKernel {
         float scale = (float) (1 / Math.sqrt(hd));
         float[] none = KeyVisibility.noKeys(d.paddedKeys());
         int[] probStarts = d.probabilityStarts();
-        float[] probs = forBackward ? new float[d.batch() * d.heads() * probStarts[d.queries()]] : null;
+        long probCount = (long) d.batch() * d.heads() * probStarts[d.queries()];
+        float[] probs = probCount <= Math.min(keepLimit, Integer.MAX_VALUE) ? new float[(int) probCount] : null;
         WorkerPool.get().parallelFor(rows, 4, (start, end) -> {
             float[] p = new float[d.paddedKeys()], eA = new float[d.paddedKeys()], eB = new float[d.paddedKeys()];
             float[] lanes = new float[Lanes.L], sums = new float[2], max = new float[2];
@@ -180,6 +188,8 @@ final class MmcaKernel {
         float[] dq = new float[s.q().length], dk = new float[s.k().length], dv = new float[s.v().length];
         float[][][] hidden = KeyVisibility.hiddenKeys(s.codes(), branches, d.paddedKeys());
         float[] vt = transposed(s.v(), d), none = KeyVisibility.noKeys(d.paddedKeys());
+        boolean kept = s.probs() != null;
+        float[] kt = kept ? null : transposed(s.k(), d);
         float scale = (float) (1 / Math.sqrt(hd));
         int nb = branches.length, perHead = s.probStarts()[d.queries()];
         // One task per (sample, KV head): it owns that head's dK/dV rows and its query heads' dQ rows.
@@ -187,6 +197,8 @@ final class MmcaKernel {
         WorkerPool.get().parallelFor(d.batch() * d.kvHeads(), 1, (start, end) -> {
             float[][] dps = new float[Lanes.ROW_BLOCK][tp];
             float[] dkt = new float[hd * tp], dvt = new float[hd * tp];
+            float[] row = kept ? null : new float[tp], eA = kept ? null : new float[tp], eB = kept ? null : new float[tp];
+            float[] lanes = new float[Lanes.L], sums = new float[2];
             float[] delta = new float[2];
             boolean[] selfOnly = new boolean[nb], vector = new boolean[2];
             for (int task = start; task < end; task++) {
@@ -213,10 +225,20 @@ final class MmcaKernel {
                         if (vector[0] || vector[1]) {
                             // With p the saved probabilities: dS_j = p_j·(dO·v_j − dO·O_branch)·scale; then, across keys,
                             // dVᵀ += dO ⊗ p and dKᵀ += q ⊗ dS, and along them dq += Σ_j dS_j·k_j — both branches at once (disjoint keys).
-                            float[] hiddenA = vector[0] ? hidden[b][0] : none;
+                            float[] hiddenA = vector[0] ? hidden[b][0] : none, probs = s.probs();
                             int pOff = (b * d.heads() + h) * perHead + s.probStarts()[i];
-                            Lanes.scoreGradients(s.probs(), pOff, dp, hiddenA, delta[0], delta[1], scale, query + 1);
-                            Lanes.rankOneAcross(dOut, off, hd, s.probs(), pOff, dvt, 0, tp, query + 1);
+                            if (!kept) {                           // p_j = e^(s_j − lse_branch), the row's probabilities again
+                                float[] hiddenB = vector[1] ? hidden[b][1] : none;
+                                Lanes.dotsAcross(s.q(), off, hd, kt, ktBase, tp, query + 1, row);
+                                Lanes.scaledScores(row, scale, query + 1, row);
+                                Lanes.expSplit(row, hiddenA, vector[0] ? s.lse()[0][r] : 0f, hiddenB, vector[1] ? s.lse()[1][r] : 0f,
+                                        query + 1, eA, eB, lanes, sums);
+                                Lanes.mix(eA, 1f, eB, 1f, query + 1, row, 0);
+                                probs = row;
+                                pOff = 0;
+                            }
+                            Lanes.scoreGradients(probs, pOff, dp, hiddenA, delta[0], delta[1], scale, query + 1);
+                            Lanes.rankOneAcross(dOut, off, hd, probs, pOff, dvt, 0, tp, query + 1);
                             Lanes.rankOneAcross(s.q(), off, hd, dp, 0, dkt, 0, tp, query + 1);
                             Lanes.addWeightedRows(dp, 0, query + 1, s.k(), kvBase, hd, dq, off);
                         }

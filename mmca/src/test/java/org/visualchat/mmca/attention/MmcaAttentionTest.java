@@ -164,6 +164,28 @@ class MmcaAttentionTest {
         }
     }
 
+    /** Backward from kept probabilities and backward computing them again (a call past KEEP_LIMIT) agree; the output is the same bits. */
+    @Test
+    void keptAndRecomputedProbabilitiesGiveTheSameGradients() {
+        int b = PATTERNS.length, t = PATTERNS[0].length, heads = 4, kvHeads = 2, d = 17;
+        float[] q = random(31, b * heads * t * d), k = random(32, b * kvHeads * t * d), v = random(33, b * kvHeads * t * d);
+        float[] dOut = random(34, b * heads * t * d);
+        MmcaKernel.Dims dims = new MmcaKernel.Dims(b, heads, kvHeads, t, t, d);
+        for (MmcaMode mode : MmcaMode.values()) {
+            float[] keptOut = new float[q.length], recomputedOut = new float[q.length];
+            MmcaKernel.Saved kept = MmcaKernel.forward(mode, PATTERNS, dims, q, k, v, keptOut, Long.MAX_VALUE);
+            MmcaKernel.Saved recomputed = MmcaKernel.forward(mode, PATTERNS, dims, q, k, v, recomputedOut, 0);
+            assertTrue(kept.probs() != null && recomputed.probs() == null, mode.toString());
+            assertTrue(Arrays.equals(keptOut, recomputedOut), mode + " output");
+            float[][] expected = MmcaKernel.backward(kept, dOut), actual = MmcaKernel.backward(recomputed, dOut);
+            for (int g = 0; g < 3; g++) {
+                double[] e = new double[expected[g].length];
+                for (int i = 0; i < e.length; i++) e[i] = expected[g][i];
+                assertClose(e, actual[g], 1e-5, mode + " gradient " + "qkv".charAt(g));
+            }
+        }
+    }
+
     @Test
     void strictAndCausalGradientsPassFiniteDifferences() {
         int[][] codes = {{1, 2, 2, 1, 1, 0}, {2, 1, 1, 2, 1, 1}};
