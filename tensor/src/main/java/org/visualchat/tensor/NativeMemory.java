@@ -19,20 +19,26 @@ import java.util.concurrent.atomic.AtomicLong;
  * runs on the cleaner thread only once none is reachable. No use after free is possible through a
  * segment; nothing is recycled by hand.
  *
- * <p>An automatic arena's memory is counted against the JDK's direct-memory limit, which starts a GC when
- * garbage blocks pile up; these blocks are not, so the same is done here: once the outstanding bytes pass
- * {@link #LIMIT} (the direct-memory default, the maximum heap size) a GC is requested so the cleaner can
- * free what is unreachable. Where the C library cannot be reached (no {@code aligned_alloc}), blocks come
+ * <p>Nothing but a GC frees these blocks (their owners are small heap objects, which do not fill the heap),
+ * so a GC is requested every {@link #GC_BUDGET} bytes allocated here, as a young generation would be
+ * collected when full: the resident set stays near the live blocks plus that budget, and the blocks freed
+ * are reused while the C library still holds their pages. The first rule, a GC once the outstanding bytes
+ * passed the maximum heap size (the JDK's direct-memory default), let a demo training run cycle through
+ * 6 GiB of fresh memory, every page faulted in anew (measured: tensor/docs/ops.md, "Memory"). A budget per bytes
+ * allocated, rather than a ceiling on bytes outstanding, cannot collect after every allocation when more
+ * than the ceiling is live. Where the C library cannot be reached (no {@code aligned_alloc}), blocks come
  * zeroed from an automatic arena.
  */
 final class NativeMemory {
     private NativeMemory() {}
 
     static final long ALIGNMENT = 64;
-    static final long LIMIT = Runtime.getRuntime().maxMemory();
+    /** Bytes allocated between two requested GCs: 1 GiB, or the maximum heap size where that is smaller. */
+    static final long GC_BUDGET = Math.min(1L << 30, Runtime.getRuntime().maxMemory());
 
     private static final MethodHandle ALIGNED_ALLOC, FREE;
     private static final AtomicLong OUTSTANDING = new AtomicLong();
+    private static final AtomicLong SINCE_GC = new AtomicLong();
 
     static {
         MethodHandle alloc = null, free = null;
@@ -56,7 +62,9 @@ final class NativeMemory {
     static MemorySegment allocate(long bytes) {
         if (ALIGNED_ALLOC == null) return Arena.ofAuto().allocate(bytes, ALIGNMENT);
         long size = (bytes + ALIGNMENT - 1) & -ALIGNMENT;              // aligned_alloc wants a multiple of the alignment
-        if (OUTSTANDING.addAndGet(size) > LIMIT) System.gc();          // let the cleaner free unreachable blocks
+        OUTSTANDING.addAndGet(size);
+        long since = SINCE_GC.addAndGet(size);
+        if (since > GC_BUDGET && SINCE_GC.compareAndSet(since, 0)) System.gc();   // let the cleaner free unreachable blocks
         MemorySegment raw;
         try {
             raw = (MemorySegment) ALIGNED_ALLOC.invokeExact(ALIGNMENT, size);

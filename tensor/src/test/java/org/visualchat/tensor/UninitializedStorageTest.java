@@ -60,6 +60,22 @@ class UninitializedStorageTest {
                 "160 dropped blocks of 128 KiB were not freed: " + (NativeMemory.outstanding() - before) + " bytes still outstanding");
     }
 
+    /**
+     * Without anyone calling System.gc(), dropping blocks worth eight GC budgets leaves at most about two
+     * budgets outstanding: the allocator requests a GC itself every {@link NativeMemory#GC_BUDGET} bytes.
+     * The blocks are never touched, so the C library hands out address space, not pages, and this is cheap.
+     */
+    @Test
+    void allocationAloneRequestsGcsThatKeepDroppedBlocksBounded() throws InterruptedException {
+        long block = 8L << 20, before = NativeMemory.outstanding();
+        for (long made = 0; made < 8 * NativeMemory.GC_BUDGET; made += block) assertNotNull(NativeMemory.allocate(block));
+        // The cleaner frees what a GC found unreachable on its own thread: give it a generous liveness bound.
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (NativeMemory.outstanding() - before > 2 * NativeMemory.GC_BUDGET + block && System.nanoTime() < deadline) Thread.sleep(20);
+        long left = NativeMemory.outstanding() - before;
+        assertTrue(left <= 2 * NativeMemory.GC_BUDGET + block, left + " bytes outstanding after dropping 8 budgets of " + NativeMemory.GC_BUDGET);
+    }
+
     @Test
     void copiesOfViewsWithDenseRowsEqualTheElementwiseCopy() {
         Tensor x = pattern(2 * 3 * 4 * 5).reshape(2, 3, 4, 5);

@@ -8,7 +8,8 @@ import java.util.Map;
 
 /**
  * Sizes of the demo: world, models and training. {@link #full()} is what {@code visualchat demo} runs, sized
- * to stay within 15 minutes on 2 cores (session 10, a quiet 2-core machine: 12¼–14½ minutes wall in three runs, 20½–24½ CPU-minutes; the LLaMA trained 16,000
+ * to stay within 15 minutes on 2 cores (session 10, a quiet 2-core Zen 5 machine: 12¼–14½ minutes wall in three runs, 20½–24½ CPU-minutes; on a
+ * Zen 4 one, with half its FMA rate, 18¼ minutes even after session 11's cheaper step; the LLaMA trained 16,000
  * steps and each MMCA variant 1,200, batches in 4 shards, evaluated on 600 held-out conversations; mmca/docs/demo.md);
  * {@link #reduced()} is {@code --small} and the slow accuracy test's, about a sixth of that.
  * The record's text and {@link #RECIPE} are hashed into the cache folder name, so a changed size or recipe

@@ -20,7 +20,8 @@ import static org.visualchat.tensor.kernels.Dequantize.LE;
  * Q8_0/Q4_0 weight is converted into the same F32 panels, so every case runs the same micro-kernel.
  * Which operand gets which role is chosen so that the big operand is packed by cheap contiguous
  * copies: for C = X·Wᵀ with W stored [N, K] (a linear layer), Cᵀ = W·Xᵀ is computed instead, W's rows
- * becoming the broadcast panels (dequantized row by row) and the small X the vector panels.
+ * becoming the broadcast panels (dequantized row by row) and the small X the vector panels. Not for a
+ * small float weight (see {@link #swapped}).
  *
  * <p>Work is split across the {@link WorkerPool} by batch and then by output rows or columns (along
  * the larger operand, so the operand each thread packs redundantly is the small one). Each thread
@@ -56,6 +57,8 @@ public final class Gemm {
     private static final int VECTOR_BLOCK_FLOATS = 1 << 21;
     /** At most this many floats (4 MiB) of a transposed C are staged per thread (see {@link #block}). */
     private static final int STAGED_BLOCK_FLOATS = 1 << 20;
+    /** A float weight of at most this many elements (2 MiB, this machine's L2) is small, see {@link #swapped}. */
+    private static final long SMALL_WEIGHT_FLOATS = 1 << 19;
     /** Below this many multiply-adds a call is not worth waking the pool for. */
     private static final long PARALLEL_THRESHOLD = 1L << 18;
 
@@ -98,8 +101,7 @@ public final class Gemm {
      * Quantized operands must be contiguous along k.
      */
     public static void multiply(Operand a, long[] aOffsets, Operand b, long[] bOffsets, Operand c, long[] cOffsets, int m, int n, int k) {
-        // Cᵀ = Bᵀ·Aᵀ when B is stored k-contiguous (a weight [N, K]): its rows then pack by plain copies.
-        boolean swap = b.colStride() != 1 && b.rowStride() == 1 || b.dtype().isQuantized();
+        boolean swap = swapped(b, n, k);
         Operand s = swap ? b.transposed() : a, v = swap ? a.transposed() : b, out = swap ? c.transposed() : c;
         long[] sOffsets = swap ? bOffsets : aOffsets, vOffsets = swap ? aOffsets : bOffsets;
         int rows = swap ? n : m, cols = swap ? m : n;
@@ -125,6 +127,23 @@ public final class Gemm {
                 if (r0 < r1 && c0 < c1) block(s, sOffsets[p], v, vOffsets[p], shared, out, cOffsets[p], r0, r1, c0, c1, k);
             }
         });
+    }
+
+    /**
+     * Whether C = A·B runs as Cᵀ = Bᵀ·Aᵀ: when B is stored k-contiguous (a weight [N, K]) its rows then pack
+     * by plain copies, and the transposed C is staged and written once, after the last K slice. A quantized
+     * B must be (its blocks run along k). A small float weight whose K fits one slice is not swapped: then
+     * packing it transposed costs little, and writing C's rows directly saves the staging, which dominated
+     * at the demo's sizes: x·Wᵀ one thread, unswapped against swapped, [442, 64]·[64, 64]ᵀ 45 against 74–98
+     * µs, ·[172, 64]ᵀ 124–127 against 166–208, [442, 172]·[64, 172]ᵀ 110 against 160–177, ·[641, 64]ᵀ 420–427
+     * against 587–592, [4, 64]·[2048, 64]ᵀ 84 against 117; but [64, 256]·[32000, 256]ᵀ 23.1 against 15.7
+     * ms and [64, 2048]·[2048, 2048]ᵀ 10.4 against 6.8 ms. Either way each element of C is one FMA chain
+     * over K in order, so with K in one slice the choice leaves every bit of C unchanged.
+     */
+    private static boolean swapped(Operand b, int n, int k) {
+        if (b.dtype().isQuantized()) return true;
+        boolean weightLayout = b.colStride() != 1 && b.rowStride() == 1;
+        return weightLayout && (k > KC || (long) n * k > SMALL_WEIGHT_FLOATS);
     }
 
     /** All cols columns of V packed into the calling thread's shared panels, panel ranges spread over the pool. */

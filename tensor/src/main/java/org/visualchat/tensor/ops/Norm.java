@@ -55,17 +55,11 @@ public final class Norm {
                                        MemorySegment os, long oo, int n, float eps) {
         float r = (float) (1 / Math.sqrt(sumSquares(xs, xo, 0f, n) / n + eps));
         FloatVector acc = FloatVector.zero(VecMath.S);
-        for (int i = 0; i < n; i += L) acc = weighted(gs, go, ws, wo, i, n).fma(load(xs, xo, i, n), acc);    // tails load as 0
+        for (int i = 0; i < n; i += L) acc = VecMath.loadProduct(gs, go, ws, wo, i, n).fma(load(xs, xo, i, n), acc);    // ĝ = dy·w; tails load as 0
         float c = r * r * r * LaneSum.sum(acc) / n;
         for (int i = 0; i < n; i += L) {
-            VecMath.store(weighted(gs, go, ws, wo, i, n).mul(r).sub(load(xs, xo, i, n).mul(c)), os, oo, i, n);
+            VecMath.store(VecMath.loadProduct(gs, go, ws, wo, i, n).mul(r).sub(load(xs, xo, i, n).mul(c)), os, oo, i, n);
         }
-    }
-
-    /** ĝ = dy·w on lanes [i, i + L) (dy alone without a weight). */
-    private static FloatVector weighted(MemorySegment gs, long go, MemorySegment ws, long wo, int i, int n) {
-        FloatVector g = load(gs, go, i, n);
-        return ws == null ? g : g.mul(load(ws, wo, i, n));
     }
 
     private static Tensor normalize(Tensor x, Tensor weight, Tensor bias, float eps, boolean rms) {

@@ -14,6 +14,11 @@ import java.nio.ByteOrder;
  * Vector API plumbing shared by the op kernels: the float species (kept in a static final field: a
  * species passed as a parameter defeats the intrinsics, see STACK.md), row loads/stores whose last
  * step is masked so that one loop body also handles the tail, off-heap scratch, and the transcendental functions the Vector API lacks (erf).
+ *
+ * <p>Every helper here takes or returns vectors, so it is only fast inlined: a vector crossing a call C2
+ * left standing is a heap object. The {@code visualchat} launcher forces that inlining
+ * ({@code -XX:CompileCommand=inline,org.visualchat.tensor.ops.VecMath::*}), which an embedding application
+ * should copy (docs/ops.md, "The JIT").
  */
 public final class VecMath {
     private VecMath() {}
@@ -31,6 +36,12 @@ public final class VecMath {
     static FloatVector load(MemorySegment s, long off, int i, int n) {
         return i + L <= n ? FloatVector.fromMemorySegment(S, s, off + 4L * i, LE)
                 : FloatVector.fromMemorySegment(S, s, off + 4L * i, LE, S.indexInRange(i, n));
+    }
+
+    /** a[i]·b[i] on lanes {@code [i, min(i + L, n))}, or a[i] alone where {@code b} is null (an optional weight). */
+    static FloatVector loadProduct(MemorySegment a, long ao, MemorySegment b, long bo, int i, int n) {
+        FloatVector v = load(a, ao, i, n);
+        return b == null ? v : v.mul(load(b, bo, i, n));
     }
 
     /** Stores lanes {@code [i, min(i + L, n))}, see {@link #load}. */
@@ -54,7 +65,8 @@ public final class VecMath {
 
     /** 1 / (1 + e^−x) */
     static FloatVector sigmoid(FloatVector x) {
-        return reciprocal(exp(x.neg()).add(1f));
+        FloatVector d = exp(x.neg()).add(1f);
+        return d.broadcast(1f).div(d);
     }
 
     static FloatVector reciprocal(FloatVector x) {

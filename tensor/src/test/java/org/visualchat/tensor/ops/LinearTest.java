@@ -35,6 +35,29 @@ class LinearTest {
                     }
     }
 
+    /**
+     * With K in one slice (≤ 256) every element of x·Wᵀ is the FMA chain Σ x[k]·w[k] in k order, to the bit,
+     * whichever orientation the GEMM picks (small weights unswapped, large ones swapped: Gemm.swapped); the
+     * demo's training relies on it being the same bits after the orientation changed.
+     */
+    @Test
+    void withKInOneSliceEveryElementIsTheInOrderFmaChain() {
+        long seed = 7;
+        for (int[] s : new int[][] {{33, 100, 96}, {442, 64, 64}, {25, 641, 64}, {13, 1000, 256}, {50, 2100, 250}}) {
+            int rows = s[0], n = s[1], k = s[2];
+            Tensor x = Tensor.uniform(seed++, -1, 1, rows, k), w = Tensor.uniform(seed++, -1, 1, n, k);
+            Tensor y = MatMul.linear(x, w);
+            for (int i = 0; i < rows; i += 3)
+                for (int j = 0; j < n; j += 7) {
+                    float c = 0f;
+                    for (int kk = 0; kk < k; kk++) c = Math.fma(x.get(i, kk), w.get(j, kk), c);
+                    if (Float.floatToRawIntBits(c) != Float.floatToRawIntBits(y.get(i, j))) {
+                        throw new AssertionError("x·Wᵀ [" + rows + ", " + n + ", " + k + "] element (" + i + ", " + j + "): " + y.get(i, j) + ", the FMA chain " + c);
+                    }
+                }
+        }
+    }
+
     @Test
     void plainWeightsWithLengthsThatAreNotBlockMultiples() {
         for (DType type : new DType[] {DType.F32, DType.BF16, DType.F16})
