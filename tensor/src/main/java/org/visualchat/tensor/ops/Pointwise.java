@@ -8,6 +8,8 @@ import org.visualchat.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 
 import static org.visualchat.tensor.ops.VecMath.L;
+import static org.visualchat.tensor.ops.VecMath.LE;
+import static org.visualchat.tensor.ops.VecMath.S;
 import static org.visualchat.tensor.ops.VecMath.load;
 import static org.visualchat.tensor.ops.VecMath.store;
 
@@ -20,6 +22,10 @@ import static org.visualchat.tensor.ops.VecMath.store;
  * inlining budget: part of the Vector API chain was left as calls, and every vector crossing such a
  * call became a heap object — an add on [656, 256] allocated 1 MB of boxed vectors and ran 2–4× slower,
  * silu 8 MB (issue 6's training-step profile). Only segments and offsets cross these methods' edges.
+ *
+ * <p>The formulas built on {@code sigmoid} load every operand before it and store with the Vector API's own
+ * masked store: {@code exp} takes C2 past its node budget (NodeCountInliningCutoff), after which no method
+ * of ours is inlined, and a {@code store} or {@code load} call left standing boxes its vector (docs/ops.md).
  */
 final class Pointwise {
     private Pointwise() {}
@@ -51,11 +57,13 @@ final class Pointwise {
             case SQRT -> (p, xs, xo, os, oo, n) -> { for (int i = 0; i < n; i += L) store(load(xs, xo, i, n).sqrt(), os, oo, i, n); };
             case RSQRT -> (p, xs, xo, os, oo, n) -> { for (int i = 0; i < n; i += L) store(VecMath.reciprocal(load(xs, xo, i, n).sqrt()), os, oo, i, n); };
             case TANH -> (p, xs, xo, os, oo, n) -> { for (int i = 0; i < n; i += L) store(load(xs, xo, i, n).lanewise(VectorOperators.TANH), os, oo, i, n); };
-            case SIGMOID -> (p, xs, xo, os, oo, n) -> { for (int i = 0; i < n; i += L) store(VecMath.sigmoid(load(xs, xo, i, n)), os, oo, i, n); };
+            case SIGMOID -> (p, xs, xo, os, oo, n) -> {
+                for (int i = 0; i < n; i += L) VecMath.sigmoid(load(xs, xo, i, n)).intoMemorySegment(os, oo + 4L * i, LE, S.indexInRange(i, n));
+            };
             case SILU -> (p, xs, xo, os, oo, n) -> {
                 for (int i = 0; i < n; i += L) {
                     FloatVector x = load(xs, xo, i, n);
-                    store(x.mul(VecMath.sigmoid(x)), os, oo, i, n);
+                    x.mul(VecMath.sigmoid(x)).intoMemorySegment(os, oo + 4L * i, LE, S.indexInRange(i, n));
                 }
             };
             case RELU -> (p, xs, xo, os, oo, n) -> { for (int i = 0; i < n; i += L) store(load(xs, xo, i, n).max(0f), os, oo, i, n); };
@@ -78,7 +86,7 @@ final class Pointwise {
             case QUICK_GELU -> (p, xs, xo, os, oo, n) -> {
                 for (int i = 0; i < n; i += L) {
                     FloatVector x = load(xs, xo, i, n);
-                    store(x.mul(VecMath.sigmoid(x.mul(1.702f))), os, oo, i, n);
+                    x.mul(VecMath.sigmoid(x.mul(1.702f))).intoMemorySegment(os, oo + 4L * i, LE, S.indexInRange(i, n));
                 }
             };
             case ERF -> (p, xs, xo, os, oo, n) -> { for (int i = 0; i < n; i += L) store(VecMath.erf(load(xs, xo, i, n)), os, oo, i, n); };
@@ -98,14 +106,14 @@ final class Pointwise {
             case MINIMUM -> (as, ao, bs, bo, os, oo, n) -> { for (int i = 0; i < n; i += L) store(load(as, ao, i, n).min(load(bs, bo, i, n)), os, oo, i, n); };
             case SILU_MUL -> (as, ao, bs, bo, os, oo, n) -> {
                 for (int i = 0; i < n; i += L) {
-                    FloatVector x = load(as, ao, i, n);
-                    store(x.mul(VecMath.sigmoid(x)).mul(load(bs, bo, i, n)), os, oo, i, n);
+                    FloatVector x = load(as, ao, i, n), up = load(bs, bo, i, n);
+                    x.mul(VecMath.sigmoid(x)).mul(up).intoMemorySegment(os, oo + 4L * i, LE, S.indexInRange(i, n));
                 }
             };
             case SILU_BACKWARD -> (as, ao, bs, bo, os, oo, n) -> {       // silu'(x) = σ(x)·(1 + x·(1 − σ(x)))
                 for (int i = 0; i < n; i += L) {
-                    FloatVector x = load(as, ao, i, n), sig = VecMath.sigmoid(x);
-                    store(load(bs, bo, i, n).mul(sig).mul(x.mul(sig.neg().add(1f)).add(1f)), os, oo, i, n);
+                    FloatVector x = load(as, ao, i, n), dy = load(bs, bo, i, n), sig = VecMath.sigmoid(x);
+                    dy.mul(sig).mul(x.mul(sig.neg().add(1f)).add(1f)).intoMemorySegment(os, oo + 4L * i, LE, S.indexInRange(i, n));
                 }
             };
         };

@@ -25,7 +25,7 @@ public final class VecMath {
 
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final int L = S.length();
-    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     /**
      * Lanes {@code [i, i + L)} of an F32 row of {@code n} elements at byte offset {@code off}. A full
