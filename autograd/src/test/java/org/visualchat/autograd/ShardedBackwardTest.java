@@ -1,12 +1,12 @@
 package org.visualchat.autograd;
 
 import org.junit.jupiter.api.Test;
+import org.visualchat.autograd.ShardedBackward.Shard;
 import org.visualchat.tensor.Tensor;
 import org.visualchat.tensor.WorkerPool;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -52,10 +52,10 @@ class ShardedBackwardTest {
     }
 
     /** Shards: the rows of X split 3 / 4, each shard's loss over its rows; their sum is the whole batch's loss. */
-    private static List<Supplier<Variable>> shards(Variable w, Variable v) {
-        List<Supplier<Variable>> shards = new ArrayList<>();
-        shards.add(() -> loss(Views.narrow(Variable.of(X), 0, 0, 3), w, v));
-        shards.add(() -> loss(Views.narrow(Variable.of(X), 0, 3, 4), w, v));
+    private static List<Shard> shards(Variable w, Variable v) {
+        List<Shard> shards = new ArrayList<>();
+        shards.add(Shard.of(() -> loss(Views.narrow(Variable.of(X), 0, 0, 3), w, v)));
+        shards.add(Shard.of(() -> loss(Views.narrow(Variable.of(X), 0, 3, 4), w, v)));
         return shards;
     }
 
@@ -63,13 +63,13 @@ class ShardedBackwardTest {
     void shardsGiveTheSameBitsOnOneThreadAndOnTwoAndMatchTheWholeBatch() {
         Variable w1 = Variable.parameter(W), v1 = Variable.parameter(V);
         Variable w2 = Variable.parameter(W), v2 = Variable.parameter(V);
-        double one = ShardedBackward.run(new WorkerPool(1), shards(w1, v1));
+        double one = ShardedBackward.run(new WorkerPool(1), shards(w1, v1), () -> {});
         WorkerPool two = new WorkerPool(2);
         double twoThreads = 0;
         for (int round = 0; round < 20; round++) {          // whichever shard finishes first, the same bits
             w2.zeroGrad();
             v2.zeroGrad();
-            twoThreads = ShardedBackward.run(two, shards(w2, v2));
+            twoThreads = ShardedBackward.run(two, shards(w2, v2), () -> {});
             assertArrayEquals(w1.grad().toFloatArray(), w2.grad().toFloatArray());
             assertArrayEquals(v1.grad().toFloatArray(), v2.grad().toFloatArray());
         }
@@ -85,11 +85,35 @@ class ShardedBackwardTest {
     }
 
     @Test
+    void shardsStartLongestFirstThenTheWorkMeanwhileAndAddUpInListOrder() {
+        int[][] rows = {{0, 1}, {1, 3}, {4, 2}, {6, 1}};         // X's 7 rows in 4 shards: start, count
+        long[] work = {1, 5, 3, 5};
+        List<Integer> started = new ArrayList<>();
+        Variable w1 = Variable.parameter(W), v1 = Variable.parameter(V), w2 = Variable.parameter(W), v2 = Variable.parameter(V);
+        List<Shard> byWork = new ArrayList<>(), unknown = new ArrayList<>();
+        for (int s = 0; s < rows.length; s++) {
+            int shard = s, from = rows[s][0], count = rows[s][1];
+            byWork.add(new Shard(work[s], () -> {
+                started.add(shard);
+                return loss(Views.narrow(Variable.of(X), 0, from, count), w1, v1);
+            }));
+            unknown.add(Shard.of(() -> loss(Views.narrow(Variable.of(X), 0, from, count), w2, v2)));
+        }
+        double a = ShardedBackward.run(new WorkerPool(1), byWork, () -> started.add(-1));
+        assertEquals(List.of(1, 3, 2, 0, -1), started, "decreasing work, ties in list order, then the work meanwhile");
+        double b = ShardedBackward.run(new WorkerPool(1), unknown, () -> {});
+        assertEquals(b, a, "the losses add up in list order");
+        assertArrayEquals(w2.grad().toFloatArray(), w1.grad().toFloatArray(), "the gradients add up in list order");
+        assertArrayEquals(v2.grad().toFloatArray(), v1.grad().toFloatArray());
+        assertThrows(IllegalArgumentException.class, () -> new Shard(-1, unknown.getFirst().loss()));
+    }
+
+    @Test
     void aShardsFailureReachesTheCaller() {
         Variable w = Variable.parameter(W), v = Variable.parameter(V);
-        List<Supplier<Variable>> shards = shards(w, v);
-        shards.add(() -> { throw new IllegalArgumentException("shard 3 has no answer"); });
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ShardedBackward.run(new WorkerPool(2), shards));
+        List<Shard> shards = shards(w, v);
+        shards.add(Shard.of(() -> { throw new IllegalArgumentException("shard 3 has no answer"); }));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ShardedBackward.run(new WorkerPool(2), shards, () -> {}));
         assertEquals("shard 3 has no answer", e.getMessage());
     }
 

@@ -54,6 +54,21 @@ public record LlamaConfig(int hiddenSize, int intermediateSize, int layers, int 
     /** Width of the key and value projections: kvHeads · headDim. */
     public int kvDim() { return kvHeads * headDim(); }
 
+    /** Weights of one layer's matrices, one multiply-add each per position: q and o (d·d), k and v (kvDim·d), gate, up and down (d·f). */
+    public long layerMatrixWeights() {
+        return 2L * hiddenSize * hiddenSize + 2L * kvDim() * hiddenSize + 3L * hiddenSize * intermediateSize;
+    }
+
+    /**
+     * Multiply-adds of a forward pass over one sequence of {@code positions}, logits at every position: the layers'
+     * matrices and the lm_head once per position, and per layer causal attention's q·kᵀ and p·v, positions²/2 ·
+     * hidden each. A cost estimate (norms, RoPE, softmax left out); the backward pass costs about twice as much.
+     */
+    public long forwardMultiplyAdds(int positions) {
+        long p = positions;
+        return p * (layers * layerMatrixWeights() + (long) vocabSize * hiddenSize) + layers * p * p * hiddenSize;
+    }
+
     /**
      * The parsed {@code config.json} object. Absent optional fields take HF's {@code LlamaConfig}
      * defaults (num_key_value_heads = heads, rms_norm_eps 1e-6, rope_theta 10000,

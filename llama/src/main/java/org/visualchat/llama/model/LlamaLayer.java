@@ -1,7 +1,9 @@
 package org.visualchat.llama.model;
 
 import org.visualchat.autograd.Arith;
+import org.visualchat.autograd.Lookups;
 import org.visualchat.autograd.Variable;
+import org.visualchat.autograd.Views;
 import org.visualchat.nn.AttentionPolicy;
 import org.visualchat.nn.Module;
 import org.visualchat.tensor.Tensor;
@@ -29,6 +31,16 @@ public final class LlamaLayer extends Module {
     public Variable forward(Variable x, Tensor positions, AttentionPolicy policy) {
         Variable h = Arith.add(x, attention.forward(inputNorm.forward(x), positions, policy));
         return Arith.add(h, mlp.forward(postAttentionNorm.forward(h)));
+    }
+
+    /**
+     * {@link #forward} at the rows {@code rows} of the flattened [B·S] positions only, [rows, d]: the attention half
+     * runs for every position (all of them are its keys), the feed-forward half for those rows alone.
+     */
+    public Variable forwardAt(Variable x, Tensor positions, AttentionPolicy policy, Tensor rows) {
+        Variable h = Arith.add(x, attention.forward(inputNorm.forward(x), positions, policy));
+        Variable kept = Lookups.embedding(Views.reshape(h, h.dim(0) * h.dim(1), h.dim(2)), rows);
+        return Arith.add(kept, mlp.forward(postAttentionNorm.forward(kept)));
     }
 
     /** Inference path: updates x [B, S, d] (F32, owned by the caller) in place. */

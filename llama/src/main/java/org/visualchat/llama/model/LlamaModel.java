@@ -101,6 +101,22 @@ public final class LlamaModel extends Module implements CausalLm {
         return model.norm().forward(x);
     }
 
+    /**
+     * {@link #hidden} at the rows {@code rows} of the flattened [B·S] positions only, [rows, d]. The last layer's
+     * feed-forward half and the final norm run for those rows alone: no other row of the last layer's output is
+     * read, and its attention has already used every position as a key. For a loss over few positions (the demo's
+     * answers, a tenth of a batch) that skips most of a layer. The values are those of {@link #hidden} at the
+     * rows; the last layer's feed-forward weights get the same gradient terms less the other rows' zeros, summed
+     * in fewer K slices, so their bits may differ in the last place.
+     */
+    public Variable hiddenAt(Variable inputEmbeds, Tensor positions, AttentionPolicy policy, Tensor rows) {
+        checkEmbeds(inputEmbeds.shape());
+        Variable x = inputEmbeds;
+        int last = model.layerCount() - 1;
+        for (int i = 0; i < last; i++) x = model.layer(i).forward(x, positions, policy);
+        return model.norm().forward(model.layer(last).forwardAt(x, positions, policy, rows));
+    }
+
     // ------------------------------------------------------------------ inference path
 
     /** A KV cache for this model: {@code batch} sequences of up to {@code capacity} positions, F32 or BF16. */

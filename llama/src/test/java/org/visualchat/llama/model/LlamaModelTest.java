@@ -1,9 +1,14 @@
 package org.visualchat.llama.model;
 
 import org.junit.jupiter.api.Test;
+import org.visualchat.autograd.Arith;
 import org.visualchat.autograd.GradCheck;
+import org.visualchat.autograd.Lookups;
+import org.visualchat.autograd.Reductions;
 import org.visualchat.autograd.Variable;
+import org.visualchat.autograd.Views;
 import org.visualchat.nn.AttentionPolicy;
+import org.visualchat.nn.NamePattern;
 import org.visualchat.tensor.DType;
 import org.visualchat.tensor.Tensor;
 
@@ -226,6 +231,33 @@ class LlamaModelTest {
         LlamaModel model = LlamaModel.random(LlamaConfig.of(16, 24, 2, 2, 1, 11), 9, DType.F32);
         GradCheck.check("llama logits w.r.t. input embeddings", xs -> model.forward(xs[0]), Tensor.randn(10, 1f, 2, 3, 16));
         assertTrue(model.trainableParameters().isEmpty(), "weights are frozen");
+    }
+
+    @Test
+    void hiddenAtChosenRowsEqualsTheFullPassAtThoseRowsWithTheSameGradients() {
+        Tensor embeds = Tensor.randn(14, 1f, 2, 7, 64), weights = Tensor.randn(15, 1f, 4, 64);
+        Tensor positions = LlamaModel.positions(0, 7), rows = Tensor.ofInts(new int[] {1, 4, 8, 13}, 4);
+        Map<String, float[]> grads = new HashMap<>();
+        float[][] hiddens = new float[2][], inputGrads = new float[2][];
+        for (int pass = 0; pass < 2; pass++) {
+            LlamaModel model = LlamaModel.random(TINY, 16, DType.F32);
+            model.unfreeze(NamePattern.glob("**"));
+            Variable x = Variable.parameter(embeds);
+            Variable h = pass == 0
+                    ? Lookups.embedding(Views.reshape(model.hidden(x, positions, AttentionPolicy.causal()), 14, 64), rows)
+                    : model.hiddenAt(x, positions, AttentionPolicy.causal(), rows);
+            Reductions.sum(Arith.mul(h, Variable.of(weights))).backward();
+            hiddens[pass] = h.value().toFloatArray();
+            inputGrads[pass] = x.grad().toFloatArray();
+            for (var e : model.trainableParameters().entrySet()) {       // the embedding table and the head are not reached
+                float[] g = e.getValue().grad() == null ? null : e.getValue().grad().toFloatArray();
+                if (pass == 0) grads.put(e.getKey(), g);
+                else assertArrayEquals(grads.get(e.getKey()), g, 1e-5f, e.getKey());
+            }
+        }
+        assertArrayEquals(hiddens[0], hiddens[1], "the same values at the rows, bit for bit");
+        assertArrayEquals(inputGrads[0], inputGrads[1], 1e-5f);
+        assertTrue(grads.get("model.layers.2.mlp.down_proj.weight") != null, "the trimmed weights get gradients");
     }
 
     @Test

@@ -215,11 +215,53 @@ final class Lanes {
             if (j < count) even = FloatVector.fromArray(F, x, xBase + j * hd + c).fma(FloatVector.broadcast(F, w[wOff + j]), even);
             even.add(odd).add(FloatVector.fromArray(F, out, off + c)).intoArray(out, off + c);
         }
-        for (; c < hd; c++) {
+        addWeightedColumns(w, wOff, count, x, xBase, hd, out, off, c);
+    }
+
+    /** The scalar tail of {@link #addWeightedRows}: its sums for the head-dimension columns c ≥ {@code from}. */
+    private static void addWeightedColumns(float[] w, int wOff, int count, float[] x, int xBase, int hd, float[] out, int off, int from) {
+        for (int c = from; c < hd; c++) {
             float sum = 0;
             for (int j = 0; j < count; j++) sum += w[wOff + j] * x[xBase + j * hd + c];
             out[off + c] += sum;
         }
+    }
+
+    /**
+     * {@link #addWeightedRows} for two rows of weights over the same rows of x (a strict row's two branches, or two
+     * query rows of a head): outA[offA..] gets wA's first {@code countA} keys, outB[offB..] wB's first {@code countB}.
+     * Each output is summed exactly as there (key j into the even or the odd accumulator by its parity, in key
+     * order, the last odd-numbered count's key into the even one), so the bits are the same, while x is read once for both and four multiply-add chains run instead of two.
+     */
+    static void addWeightedRowPair(float[] wA, int countA, float[] wB, int countB, float[] x, int xBase, int hd,
+                                   float[] outA, int offA, float[] outB, int offB) {
+        int both = Math.min(countA, countB), c = 0;
+        for (int bound = F.loopBound(hd); c < bound; c += L) {
+            FloatVector evenA = FloatVector.zero(F), oddA = FloatVector.zero(F), evenB = FloatVector.zero(F), oddB = FloatVector.zero(F);
+            int j = 0;
+            for (; j + 1 < both; j += 2) {
+                FloatVector even = FloatVector.fromArray(F, x, xBase + j * hd + c), odd = FloatVector.fromArray(F, x, xBase + (j + 1) * hd + c);
+                evenA = even.fma(FloatVector.broadcast(F, wA[j]), evenA);
+                evenB = even.fma(FloatVector.broadcast(F, wB[j]), evenB);
+                oddA = odd.fma(FloatVector.broadcast(F, wA[j + 1]), oddA);
+                oddB = odd.fma(FloatVector.broadcast(F, wB[j + 1]), oddB);
+            }
+            int jA = j, jB = j;                                 // j is even: each row goes on as it would alone
+            for (; jA + 1 < countA; jA += 2) {
+                evenA = FloatVector.fromArray(F, x, xBase + jA * hd + c).fma(FloatVector.broadcast(F, wA[jA]), evenA);
+                oddA = FloatVector.fromArray(F, x, xBase + (jA + 1) * hd + c).fma(FloatVector.broadcast(F, wA[jA + 1]), oddA);
+            }
+            if (jA < countA) evenA = FloatVector.fromArray(F, x, xBase + jA * hd + c).fma(FloatVector.broadcast(F, wA[jA]), evenA);
+            for (; jB + 1 < countB; jB += 2) {
+                evenB = FloatVector.fromArray(F, x, xBase + jB * hd + c).fma(FloatVector.broadcast(F, wB[jB]), evenB);
+                oddB = FloatVector.fromArray(F, x, xBase + (jB + 1) * hd + c).fma(FloatVector.broadcast(F, wB[jB + 1]), oddB);
+            }
+            if (jB < countB) evenB = FloatVector.fromArray(F, x, xBase + jB * hd + c).fma(FloatVector.broadcast(F, wB[jB]), evenB);
+            evenA.add(oddA).add(FloatVector.fromArray(F, outA, offA + c)).intoArray(outA, offA + c);
+            evenB.add(oddB).add(FloatVector.fromArray(F, outB, offB + c)).intoArray(outB, offB + c);
+        }
+        addWeightedColumns(wA, 0, countA, x, xBase, hd, outA, offA, c);
+        addWeightedColumns(wB, 0, countB, x, xBase, hd, outB, offB, c);
     }
 
     /** t[tBase + c·stride + j] += x[xOff + c]·y[yOff + j] for c < hd and j in [0, count) (whole vectors; y is 0 past count). */

@@ -148,8 +148,10 @@ final class MmcaKernel {
         Lanes.maxVisible(p, hiddenA, hiddenB, count, max);
         if (max[0] == Float.NEGATIVE_INFINITY && max[1] == Float.NEGATIVE_INFINITY) return false;
         Lanes.expSplit(p, hiddenA, max[0], hiddenB, max[1], count, eA, eB, lanes, sums);
-        if (max[0] != Float.NEGATIVE_INFINITY) Lanes.addWeightedRows(eA, 0, count, v, kvBase, hd, o[0], qOff);
-        if (o.length > 1 && max[1] != Float.NEGATIVE_INFINITY) Lanes.addWeightedRows(eB, 0, count, v, kvBase, hd, o[1], qOff);
+        boolean a = max[0] != Float.NEGATIVE_INFINITY, b = o.length > 1 && max[1] != Float.NEGATIVE_INFINITY;
+        if (a && b) Lanes.addWeightedRowPair(eA, count, eB, count, v, kvBase, hd, o[0], qOff, o[1], qOff);
+        else if (a) Lanes.addWeightedRows(eA, 0, count, v, kvBase, hd, o[0], qOff);
+        else if (b) Lanes.addWeightedRows(eB, 0, count, v, kvBase, hd, o[1], qOff);
         return true;
     }
 
@@ -201,6 +203,7 @@ final class MmcaKernel {
             float[] lanes = new float[Lanes.L], sums = new float[2];
             float[] delta = new float[2];
             boolean[] selfOnly = new boolean[nb], vector = new boolean[2];
+            QueryGradients dqRows = new QueryGradients(s.k(), hd, dq);
             for (int task = start; task < end; task++) {
                 int b = task / d.kvHeads(), kvh = task % d.kvHeads();
                 int[] m = s.codes()[b];
@@ -211,15 +214,18 @@ final class MmcaKernel {
                     for (int i = 0, blockStart = 0, blockRows = 0; i < d.queries(); i++) {
                         int r = d.row(b, h, i), off = r * hd, query = d.keys() - d.queries() + i;
                         if (i == blockStart + blockRows) {     // dO·v for this row and up to three more at once
+                            dqRows.flush(kvBase);                  // dps is about to be overwritten
                             blockStart = i;
                             blockRows = Math.min(Lanes.ROW_BLOCK, d.queries() - i);
                             Lanes.dotsAcrossRows(dOut, off, blockRows, hd, vt, ktBase, tp, query + blockRows, dps);
                         }
                         float[] dp = dps[i - blockStart];
+                        boolean scalarToo = false;
                         for (int n = 0; n < nb; n++) {
                             selfOnly[n] = branches[n] == Branch.IMAGE && KeyVisibility.imageSelfOnly(s.mode(), m[query], d.queries(), d.keys());
                             // An empty branch contributed zero; self-only and fallback rows take the scalar path below.
                             vector[n] = s.lse()[n][r] != Float.NEGATIVE_INFINITY && !selfOnly[n] && s.fallbackCount()[n][r] == 0;
+                            scalarToo |= !vector[n] && s.lse()[n][r] != Float.NEGATIVE_INFINITY;
                             delta[n] = Lanes.dot(dOut, off, s.branchOut()[n], off, hd);
                         }
                         if (vector[0] || vector[1]) {
@@ -240,7 +246,9 @@ final class MmcaKernel {
                             Lanes.scoreGradients(probs, pOff, dp, hiddenA, delta[0], delta[1], scale, query + 1);
                             Lanes.rankOneAcross(dOut, off, hd, probs, pOff, dvt, 0, tp, query + 1);
                             Lanes.rankOneAcross(s.q(), off, hd, dp, 0, dkt, 0, tp, query + 1);
-                            Lanes.addWeightedRows(dp, 0, query + 1, s.k(), kvBase, hd, dq, off);
+                            // dq's row must have its vector part before the scalar path adds to it (the same bits as ever)
+                            if (scalarToo) Lanes.addWeightedRows(dp, 0, query + 1, s.k(), kvBase, hd, dq, off);
+                            else dqRows.add(dp, query + 1, off, kvBase);
                         }
                         for (int n = 0; n < nb; n++) {
                             if (!vector[n] && s.lse()[n][r] != Float.NEGATIVE_INFINITY) {
@@ -249,6 +257,7 @@ final class MmcaKernel {
                             }
                         }
                     }
+                    dqRows.flush(kvBase);
                 }
                 int kvBase = d.kvBase(b, kvh * d.group());                         // this task's K/V rows, back from [D, T']
                 for (int j = 0; j < d.keys(); j++) {
@@ -260,6 +269,40 @@ final class MmcaKernel {
             }
         });
         return new float[][] {dq, dk, dv};
+    }
+
+    /**
+     * dq rows += dS·K (the head's keys), two query rows at a time ({@link Lanes#addWeightedRowPair}): a row's dS waits
+     * here for the next row's, and goes alone when {@link #flush} comes first. Rows of one head share K.
+     */
+    private static final class QueryGradients {
+        private final float[] k, dq;
+        private final int hd;
+        private float[] waiting;
+        private int waitingKeys, waitingOff;
+
+        QueryGradients(float[] k, int hd, float[] dq) {
+            this.k = k;
+            this.hd = hd;
+            this.dq = dq;
+        }
+
+        /** Adds dS[0, keys)·K into dq[off..]; {@code dS} must stay unchanged until the next add or flush. */
+        void add(float[] dS, int keys, int off, int kvBase) {
+            if (waiting == null) {
+                waiting = dS;
+                waitingKeys = keys;
+                waitingOff = off;
+                return;
+            }
+            Lanes.addWeightedRowPair(waiting, waitingKeys, dS, keys, k, kvBase, hd, dq, waitingOff, dq, off);
+            waiting = null;
+        }
+
+        void flush(int kvBase) {
+            if (waiting != null) Lanes.addWeightedRows(waiting, 0, waitingKeys, k, kvBase, hd, dq, waitingOff);
+            waiting = null;
+        }
     }
 
     /**

@@ -204,8 +204,7 @@ final class LlamaBenchCommands {
             };
             LlamaConfig c = w.config;
             // 2 FLOPs per weight of every matrix but the embedding table, per token (attention excluded).
-            double flopsPerToken = 2.0 * ((double) c.layers() * (2L * c.hiddenSize() * c.hiddenSize() + 2L * c.kvDim() * c.hiddenSize()
-                    + 3L * c.hiddenSize() * c.intermediateSize()) + (double) c.vocabSize() * c.hiddenSize() / tokens);
+            double flopsPerToken = 2.0 * ((double) c.layers() * c.layerMatrixWeights() + (double) c.vocabSize() * c.hiddenSize() / tokens);
             for (int threads : common.threads) {
                 double[] tps = new double[common.rounds], peak = new double[common.rounds];
                 for (int r = 0; r < common.rounds; r++) {

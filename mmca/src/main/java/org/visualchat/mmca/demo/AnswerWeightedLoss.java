@@ -3,6 +3,7 @@ package org.visualchat.mmca.demo;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import org.visualchat.autograd.Arith;
 import org.visualchat.autograd.Losses;
@@ -73,6 +74,16 @@ final class AnswerWeightedLoss {
         if (labels.length != b || labels[0].length != l) {
             throw new IllegalArgumentException("labels [" + labels.length + ", " + labels[0].length + "] do not match hidden states [" + b + ", " + l + ", " + hidden.dim(2) + "]");
         }
+        return ofRows(rows -> Lookups.embedding(Views.reshape(hidden, b * l, hidden.dim(2)), rows), head, labels, batchAnswers);
+    }
+
+    /**
+     * {@link #of(Variable, UnaryOperator, int[][], int)} with the hidden states given only where the loss reads them:
+     * {@code hiddenAt} maps rows of the flattened [B·L] positions (ascending) to their hidden states [rows, d]
+     * ({@code LlamaModel.hiddenAt} computes the last layer's feed-forward half for those rows alone).
+     */
+    static Variable ofRows(Function<Tensor, Variable> hiddenAt, UnaryOperator<Variable> head, int[][] labels, int batchAnswers) {
+        int b = labels.length, l = labels[0].length;
         // Per predicting position (b, t − 1), in row order: its target labels[b][t] and the length of the answer holding it.
         List<int[]> kept = new ArrayList<>();
         TreeMap<Integer, Integer> answers = new TreeMap<>();
@@ -88,7 +99,7 @@ final class AnswerWeightedLoss {
         int here = answers.values().stream().mapToInt(Integer::intValue).sum();
         if (here > batchAnswers) throw new IllegalArgumentException(here + " answers in rows of a batch said to hold " + batchAnswers);
         int[] rows = kept.stream().mapToInt(k -> k[0]).toArray();
-        Variable logits = head.apply(Lookups.embedding(Views.reshape(hidden, b * l, hidden.dim(2)), Tensor.ofInts(rows, rows.length)));
+        Variable logits = head.apply(hiddenAt.apply(Tensor.ofInts(rows, rows.length)));
         Variable loss = null;
         for (var e : answers.entrySet()) {
             int[] targets = kept.stream().mapToInt(k -> k[2] == e.getKey() ? k[1] : Losses.IGNORE_INDEX).toArray();

@@ -115,8 +115,8 @@ public final class DemoPipeline {
                 results.put(mode, AccuracyTable.fromJson((Map<?, ?>) Json.read(file)));
                 continue;
             }
-            DemoChatModel chat = new DemoChatModel(models.get(mode), data.encoder(), DemoData.PREPROCESSOR);
-            DemoScores s = HeldOutEvaluation.run(d -> chat, heldOut, config.maxAnswerTokens(), bar(AccuracyTable.name(mode), heldOut.size()));
+            VisualChatModel model = models.get(mode);
+            DemoScores s = HeldOutEvaluation.run(d -> new DemoChatModel(model, data.encoder(), DemoData.PREPROCESSOR), heldOut, config.maxAnswerTokens(), bar(AccuracyTable.name(mode), heldOut.size()));
             AtomicFile.writeString(file, Json.writePretty(AccuracyTable.toJson(s)));
             results.put(mode, s);
         }

@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.IntFunction;
-import java.util.function.Supplier;
+import org.visualchat.autograd.ShardedBackward;
 import org.visualchat.autograd.Variable;
 import org.visualchat.llama.model.LlamaModel;
 import org.visualchat.llama.tokenizer.LlamaTokenizer;
@@ -72,15 +72,14 @@ public final class DemoStepTiming {
         return all;
     }
 
-    private static Figures time(String stage, java.util.Map<String, Variable> params, double lr, int warmup, int steps, IntFunction<List<Supplier<Variable>>> shardsOfStep) {
+    private static Figures time(String stage, java.util.Map<String, Variable> params, double lr, int warmup, int steps, IntFunction<List<ShardedBackward.Shard>> shardsOfStep) {
         double[] cpuAt = new double[warmup + steps + 1], wallAt = new double[warmup + steps + 1];
-        double[] losses = TrainLoop.run(params, lr, warmup + steps, new ProgressBar(System.err, stage, warmup + steps, false), t -> {
-            cpuAt[t] = TrainStepWorkload.processCpuSeconds();
-            wallAt[t] = System.nanoTime() / 1e9;
-            return shardsOfStep.apply(t);
+        cpuAt[0] = TrainStepWorkload.processCpuSeconds();
+        wallAt[0] = System.nanoTime() / 1e9;
+        double[] losses = TrainLoop.run(params, lr, warmup + steps, new ProgressBar(System.err, stage, warmup + steps, false), shardsOfStep, t -> {
+            cpuAt[t + 1] = TrainStepWorkload.processCpuSeconds();
+            wallAt[t + 1] = System.nanoTime() / 1e9;
         });
-        cpuAt[warmup + steps] = TrainStepWorkload.processCpuSeconds();
-        wallAt[warmup + steps] = System.nanoTime() / 1e9;
         double[] perStep = new double[steps];
         for (int i = 0; i < steps; i++) perStep[i] = cpuAt[warmup + i + 1] - cpuAt[warmup + i];
         return new Figures(stage, (cpuAt[warmup + steps] - cpuAt[warmup]) / steps, Stopwatch.median(perStep),

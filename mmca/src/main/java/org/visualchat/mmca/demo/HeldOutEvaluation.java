@@ -3,9 +3,11 @@ package org.visualchat.mmca.demo;
 import org.visualchat.mmca.train.ProgressBar;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.visualchat.mmca.chat.ChatModel;
 import org.visualchat.mmca.chat.ChatSession;
@@ -14,6 +16,7 @@ import org.visualchat.mmca.demo.world.Answers;
 import org.visualchat.mmca.demo.world.Dialogue;
 import org.visualchat.mmca.demo.world.QuestionType;
 import org.visualchat.mmca.demo.world.Round;
+import org.visualchat.tensor.WorkerPool;
 import org.visualchat.vision.image.RgbImage;
 
 /**
@@ -63,23 +66,41 @@ final class HeldOutEvaluation {
         return new DemoScores(byType, multi);
     }
 
-    /** Asks every round of every conversation through a {@link ChatSession} and hands each graded answer to {@code grade}. */
+    /**
+     * Asks every round of every conversation through a {@link ChatSession} and hands each graded answer to {@code grade},
+     * in conversation order. Conversations are answered in parallel, one per core, each by its own model from
+     * {@code modelFor} (which must not share state between the models it returns) with its ops on that core: a
+     * decode step of a 64-wide model is made of ops too short to split across cores. Each conversation's answers
+     * depend on nothing but its own rounds, so they are the same whatever the thread count.
+     */
     static void ask(Function<Dialogue, ChatModel> modelFor, List<Dialogue> dialogues, int maxAnswerTokens, ProgressBar bar, Grade grade) {
         GenerationOptions options = new GenerationOptions(maxAnswerTokens, 0, 1, 0);
-        int done = 0;
-        for (Dialogue d : dialogues) {
-            ChatSession session = new ChatSession(modelFor.apply(d));
-            List<RgbImage> images = d.images(DemoData.RENDERER);
-            List<String> given = new ArrayList<>();
-            for (int r = 0; r < d.rounds().size(); r++) {
-                Round round = d.rounds().get(r);
-                for (int image : round.attached()) session.attach(images.get(image - 1), "image " + image);
-                String answer = session.ask(round.question(), options, piece -> {});
-                given.add(answer);
-                grade.record(d, r, Answers.correct(expected(d, r, given), answer));
+        List<List<String>> given = new ArrayList<>(Collections.nCopies(dialogues.size(), null));
+        AtomicInteger done = new AtomicInteger();
+        WorkerPool.get().parallelForChunks(dialogues.size(), 1, (start, end) -> {
+            for (int i = start; i < end; i++) {
+                given.set(i, answers(modelFor.apply(dialogues.get(i)), dialogues.get(i), options));
+                synchronized (bar) {
+                    bar.update(done.incrementAndGet(), "");
+                }
             }
-            bar.update(++done, "");
-        }
+        });
         bar.finish();
+        for (int i = 0; i < dialogues.size(); i++) {
+            Dialogue d = dialogues.get(i);
+            for (int r = 0; r < d.rounds().size(); r++) grade.record(d, r, Answers.correct(expected(d, r, given.get(i)), given.get(i).get(r)));
+        }
+    }
+
+    /** The model's answers to the rounds of {@code d}, each round's images attached as it shows them. */
+    private static List<String> answers(ChatModel model, Dialogue d, GenerationOptions options) {
+        ChatSession session = new ChatSession(model);
+        List<RgbImage> images = d.images(DemoData.RENDERER);
+        List<String> given = new ArrayList<>();
+        for (Round round : d.rounds()) {
+            for (int image : round.attached()) session.attach(images.get(image - 1), "image " + image);
+            given.add(session.ask(round.question(), options, piece -> {}));
+        }
+        return given;
     }
 }

@@ -4,8 +4,8 @@ import org.visualchat.mmca.train.ProgressBar;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Supplier;
 import org.visualchat.autograd.ShardedBackward;
+import org.visualchat.autograd.ShardedBackward.Shard;
 import org.visualchat.autograd.Variable;
 import org.visualchat.llama.model.LlamaConfig;
 import org.visualchat.llama.model.LlamaModel;
@@ -17,6 +17,7 @@ import org.visualchat.mmca.demo.world.Split;
 import org.visualchat.mmca.prompt.EncodedConversation;
 import org.visualchat.nn.NamePattern;
 import org.visualchat.tensor.DType;
+import org.visualchat.tensor.Tensor;
 
 /**
  * Stage 3: pretrains the demo's LLaMA (HF {@code LlamaForCausalLM} layout, plain causal attention) on the
@@ -65,13 +66,13 @@ final class LanguagePretraining {
      * consecutive rows, each padded to its own longest), so a causal shard runs the attention kernel's causal
      * mode, one softmax instead of strict's two (the same function on captions coded as text).
      */
-    static List<Supplier<Variable>> shards(LlamaModel model, DemoData data, List<Dialogue> batch, int shards) {
+    static List<Shard> shards(LlamaModel model, DemoData data, List<Dialogue> batch, int shards) {
         List<DemoData.CaptionedRow> rows = new ArrayList<>();
         for (Dialogue d : batch) rows.add(data.captioned(d));
         int answers = AnswerWeightedLoss.answers(rows.stream().map(DemoData.CaptionedRow::labels).toArray(int[][]::new));
-        List<Supplier<Variable>> out = new ArrayList<>();
+        List<Shard> out = new ArrayList<>();
         if (shards == 1) {
-            out.add(() -> loss(model, data, rows, 0, 1, answers));
+            out.add(Shard.of(() -> loss(model, data, rows, 0, 1, answers)));
             return out;
         }
         int strictShards = (shards + 1) / 2;
@@ -85,14 +86,19 @@ final class LanguagePretraining {
      * are of similar length and pad less: 4.5 % fewer positions and 7.6 % less attention work (∝ T²) at the full size
      * than shards of consecutive rows. The step's loss and gradient are the same sum of row terms either way.
      */
-    private static void addRuns(List<Supplier<Variable>> out, LlamaModel model, DemoData data, List<DemoData.CaptionedRow> rows, int first, int count, int answers) {
+    private static void addRuns(List<Shard> out, LlamaModel model, DemoData data, List<DemoData.CaptionedRow> rows, int first, int count, int answers) {
         List<DemoData.CaptionedRow> kind = new ArrayList<>();
         for (int r = first; r < rows.size(); r += 2) kind.add(rows.get(r));
         kind.sort(java.util.Comparator.comparingInt(row -> row.codes().length));
         for (int s = 0; s < count; s++) {
             List<DemoData.CaptionedRow> run = kind.subList(s * kind.size() / count, (s + 1) * kind.size() / count);
-            if (!run.isEmpty()) out.add(() -> loss(model, data, run, first, 2, answers));
+            if (!run.isEmpty()) out.add(new Shard(work(model, run.size(), run.getLast().codes().length), () -> loss(model, data, run, first, 2, answers)));
         }
+    }
+
+    /** A shard's cost: {@code rows} padded to {@code positions}, the forward's multiply-adds. */
+    static long work(LlamaModel model, int rows, int positions) {
+        return rows * model.config().forwardMultiplyAdds(positions);
     }
 
     /**
@@ -112,7 +118,8 @@ final class LanguagePretraining {
             if (causal) for (int p = 0; p < codes[r].length; p++) if (codes[r][p] == EncodedConversation.IMAGE) codes[r][p] = EncodedConversation.TEXT;
         }
         MmcaAttention attention = MmcaAttention.of(allCausal ? MmcaMode.CAUSAL : MmcaMode.STRICT, codes);
-        Variable hidden = model.hidden(embeds, LlamaModel.positions(0, codes[0].length), attention);
-        return AnswerWeightedLoss.of(hidden, model.lmHead()::forward, padded.stream().map(DemoData.CaptionedRow::labels).toArray(int[][]::new), batchAnswers);
+        Tensor positions = LlamaModel.positions(0, codes[0].length);
+        return AnswerWeightedLoss.ofRows(kept -> model.hiddenAt(embeds, positions, attention, kept), model.lmHead()::forward,
+                padded.stream().map(DemoData.CaptionedRow::labels).toArray(int[][]::new), batchAnswers);
     }
 }

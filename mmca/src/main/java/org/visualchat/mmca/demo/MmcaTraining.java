@@ -5,9 +5,9 @@ import org.visualchat.mmca.train.ProgressBar;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.function.Supplier;
 import org.visualchat.autograd.Arith;
 import org.visualchat.autograd.ShardedBackward;
+import org.visualchat.autograd.ShardedBackward.Shard;
 import org.visualchat.autograd.Variable;
 import org.visualchat.llama.model.LlamaModel;
 import org.visualchat.mmca.attention.MmcaMode;
@@ -44,7 +44,7 @@ final class MmcaTraining {
      * that add up to it ({@link ShardedBackward}): runs of consecutive conversations, each padded to its own longest, each one's token
      * mean weighed by its share of the batch's supervised tokens.
      */
-    static List<Supplier<Variable>> shards(VisualChatModel model, DemoData data, List<Dialogue> batch, int shards) {
+    static List<Shard> shards(VisualChatModel model, DemoData data, List<Dialogue> batch, int shards) {
         List<ModelInput> inputs = new ArrayList<>();
         for (int s = 0; s < shards; s++) {
             List<Dialogue> rows = batch.subList(s * batch.size() / shards, (s + 1) * batch.size() / shards);
@@ -52,11 +52,13 @@ final class MmcaTraining {
         }
         int[] tokens = inputs.stream().mapToInt(input -> ShiftedLoss.supervisedTokens(input.labels())).toArray();
         float total = Math.max(Arrays.stream(tokens).sum(), 1);
-        List<Supplier<Variable>> out = new ArrayList<>();
+        List<Shard> out = new ArrayList<>();
         for (int s = 0; s < inputs.size(); s++) {
             ModelInput input = inputs.get(s);
             float share = tokens[s] / total;
-            out.add(() -> Arith.mul(model.loss(input, false), share));
+            // the LLaMA's work; the encoder's, 17 positions an image in 2 layers, is small beside it
+            long work = LanguagePretraining.work(model.decoder(), input.ids().length, input.ids()[0].length);
+            out.add(new Shard(work, () -> Arith.mul(model.loss(input, false), share)));
         }
         return out;
     }

@@ -5,6 +5,7 @@ import org.visualchat.autograd.Variable;
 import org.visualchat.llama.generate.Sampler;
 import org.visualchat.llama.model.CausalLm;
 import org.visualchat.llama.model.LlamaBackbone;
+import org.visualchat.llama.model.LlamaLayer;
 import org.visualchat.llama.model.LlamaModel;
 import org.visualchat.mmca.attention.MmcaAttention;
 import org.visualchat.nn.AttentionPolicy;
@@ -164,17 +165,26 @@ public final class VisualChatModel extends Module {
 
     /** Logits [B, L, V] of a spliced batch at positions 0..L−1 (reference §1.1 step 6). */
     public Variable logits(SplicedBatch spliced, boolean gradientCheckpointing) {
+        return decoder.lmHead().forward(hidden(spliced, gradientCheckpointing, null));
+    }
+
+    /**
+     * The final-norm hidden states: [B, S, d], or with {@code rows} [rows, d] at those rows of the flattened [B·S]
+     * positions, the last layer's feed-forward half run for them alone ({@link LlamaLayer#forwardAt}).
+     */
+    private Variable hidden(SplicedBatch spliced, boolean gradientCheckpointing, Tensor rows) {
         Tensor positions = LlamaModel.positions(0, spliced.length());
         AttentionPolicy policy = MmcaAttention.of(options.attention(), spliced.codes());
         LlamaBackbone backbone = decoder.backbone();
         Variable x = spliced.embeddings();
         for (int i = 0; i < backbone.layerCount(); i++) {
-            var layer = backbone.layer(i);
-            x = gradientCheckpointing
-                    ? Checkpointing.run(layer, x, in -> layer.forward(in, positions, policy))
-                    : layer.forward(x, positions, policy);
+            LlamaLayer layer = backbone.layer(i);
+            UnaryOperator<Variable> block = rows != null && i == backbone.layerCount() - 1
+                    ? in -> layer.forwardAt(in, positions, policy, rows)
+                    : in -> layer.forward(in, positions, policy);
+            x = gradientCheckpointing ? Checkpointing.run(layer, x, block) : block.apply(x);
         }
-        return decoder.lmHead().forward(backbone.norm().forward(x));
+        return backbone.norm().forward(x);
     }
 
     /** The training loss of one batch (reference §1.8). */
@@ -182,9 +192,14 @@ public final class VisualChatModel extends Module {
         return loss(splice(input, TRAINING_PAD_MULTIPLE), gradientCheckpointing);
     }
 
-    /** The training loss of an already spliced batch. */
+    /**
+     * The training loss of an already spliced batch. Only the positions that predict a kept target reach it (the
+     * answers: about a tenth of a demo batch), so the last layer's feed-forward half, the final norm and the LM head
+     * run for those rows alone ({@link ShiftedLoss#crossEntropyAt}); with the decoder frozen every gradient has the
+     * bits of the loss over all logits.
+     */
     public Variable loss(SplicedBatch spliced, boolean gradientCheckpointing) {
-        return ShiftedLoss.crossEntropy(logits(spliced, gradientCheckpointing), spliced.labels());
+        return ShiftedLoss.crossEntropyAt(rows -> decoder.lmHead().forward(hidden(spliced, gradientCheckpointing, rows)), spliced.labels());
     }
 
     /**

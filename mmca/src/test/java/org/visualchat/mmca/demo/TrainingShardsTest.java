@@ -6,10 +6,10 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.visualchat.autograd.ShardedBackward;
+import org.visualchat.autograd.ShardedBackward.Shard;
 import org.visualchat.autograd.Variable;
 import org.visualchat.llama.model.LlamaModel;
 import org.visualchat.mmca.attention.MmcaMode;
@@ -48,7 +48,7 @@ class TrainingShardsTest {
         assertSameStep(model.trainableParameters(), MmcaTraining.shards(model, data, batch, 1), MmcaTraining.shards(model, data, batch, 2), 2);
     }
 
-    private static void assertSameStep(Map<String, Variable> params, List<Supplier<Variable>> whole, List<Supplier<Variable>> sharded, int shards) {
+    private static void assertSameStep(Map<String, Variable> params, List<Shard> whole, List<Shard> sharded, int shards) {
         assertEquals(1, whole.size());
         assertEquals(shards, sharded.size());
         double wholeLoss = ShardedBackward.run(whole);

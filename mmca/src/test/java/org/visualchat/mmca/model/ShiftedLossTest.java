@@ -1,9 +1,13 @@
 package org.visualchat.mmca.model;
 
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
+import org.visualchat.autograd.Lookups;
 import org.visualchat.autograd.Variable;
+import org.visualchat.autograd.Views;
 import org.visualchat.tensor.Tensor;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 class ShiftedLossTest {
@@ -27,5 +31,30 @@ class ShiftedLossTest {
         Variable loss = ShiftedLoss.crossEntropy(Variable.of(Tensor.of(logits, b, l, v)), labels);
         assertEquals(sum / n, loss.value().get(), 1e-5);
         assertEquals(4, ShiftedLoss.supervisedTokens(labels));
+    }
+
+    @Test
+    void theLossFromThePredictingRowsAloneHasTheBitsOfTheLossOverAllLogits() {
+        int b = 2, l = 5, v = 7;
+        Tensor logits = Tensor.randn(4, 1f, b, l, v);
+        int[][] labels = {{-100, 3, 4, -100, 6}, {-100, -100, -100, 1, -100}};
+        Variable all = Variable.parameter(logits), some = Variable.parameter(logits);
+        Variable whole = ShiftedLoss.crossEntropy(all, labels);
+        int[][] asked = new int[1][];
+        Variable rows = ShiftedLoss.crossEntropyAt(r -> {
+            asked[0] = Arrays.stream(r.toLongArray()).mapToInt(Math::toIntExact).toArray();
+            return Lookups.embedding(Views.reshape(some, b * l, v), r);
+        }, labels);
+        assertArrayEquals(new int[] {0, 1, 3, 7}, asked[0], "positions t - 1 of the kept labels, row-major");
+        assertEquals(whole.value().get(), rows.value().get());
+        whole.backward();
+        rows.backward();
+        assertArrayEquals(all.grad().toFloatArray(), some.grad().toFloatArray());
+
+        Variable none = Variable.parameter(logits);
+        Variable empty = ShiftedLoss.crossEntropyAt(r -> Lookups.embedding(Views.reshape(none, b * l, v), r), new int[][] {{-100, -100, -100, -100, -100}});
+        assertEquals(0f, empty.value().get());
+        empty.backward();
+        for (float g : none.grad().toFloatArray()) assertEquals(0f, g);
     }
 }
