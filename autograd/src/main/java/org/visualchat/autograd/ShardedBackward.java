@@ -2,6 +2,7 @@ package org.visualchat.autograd;
 
 import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
 import java.util.function.Supplier;
 import java.util.stream.IntStream;
 import org.visualchat.tensor.WorkerPool;
@@ -38,7 +39,7 @@ public final class ShardedBackward {
     public record Shard(long work, Supplier<Variable> loss) {
         public Shard {
             if (work < 0) throw new IllegalArgumentException("a shard's work must be >= 0, got " + work);
-            java.util.Objects.requireNonNull(loss, "loss");
+            Objects.requireNonNull(loss, "loss");
         }
 
         /** A shard of unknown cost: such shards start in list order. */

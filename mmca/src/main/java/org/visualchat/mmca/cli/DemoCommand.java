@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
  * strict, MMCA reference and causal attention, and offers a chat with the trained model.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Train and evaluate a tiny DeepSpeed-VisualChat on a synthetic world of shapes (12–18 minutes on 2 cores, depending on the CPU), then chat with it.")
+        description = "Train and evaluate a tiny DeepSpeed-VisualChat on a synthetic world of shapes (about 13 minutes on 2 cores), then chat with it.")
 public final class DemoCommand implements Runnable {
     @Option(names = "--dir", description = "Model folder (default: ~/.cache/visualchat/demo/<size>); finished stages in it are reused.")
     Path dir;
