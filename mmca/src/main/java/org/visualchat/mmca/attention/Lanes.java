@@ -231,7 +231,8 @@ final class Lanes {
      * {@link #addWeightedRows} for two rows of weights over the same rows of x (a strict row's two branches, or two
      * query rows of a head): outA[offA..] gets wA's first {@code countA} keys, outB[offB..] wB's first {@code countB}.
      * Each output is summed exactly as there (key j into the even or the odd accumulator by its parity, in key
-     * order, the last odd-numbered count's key into the even one), so the bits are the same, while x is read once for both and four multiply-add chains run instead of two.
+     * order, the last key of an odd count into the even one), so the bits are the same, while x is read once for
+     * both and four multiply-add chains run instead of two.
      */
     static void addWeightedRowPair(float[] wA, int countA, float[] wB, int countB, float[] x, int xBase, int hd,
                                    float[] outA, int offA, float[] outB, int offB) {
