@@ -59,6 +59,22 @@ class VisualChatModelTest {
     }
 
     @Test
+    void theLossFromTheAnswerRowsHasTheBitsOfTheLossOverEveryLogit() {
+        VisualChatModel model = TinyModels.model(VisualChatOptions.defaults(), 2);
+        SplicedBatch batch = model.splice(twoRows(), VisualChatModel.TRAINING_PAD_MULTIPLE);
+        Variable all = ShiftedLoss.crossEntropy(model.logits(batch, false), batch.labels());
+        all.backward();
+        Map<String, float[]> grads = new LinkedHashMap<>();
+        model.trainableParameters().forEach((name, p) -> grads.put(name, p.grad().toFloatArray()));
+        model.zeroGrad();
+        Variable answers = model.loss(model.splice(twoRows(), VisualChatModel.TRAINING_PAD_MULTIPLE), false);
+        answers.backward();
+        assertEquals(all.value().get(), answers.value().get(), 0f);
+        assertTrue(grads.size() > 0);
+        grads.forEach((name, g) -> assertArrayEquals(g, model.trainableParameters().get(name).grad().toFloatArray(), name));
+    }
+
+    @Test
     void gradientCheckpointingGivesTheSameLossAndGradients() {
         VisualChatModel model = TinyModels.model(VisualChatOptions.defaults(), 2);
         Variable plain = model.loss(twoRows(), false);
