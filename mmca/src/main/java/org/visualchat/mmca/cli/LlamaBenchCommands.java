@@ -69,7 +69,7 @@ final class LlamaBenchCommands {
     }
 
     @Command(name = "decode", mixinStandardHelpOptions = true,
-            description = "Decode tokens/s (one token per step after a short prompt) against the memory-bandwidth bound, and resident memory against mapped weights + KV cache + 10%.")
+            description = "Decode tokens/s (one token per step after a short prompt) against the memory-bandwidth bound, and resident memory against mapped weights + KV cache + 10%%.")
     static final class Decode implements Runnable {
         @Mixin
         BenchCommand.Common common = new BenchCommand.Common();

@@ -20,7 +20,7 @@ class MatVecTest {
     void matchesTheDoublePrecisionReference() {
         long seed = 7;
         for (DType type : TYPES) {
-            int[] lengths = type.isQuantized() ? new int[] {32, 64, 96, 160, 2048} : new int[] {1, 15, 16, 17, 33, 100, 2048};
+            int[] lengths = type.isQuantized() ? new int[] {32, 64, 96, 160, 2048} : new int[] {1, 15, 16, 17, 33, 100, 1000, 2048};
             for (int k : lengths)
                 for (int rows : new int[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 37}) {
                     Tensor w = Tensor.uniform(seed++, -1, 1, rows, k).to(type);
@@ -65,6 +65,25 @@ class MatVecTest {
                     for (int r = 0; r < rows; r++) if (r < from || r >= to) assertEquals(0f, y[1 + 2 * r], type + ": row " + r + " outside [" + from + ", " + to + ") was written");
                 }
         }
+    }
+
+    /**
+     * The F16 and the F32 kernels run one FMA chain per row over the same vectors in the same order, then
+     * the same lane sum and scalar tail, and every F16 value is an F32 value: an F16 weight gives the bits
+     * of its exact F32 conversion. A pin for F16 kernels to come, whatever they convert with.
+     */
+    @Test
+    void anF16MatVecHasTheBitsOfItsExactF32Conversion() {
+        long seed = 5;
+        for (int k : new int[] {1, 15, 17, 511, 512, 513, 1000, 2055})
+            for (int rows : new int[] {1, 2, 3, 5, 8}) {
+                Tensor f16 = Tensor.uniform(seed++, -2, 2, rows, k).to(DType.F16);
+                float[] x = Tensor.uniform(seed++, -1, 1, k).toFloatArray();
+                float[] viaF16 = multiply(f16, x, 1), viaF32 = multiply(f16.to(DType.F32), x, 1);
+                for (int r = 0; r < rows; r++) {
+                    assertEquals(Float.floatToRawIntBits(viaF32[r]), Float.floatToRawIntBits(viaF16[r]), "k=" + k + " rows=" + rows + " row " + r);
+                }
+            }
     }
 
     /** y = W·x written every {@code yStride} floats of an output buffer, returned compacted. */
