@@ -32,8 +32,9 @@ public record DemoConfig(long seed, int trainDialogues, int heldOutDialogues,
      * tokens and line-initial word forms (session 4). 3: language-model
      * pretraining reads new conversations every step instead of repeating the training set. 4: its shards group rows
      * of similar length, and the attention kernel keeps forward's probabilities (the same function, other rounding).
+     * 5: one encoder token per quadrant (16 px patches, 5 tokens an image instead of 17; {@link VisualWords}).
      */
-    static final int RECIPE = 4;
+    static final int RECIPE = 5;
 
     public static DemoConfig full() {
         return new DemoConfig(2309_14327L, 6000, 600, 64, 2, 300, 32, 64, 3, 4, 1e4, 16000, 8, 4, 1200, 8, 3e-3, 3e-3, 48);

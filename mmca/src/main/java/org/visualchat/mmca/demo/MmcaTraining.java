@@ -56,7 +56,7 @@ final class MmcaTraining {
         for (int s = 0; s < inputs.size(); s++) {
             ModelInput input = inputs.get(s);
             float share = tokens[s] / total;
-            // the LLaMA's work; the encoder's, 17 positions an image in 2 layers, is small beside it
+            // the LLaMA's work; the encoder's, 5 positions an image in 2 layers, is small beside it
             long work = LanguagePretraining.work(model.decoder(), input.ids().length, input.ids()[0].length);
             out.add(new Shard(work, () -> Arith.mul(model.loss(input, false), share)));
         }

@@ -25,7 +25,7 @@ import org.visualchat.vision.encoder.ClipVisionEncoder;
 import org.visualchat.vision.image.RgbImage;
 
 /**
- * Stage 2: pretrains the demo's CLIP-style ViT (HF {@code CLIPVisionModel} layout, 32 px, 8 px patches) so
+ * Stage 2: pretrains the demo's CLIP-style ViT (HF {@code CLIPVisionModel} layout, 32 px, 16 px patches) so
  * that each output token names what it sees ({@link VisualWords}): a linear head on every token of
  * {@code last_hidden_state} with one group of outputs per bag slot (its classes and "absent"), the loss the
  * mean of the groups' cross-entropies. The head is thrown away afterwards; what stays is an encoder whose

@@ -16,9 +16,11 @@ import org.visualchat.mmca.demo.world.ShapeSize;
  * to the language model as one position whose embedding is the (scaled) sum of the words' embeddings
  * ({@link CaptionEmbedding}).
  *
- * <p>The encoder sees a 32×32 image as CLS + 4×4 patches of 8 px (row-major); each quadrant of the image is
- * 2×2 patches, and each of them names its quadrant's whole shape: {@code {circle, red, large, topleft}}, or
- * {@code {empty, topleft}}; CLS is {@code {scene}}. A bag has four slots — what (scene / empty / kind),
+ * <p>The encoder sees a 32×32 image as CLS + 2×2 patches of 16 px (row-major): one patch per quadrant, naming
+ * its quadrant's whole shape: {@code {circle, red, large, topleft}}, or {@code {empty, topleft}}; CLS is
+ * {@code {scene}}. (Until session 13 the patches were 8 px, 4 per quadrant, each naming the same shape: four
+ * copies of every bag, 17 positions an image instead of 5, which made a training step 15–25 % dearer and the
+ * language model no better at reading them; mmca/docs/demo.md, Results.) A bag has four slots — what (scene / empty / kind),
  * colour, size, place — each one class of a small set or absent ({@link #NONE}).
  *
  * <p>Why bags of the conversations' own words, one position per encoder token: under MMCA an image token
@@ -41,8 +43,8 @@ public final class VisualWords {
     public static final List<List<String>> SLOTS = slots();
     /** Every word a bag can hold, each once. */
     public static final List<String> WORDS = SLOTS.stream().flatMap(List::stream).toList();
-    /** Patches per side: the image is split 4×4, each quadrant 2×2. */
-    public static final int GRID = 4;
+    /** Patches per side: the image is split 2×2, one patch per quadrant. */
+    public static final int GRID = 2;
     /** Tokens per image: CLS + GRID². */
     public static final int TOKENS = 1 + GRID * GRID;
 
@@ -67,7 +69,7 @@ public final class VisualWords {
         bags[0] = new int[] {0, NONE, NONE, NONE};
         for (int r = 0; r < GRID; r++) {
             for (int c = 0; c < GRID; c++) {
-                Cell cell = Cell.values()[(r / 2) * 2 + c / 2];
+                Cell cell = Cell.values()[(r * 2 / GRID) * 2 + c * 2 / GRID];
                 Optional<Shape> shape = scene.at(cell);
                 bags[1 + r * GRID + c] = shape.isEmpty() ? new int[] {1, NONE, NONE, cell.ordinal()}
                         : new int[] {2 + shape.get().kind().ordinal(), shape.get().colour().ordinal(), shape.get().size().ordinal(), cell.ordinal()};

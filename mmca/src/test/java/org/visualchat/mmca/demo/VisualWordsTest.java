@@ -13,21 +13,17 @@ import org.visualchat.mmca.demo.world.ShapeSize;
 
 class VisualWordsTest {
     @Test
-    void everyPatchOfAQuadrantNamesItsWholeShapeRowMajor() {
+    void eachQuadrantsPatchNamesItsWholeShapeRowMajor() {
         Scene scene = new Scene(List.of(new Shape(ShapeKind.CIRCLE, ShapeColour.RED, ShapeSize.LARGE, Cell.TOP_RIGHT),
                 new Shape(ShapeKind.TRIANGLE, ShapeColour.BLUE, ShapeSize.SMALL, Cell.BOTTOM_LEFT)));
         List<String> emptyTopLeft = List.of("empty", "topleft"), redCircle = List.of("circle", "red", "large", "topright");
         List<String> blueTriangle = List.of("triangle", "blue", "small", "bottomleft"), emptyBottomRight = List.of("empty", "bottomright");
-        // Rows of the 4×4 patch grid: each quadrant is 2×2 patches.
-        assertEquals(List.of(List.of("scene"),
-                emptyTopLeft, emptyTopLeft, redCircle, redCircle,
-                emptyTopLeft, emptyTopLeft, redCircle, redCircle,
-                blueTriangle, blueTriangle, emptyBottomRight, emptyBottomRight,
-                blueTriangle, blueTriangle, emptyBottomRight, emptyBottomRight), VisualWords.caption(scene));
+        // CLS, then the 2×2 patch grid row by row: one patch per quadrant.
+        assertEquals(List.of(List.of("scene"), emptyTopLeft, redCircle, blueTriangle, emptyBottomRight), VisualWords.caption(scene));
         int[][] classes = VisualWords.classes(scene);
         assertEquals(VisualWords.TOKENS, classes.length);
         assertArrayEquals(new int[] {0, VisualWords.NONE, VisualWords.NONE, VisualWords.NONE}, classes[0]);
-        assertArrayEquals(new int[] {2, 0, 1, 1}, classes[3], "circle, red, large, topright as class indices");
+        assertArrayEquals(new int[] {2, 0, 1, 1}, classes[2], "circle, red, large, topright as class indices");
         assertEquals(List.of("scene", "empty", "circle", "square", "triangle", "red", "green", "blue", "yellow",
                 "small", "large", "topleft", "topright", "bottomleft", "bottomright"), VisualWords.WORDS);
     }

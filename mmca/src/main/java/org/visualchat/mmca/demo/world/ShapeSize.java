@@ -1,6 +1,6 @@
 package org.visualchat.mmca.demo.world;
 
-/** Two sizes, far enough apart (radius 0.55 vs 0.9 of half a cell) to be unambiguous at 8 px per patch. */
+/** Two sizes, far enough apart (radius 0.55 vs 0.9 of half a cell) to be unambiguous at 16 px per patch (8 px until session 13). */
 public enum ShapeSize {
     SMALL(0.55), LARGE(0.9);
 
