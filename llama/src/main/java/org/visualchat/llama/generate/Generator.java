@@ -147,7 +147,10 @@ public final class Generator {
         /** Samples the next id from {@code logits}; false (and {@link #result} set) if the sequence stops here. */
         boolean accept(float[] logits, long decodeStart) {
             GenerationConfig config = request.config();
-            int id = sampler.sample(logits, Arrays.copyOf(seen, seenCount));
+            // A checkpoint may pad its embedding table past the tokenizer (LoadedModel.MAX_PADDING_ROWS): those
+            // rows have no text, so they are never candidates (the same as masking their logits to -inf).
+            float[] decodable = logits.length > tokenizer.vocabSize() ? Arrays.copyOf(logits, tokenizer.vocabSize()) : logits;
+            int id = sampler.sample(decodable, Arrays.copyOf(seen, seenCount));
             if (config.stopOnEos() && id == tokenizer.eosId()) return finish(decoder.text(), StopReason.EOS, decodeStart);
             seen[seenCount++] = id;
             generated++;

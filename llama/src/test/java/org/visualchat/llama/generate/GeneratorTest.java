@@ -10,6 +10,8 @@ import org.visualchat.llama.tokenizer.LlamaTokenizer;
 import org.visualchat.nn.AttentionPolicy;
 import org.visualchat.tensor.DType;
 import org.visualchat.tensor.Tensor;
+import org.visualchat.tensor.ops.Elementwise;
+import org.visualchat.tensor.ops.Join;
 import org.visualchat.tensor.ops.Rope;
 
 import java.io.IOException;
@@ -142,6 +144,39 @@ class GeneratorTest {
         assertEquals(Generator.StopReason.EOS, r.reason());
         assertEquals(0, r.tokens().length);
         assertEquals("", r.text());
+    }
+
+    /**
+     * A checkpoint whose embedding table is padded past the tokenizer (here 64 rows) generates as the unpadded
+     * one: the padding rows, whose LM-head rows here outscore every real token, are never picked, and
+     * nothing asks the tokenizer to decode an id it does not have.
+     */
+    @Test
+    void paddedVocabularyRowsAreNeverSampled() throws Exception {
+        LlamaTokenizer tok = tokenizer();
+        LlamaConfig c = config(tok);
+        int[] prompt = tok.encode("Software", true, false);
+        LlamaModel plain = LlamaModel.random(c, 3, DType.F32);
+        GenerationConfig greedy = new GenerationConfig(5, List.of(), false, SamplingConfig.greedy(), DType.F32);
+        Generator.Result expected = new Generator(plain, tok).generate(prompt, greedy, s -> {});
+        int first = expected.tokens()[0];
+        int padding = 64;
+        RandomWeights random = new RandomWeights(3, DType.F32);
+        Weights padded = (name, shape) -> {
+            if (!name.equals("lm_head.weight") && !name.equals("model.embed_tokens.weight")) return random.tensor(name, shape);
+            Tensor real = random.tensor(name, c.vocabSize(), c.hiddenSize());
+            Tensor extra = Tensor.zeros(padding, c.hiddenSize());
+            // LM-head padding rows: 1000 times the row of the token greedy picks first, so they win the argmax.
+            if (name.equals("lm_head.weight")) {
+                for (int i = 0; i < padding; i++) real.narrow(0, first, 1).copyTo(extra.narrow(0, i, 1));
+                extra = Elementwise.mul(extra, 1000f);
+            }
+            return Join.concat(0, real, extra);
+        };
+        LlamaConfig wide = LlamaConfig.of(32, 48, 2, 4, 2, tok.vocabSize() + padding);
+        Generator.Result r = new Generator(new LlamaModel(wide, Rope.Layout.HALF, padded), tok).generate(prompt, greedy, s -> {});
+        assertArrayEquals(expected.tokens(), r.tokens());
+        assertEquals(expected.text(), r.text());
     }
 
     @Test

@@ -76,10 +76,13 @@ final class ChatModelOptions {
         if (!Files.isRegularFile(configFile)) throw new IOException(model + ": no config.json; expected the output_dir of `visualchat train`");
         TrainConfig config = TrainConfig.resolve(configFile, Map.of());
         Path weights = checkpoint != null ? checkpoint : lastEpoch(model);
-        LlamaTokenizer tok = VisualChatTokens.addTo(LlamaTokenizer.load(tokenizer != null ? tokenizer : lmPath));
+        Path tokenizerFile = tokenizer != null ? tokenizer : lmPath;
+        LlamaTokenizer base = LlamaTokenizer.load(tokenizerFile);
         VisionEncoder encoder = VisionEncoders.load(visionPath);
         LoadedModel loaded = LlamaLoader.load(lmPath, progress);
         try {
+            loaded.requireTokenizer(base, tokenizerFile);     // the LLaMA's own sizes, before the added tokens grow both
+            LlamaTokenizer tok = VisualChatTokens.addTo(base);
             TrainCommand.Assembled assembled = TrainCommand.assemble(config, tok, encoder,
                     VocabularyResize.resize(loaded.model(), tok.vocabSize(), config.seed()));
             assembled.model().loadTrained(weights);

@@ -45,6 +45,10 @@ class GenerateCommandTest {
 
     /** A tiny random model written to {@link #dir} as an HF directory with its tokenizer; returns its weights. */
     private Map<String, Tensor> writeHfModel(LlamaConfig config) throws IOException {
+        return writeHfModel(dir, config);
+    }
+
+    private static Map<String, Tensor> writeHfModel(Path dir, LlamaConfig config) throws IOException {
         Map<String, Tensor> weights = new LinkedHashMap<>();
         LlamaModel.random(config, 1, DType.F32).namedParameters().forEach((n, p) -> weights.put(n, p.value()));
         LlamaCheckpoints.writeHf(dir, config, weights, Long.MAX_VALUE);
@@ -104,5 +108,26 @@ class GenerateCommandTest {
         assertTrue(noTokenizer[1].contains("no tokenizer.model or tokenizer.json in"), noTokenizer[1]);
         String[] badTopP = run(1, "generate", "--model", dir.toString(), "--prompt", "x", "--top-p", "2");
         assertTrue(badTopP[1].contains("top-p must be in (0, 1], got 2.0"), badTopP[1]);
+    }
+
+    /**
+     * The tokenizer must be the model's: fewer embedding rows than ids, or many more (another model's
+     * vocabulary), is one error naming both before anything is generated; a table padded by fewer than
+     * LoadedModel.MAX_PADDING_ROWS rows generates (the padding is never sampled: GeneratorTest).
+     */
+    @Test
+    void aTokenizerOfAnotherModelIsRefusedBeforeGenerating() throws Exception {
+        int ids = LlamaTokenizer.load(TOKENIZER).vocabSize();
+        for (int rows : new int[] {300, ids + 362}) {
+            Path model = dir.resolve("vocab-" + rows);
+            writeHfModel(model, LlamaConfig.of(32, 48, 1, 4, 2, rows));
+            String[] r = run(1, "generate", "--model", model.toString(), "--prompt", "Hi");
+            assertEquals("", r[0]);
+            assertTrue(r[1].contains("the tokenizer " + model.resolve("tokenizer.model") + " has " + ids + " ids but the model " + model
+                    + " has a vocabulary of " + rows), r[1]);
+        }
+        Path padded = dir.resolve("padded");
+        writeHfModel(padded, LlamaConfig.of(32, 48, 1, 4, 2, ids + 64));
+        run(0, "generate", "--model", padded.toString(), "--prompt", "Hi", "--max-new-tokens", "4", "--ignore-eos");
     }
 }

@@ -33,14 +33,7 @@ class TrainCommandTest {
 
     /** The LLaMA's matrices stored as {@code type}, in safetensors shards of at most {@code shardBytes}. */
     static void writeFixtures(Path dir, DType type, long shardBytes) throws Exception {
-        Path lm = dir.resolve("tiny-llama");
-        LlamaConfig config = LlamaConfig.of(32, 64, 2, 4, 2, 1000);   // 1000 = the tiny tokenizer's pieces
-        Map<String, Tensor> weights = new LinkedHashMap<>();
-        LlamaModel.random(config, 3, type).namedParameters().forEach((n, p) -> weights.put(n, p.value()));
-        LlamaCheckpoints.writeHf(lm, config, weights, shardBytes);
-        try (InputStream in = TrainCommandTest.class.getResourceAsStream("/tokenizer/tiny-llama-bpe.model")) {
-            Files.copy(in, lm.resolve("tokenizer.model"));
-        }
+        writeLlama(dir.resolve("tiny-llama"), 1000, type, shardBytes);   // 1000 = the tiny tokenizer's pieces
         Path clip = dir.resolve("tiny-clip");
         Files.createDirectories(clip);
         ClipVisionConfig vc = new ClipVisionConfig(16, 32, 1, 2, 28, 14, 3, Activation.QUICK_GELU, 1e-5f);
@@ -62,6 +55,17 @@ class TrainCommandTest {
                 "{\"rounds\": [{\"images\": [\"missing.png\"], \"question\": \"Skipped?\", \"answer\": \"Yes.\"}]}",
                 "{\"rounds\": [{\"images\": [\"img2.png\", \"img0.png\"], \"question\": \"Compare.\", \"answer\": \"Different.\"}]}"));
         Files.writeString(dir.resolve("train.json"), "{\"num_train_epochs\": 2, \"learning_rate\": 0.01, \"data_train_split_ratio\": 0.6}");
+    }
+
+    /** A random LLaMA folder in {@code lm} with {@code vocab} embedding rows and the tiny 1000-piece tokenizer. */
+    static void writeLlama(Path lm, int vocab, DType type, long shardBytes) throws Exception {
+        LlamaConfig config = LlamaConfig.of(32, 64, 2, 4, 2, vocab);
+        Map<String, Tensor> weights = new LinkedHashMap<>();
+        LlamaModel.random(config, 3, type).namedParameters().forEach((n, p) -> weights.put(n, p.value()));
+        LlamaCheckpoints.writeHf(lm, config, weights, shardBytes);
+        try (InputStream in = TrainCommandTest.class.getResourceAsStream("/tokenizer/tiny-llama-bpe.model")) {
+            Files.copy(in, lm.resolve("tokenizer.model"));
+        }
     }
 
     @Test
@@ -140,5 +144,21 @@ class TrainCommandTest {
         String out = CliRun.run(1, "train", "--lm_model_name_or_path", dir.toString(), "--vision_model_name_or_path", dir.toString(),
                 "--config", dir.resolve("bad.json").toString());
         assertTrue(out.contains("visualchat train: ") && out.contains("unknown training option 'learning_rat'"), out);
+    }
+
+    /**
+     * A LLaMA whose vocabulary is smaller than its tokenizer's is refused before training, naming both (the
+     * embedding resize for the added tokens would otherwise have quietly grown it to fit).
+     */
+    @Test
+    void aTokenizerLargerThanTheModelIsRefused(@TempDir Path dir) throws Exception {
+        writeFixtures(dir);
+        Path small = dir.resolve("small-llama");
+        writeLlama(small, 300, DType.F32, Long.MAX_VALUE);
+        String out = CliRun.run(1, "train", "--lm_model_name_or_path", small.toString(),
+                "--vision_model_name_or_path", dir.resolve("tiny-clip").toString(), "--data_path", dir.resolve("data").toString(),
+                "--dataset_names", "jsonl:chat.jsonl", "--output_dir", dir.resolve("out").toString());
+        assertTrue(out.contains("the tokenizer " + small + " has 1000 ids but the model " + small + " has a vocabulary of 300"), out);
+        assertTrue(!out.contains("training ") && !Files.exists(dir.resolve("out")), out);
     }
 }

@@ -155,4 +155,14 @@ class TrainedChatTest {
         String noBase = CliRun.run(1, "chat", "--model", out.toString(), "--lm_model_name_or_path", dir.resolve("tiny-llama").toString());
         assertTrue(noBase.contains("--vision_model_name_or_path go together"), noBase);
     }
+
+    /** A base LLaMA whose vocabulary does not fit the tokenizer is refused, naming both, before any weights are read. */
+    @Test
+    void aBaseModelOfAnotherVocabularyIsRefused() throws Exception {
+        Path small = dir.resolve("small-llama");
+        TrainCommandTest.writeLlama(small, 300, DType.F32, Long.MAX_VALUE);
+        String err = CliRun.run(1, "chat", "--model", out.toString(), "--lm_model_name_or_path", small.toString(),
+                "--vision_model_name_or_path", dir.resolve("tiny-clip").toString());
+        assertTrue(err.contains("the tokenizer " + small + " has 1000 ids but the model " + small + " has a vocabulary of 300"), err);
+    }
 }
