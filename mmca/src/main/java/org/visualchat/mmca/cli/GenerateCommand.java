@@ -8,7 +8,9 @@ import org.visualchat.llama.tokenizer.LlamaTokenizer;
 import org.visualchat.tensor.DType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.TypeConversionException;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -46,8 +48,23 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--no-bos", description = "Do not start the prompt with <s>.")
     boolean noBos;
 
-    @Option(names = "--kv-cache", description = "KV cache dtype: F32 or BF16 (default: ${DEFAULT-VALUE}; always F32 on OpenCL).")
-    DType kvCache = DType.F32;
+    /** The KV cache dtypes the decoder supports: a subset of DType, so the parser offers (and accepts) only these. */
+    enum KvCache {
+        F32, BF16;
+
+        /** Parses {@code --kv-cache} in any case (bf16 as BF16). */
+        static final class Parser implements ITypeConverter<KvCache> {
+            @Override
+            public KvCache convert(String value) {
+                for (KvCache c : values()) if (c.name().equalsIgnoreCase(value)) return c;
+                throw new TypeConversionException("must be F32 or BF16, got '" + value + "'");
+            }
+        }
+    }
+
+    @Option(names = "--kv-cache", converter = KvCache.Parser.class,
+            description = "KV cache dtype: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}; always F32 on OpenCL).")
+    KvCache kvCache = KvCache.F32;
 
     @Mixin
     LlamaDevice.Choice device = new LlamaDevice.Choice();
@@ -55,7 +72,7 @@ public final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintStream err = System.err;
-        GenerationConfig config = new GenerationConfig(sampling.maxNewTokens, stops, !ignoreEos, sampling.sampling(), kvCache);
+        GenerationConfig config = new GenerationConfig(sampling.maxNewTokens, stops, !ignoreEos, sampling.sampling(), DType.valueOf(kvCache.name()));
         Path tokenizerFile = tokenizerPath();
         LlamaTokenizer tok = LlamaTokenizer.load(tokenizerFile);
         long start = System.nanoTime();

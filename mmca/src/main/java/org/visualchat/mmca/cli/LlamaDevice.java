@@ -7,7 +7,9 @@ import org.visualchat.mmca.demo.DemoChatModel;
 import org.visualchat.opencl.models.OpenClClipVision;
 import org.visualchat.opencl.models.OpenClLlama;
 import org.visualchat.vision.encoder.ClipVisionEncoder;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.TypeConversionException;
 
 import java.io.PrintStream;
 
@@ -20,7 +22,9 @@ import java.io.PrintStream;
 final class LlamaDevice implements AutoCloseable {
     /** The {@code --device} option, shared by generate, chat and eval (a picocli mixin). */
     static final class Choice {
-        @Option(names = "--device", description = "Where the language model runs: cpu, opencl (first OpenCL device) or opencl:N (default: ${DEFAULT-VALUE}).")
+        // Checked as the command line is parsed (Setting), so a typo fails before any model is loaded.
+        @Option(names = "--device", converter = Setting.class,
+                description = "Where the language model runs: cpu, opencl (first OpenCL device) or opencl:N (default: ${DEFAULT-VALUE}).")
         String setting = "cpu";
 
         /** Places {@code model} for up to {@code sessions} sequences at once of up to {@code maxContext} positions each. */
@@ -48,6 +52,17 @@ final class LlamaDevice implements AutoCloseable {
         }
     }
 
+    /** Parses {@code --device}: cpu, opencl or opencl:N. */
+    static final class Setting implements ITypeConverter<String> {
+        @Override
+        public String convert(String value) {
+            if (!value.equals("cpu") && !value.equals("opencl") && !value.matches("opencl:\\d+")) {
+                throw new TypeConversionException("must be cpu, opencl or opencl:N, got '" + value + "'");
+            }
+            return value;
+        }
+    }
+
     /** Images per device batch of the chat's vision encoder: a conversation's images are encoded together. */
     static final int IMAGE_BATCH = 4;
 
@@ -62,9 +77,6 @@ final class LlamaDevice implements AutoCloseable {
 
     private static LlamaDevice open(String setting, LlamaModel model, int maxContext, int sessions, PrintStream err) {
         if (setting.equals("cpu")) return new LlamaDevice(model, null);
-        if (!setting.equals("opencl") && !setting.matches("opencl:\\d+")) {
-            throw new IllegalArgumentException("--device must be cpu, opencl or opencl:N, got '" + setting + "'");
-        }
         OpenClLlama gpu = OpenClLlama.open(model, setting, maxContext, sessions);
         err.printf("device: %s; %.1f MiB uploaded (weights, once)%n", gpu.deviceDescription(), gpu.transfers().bytesUploaded() / 1048576.0);
         return new LlamaDevice(gpu, gpu);

@@ -87,15 +87,23 @@ class GenerateCommandTest {
     }
 
     /**
-     * {@code --device}: a bad value and an absent OpenCL device are clear errors (the latter lists the
-     * devices present, or says no OpenCL driver was found). Generation on OpenCL itself is tested in
-     * opencl-models, whose tests run under the G1 collector the backend needs.
+     * {@code --device}: a bad value is a usage error before any model is read (for chat and eval too, which
+     * share the option), and an absent OpenCL device is a clear error (it lists the devices present, or says
+     * no OpenCL driver was found). Generation on OpenCL itself is tested in opencl-models, whose tests run
+     * under the G1 collector the backend needs.
      */
     @Test
     void deviceErrorsNameTheValueAndTheDevicesPresent() throws Exception {
         writeHfModel(tinyConfig(1));
-        String[] bad = run(1, "generate", "--model", dir.toString(), "--prompt", "x", "--device", "tpu");
-        assertTrue(bad[1].contains("--device must be cpu, opencl or opencl:N, got 'tpu'"), bad[1]);
+        String missing = dir.resolve("none").toString();
+        for (String command : new String[] {"generate", "chat", "eval"}) {
+            for (String device : new String[] {"tpu", "gpu", "opencl:x", "opencl:"}) {
+                String[] args = command.equals("generate") ? new String[] {command, "--model", missing, "--prompt", "x", "--device", device}
+                        : new String[] {command, "--model", missing, "--data", missing, "--device", device};
+                String[] bad = run(2, args);
+                assertTrue(bad[1].contains("Invalid value for option '--device': must be cpu, opencl or opencl:N, got '" + device + "'"), bad[1]);
+            }
+        }
         String[] absent = run(1, "generate", "--model", dir.toString(), "--prompt", "x", "--device", "opencl:9");
         assertTrue(absent[1].contains("device 'opencl:9' asks for OpenCL device 9, but "), absent[1]);
     }
@@ -108,6 +116,12 @@ class GenerateCommandTest {
         assertTrue(noTokenizer[1].contains("no tokenizer.model or tokenizer.json in"), noTokenizer[1]);
         String[] badTopP = run(1, "generate", "--model", dir.toString(), "--prompt", "x", "--top-p", "2");
         assertTrue(badTopP[1].contains("top-p must be in (0, 1], got 2.0"), badTopP[1]);
+        // --kv-cache offers and takes exactly the cache dtypes the decoder has, in any case.
+        String[] f16 = run(2, "generate", "--model", dir.toString(), "--prompt", "x", "--kv-cache", "F16");
+        assertTrue(f16[1].contains("Invalid value for option '--kv-cache': must be F32 or BF16, got 'F16'"), f16[1]);
+        assertTrue(run(0, "generate", "--help")[0].contains("KV cache dtype: F32, BF16 (default: F32;"));
+        writeHfModel(tinyConfig(1));
+        run(0, "generate", "--model", dir.toString(), "--prompt", "x", "--max-new-tokens", "2", "--kv-cache", "bf16");
     }
 
     /**
