@@ -22,6 +22,8 @@ import org.visualchat.vision.image.RgbImage;
  * /set [NAME VALUE]        show or change max_new_tokens, temperature, top_k, top_p, seed, repetition_penalty
  * /help, /quit
  * </pre>
+ * A path with spaces is written in double quotes ({@code /image "my pics/cat 1.png"}) or with its spaces
+ * escaped ({@code my\ pics/cat\ 1.png}), as in a shell.
  *
  * Differences from the reference {@code chat/chat.py}: images and text are not two alternating prompts
  * (attach any time, or not at all in a round), {@code clear} is {@code /reset}, and several images in one
@@ -73,10 +75,11 @@ public final class ChatRepl {
 
     /** Runs one command; false means quit. */
     private boolean command(String line) throws IOException {
-        String[] words = line.split("\\s+");
+        String[] words = words(line);
         switch (words[0]) {
             case "/quit", "/exit" -> { return false; }
-            case "/help" -> out.println("/image PATH [PATH ...] | /images | /reset | /save FILE | /set [NAME VALUE] | /quit");
+            case "/help" -> out.println("/image PATH [PATH ...] | /images | /reset | /save FILE | /set [NAME VALUE] | /quit"
+                    + " (quote a path with spaces, \"a b.png\", or escape them, a\\ b.png)");
             case "/image", "/img" -> attach(words);
             case "/images" -> {
                 List<String> labels = session.imageLabels();
@@ -96,6 +99,36 @@ public final class ChatRepl {
             default -> throw new IllegalArgumentException("unknown command " + words[0] + " (/help)");
         }
         return true;
+    }
+
+    /**
+     * A command line's words, split at whitespace as a shell does: double quotes keep a word's spaces (a
+     * backslash inside escapes {@code "} and {@code \}), and outside quotes a backslash escapes any character.
+     */
+    static String[] words(String line) {
+        List<String> words = new ArrayList<>();
+        StringBuilder word = new StringBuilder();
+        boolean inWord = false, quoted = false;
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (c == '\\' && i + 1 < line.length() && (!quoted || line.charAt(i + 1) == '"' || line.charAt(i + 1) == '\\')) {
+                word.append(line.charAt(++i));
+                inWord = true;
+            } else if (c == '"') {
+                quoted = !quoted;
+                inWord = true;                  // "" is an empty word
+            } else if (Character.isWhitespace(c) && !quoted) {
+                if (inWord) words.add(word.toString());
+                word.setLength(0);
+                inWord = false;
+            } else {
+                word.append(c);
+                inWord = true;
+            }
+        }
+        if (quoted) throw new IllegalArgumentException("unclosed \" in: " + line);
+        if (inWord) words.add(word.toString());
+        return words.toArray(String[]::new);
     }
 
     private void attach(String[] words) throws IOException {

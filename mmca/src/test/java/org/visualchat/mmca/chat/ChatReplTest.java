@@ -112,4 +112,15 @@ class ChatReplTest {
                 """, Files.readString(text));
         assertEquals(Map.of("chat", List.of(List.of("Which?", "1.png 2.png"), List.of("And then?"))), Json.read(json));
     }
+
+    /** Paths with spaces (and any Unicode) are quoted or backslash-escaped, as in a shell, for /image and /save. */
+    @Test
+    void quotedAndEscapedPathsKeepTheirSpaces(@TempDir Path dir) throws IOException {
+        Path folder = Files.createDirectories(dir.resolve("sp ace/ünï 图"));
+        String out = run("/image \"" + folder.resolve("7.png") + "\" sp\\ ace/8.png\nWhich?\n/save \"" + folder.resolve("chat 1.txt") + "\"\n/image \"9.png\n");
+        assertTrue(out.contains("image 1: " + folder.resolve("7.png") + "\nimage 2: sp ace/8.png\n"), out);
+        assertTrue(Files.readString(folder.resolve("chat 1.txt")).contains("Which?"), out);
+        assertTrue(out.contains("error: unclosed \" in: /image \"9.png"), out);
+        assertArrayEquals(new String[] {"/set", "", "a\"b", "c\\d"}, ChatRepl.words(" /set \"\" \"a\\\"b\" c\\\\d "));
+    }
 }
