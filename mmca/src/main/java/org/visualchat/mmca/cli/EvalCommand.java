@@ -8,6 +8,7 @@ import org.visualchat.mmca.chat.GenerationOptions;
 import org.visualchat.mmca.eval.EvalCsv;
 import org.visualchat.mmca.eval.EvalRow;
 import org.visualchat.mmca.eval.EvalRunner;
+import org.visualchat.mmca.eval.EvalSet;
 import org.visualchat.vision.image.ImageDecoder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -38,11 +39,16 @@ public final class EvalCommand implements Runnable {
 
     @Override
     public void run() {
-        try (ChatModelOptions.Opened opened = source.open(System.err::println); LlamaDevice lm = device.open(opened.model, System.err)) {
-            EvalRunner runner = new EvalRunner(lm.apply(opened.model), ImageDecoder::decode, new GenerationOptions(maxNewTokens, 0, 1, 0));
-            List<EvalRow> rows = runner.run(data, System.out::println);
-            EvalCsv.write(out, rows);
-            System.out.println("wrote " + rows.size() + " rows to " + out);
+        try {
+            // Every input checked before the model loads: a bad image or --out fails at once, not after the rounds before it.
+            EvalSet set = EvalSet.read(data, ImageDecoder::decode);
+            EvalCsv.requireWritable(out);
+            try (ChatModelOptions.Opened opened = source.open(System.err::println); LlamaDevice lm = device.open(opened.model, System.err)) {
+                EvalRunner runner = new EvalRunner(lm.apply(opened.model), ImageDecoder::decode, new GenerationOptions(maxNewTokens, 0, 1, 0));
+                List<EvalRow> rows = runner.run(set, System.out::println);
+                EvalCsv.write(out, rows);
+                System.out.println("wrote " + rows.size() + " rows to " + out);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e.getMessage(), e);
         }

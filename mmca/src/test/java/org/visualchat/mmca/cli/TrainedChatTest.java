@@ -165,4 +165,18 @@ class TrainedChatTest {
                 "--vision_model_name_or_path", dir.resolve("tiny-clip").toString());
         assertTrue(err.contains("the tokenizer " + small + " has 1000 ids but the model " + small + " has a vocabulary of 300"), err);
     }
+
+    /** eval checks its images and --out before loading the model, so nothing is answered, loaded or written first. */
+    @Test
+    void evalInputsAreCheckedBeforeTheModelLoads() throws Exception {
+        Path json = dir.resolve("bad-eval.json"), garbage = dir.resolve("garbage.png");
+        Files.writeString(garbage, "not an image");
+        Files.writeString(json, "{\"a\": [[\"Q?\", \"" + image(0) + "\"]], \"b\": [[\"Q?\", \"" + garbage + "\"]]}");
+        String badImage = CliRun.run(1, base("eval", "--data", json.toString(), "--out", dir.resolve("never.csv").toString()));
+        assertTrue(badImage.contains("visualchat eval: case 'b' round 1: " + garbage), badImage);
+        assertTrue(!badImage.contains("trained weights") && !Files.exists(dir.resolve("never.csv")), badImage);
+        Files.writeString(json, "{\"a\": [[\"Q?\", \"" + image(0) + "\"]]}");
+        String folder = CliRun.run(1, base("eval", "--data", json.toString(), "--out", dir.toString()));
+        assertTrue(folder.contains("visualchat eval: " + dir + " is a directory; name the CSV file to write") && !folder.contains("trained weights"), folder);
+    }
 }

@@ -17,10 +17,12 @@ import org.visualchat.mmca.chat.ScriptedModel;
 class EvalRunnerTest {
     @TempDir Path dir;
 
-    /** Image files hold their red value as text; the loader turns them into 1×1 images. */
+    /** Image files hold their red value as text; the loader turns them into 1×1 images (anything else fails as ImageDecoder does). */
     private final ChatRepl.ImageLoader loader = file -> {
         if (!Files.exists(file)) throw new NoSuchFileException(file.toString());
-        return ScriptedModel.image(Integer.parseInt(Files.readString(file).strip()));
+        String red = Files.readString(file).strip();
+        if (!red.matches("\\d+")) throw new IOException(file + ": not a recognised image format");
+        return ScriptedModel.image(Integer.parseInt(red));
     };
 
     private Path image(String name, int red) throws IOException {
@@ -42,7 +44,7 @@ class EvalRunnerTest {
                 """);
         ScriptedModel model = new ScriptedModel();
         List<String> progress = new ArrayList<>();
-        List<EvalRow> rows = new EvalRunner(model, loader, GenerationOptions.GREEDY).run(json, progress::add);
+        List<EvalRow> rows = new EvalRunner(model, loader, GenerationOptions.GREEDY).run(EvalSet.read(json, loader), progress::add);
         assertEquals(List.of(
                 new EvalRow("zoo", "img/a.png", "Describe image 1.", "saw 1 new 1 after 0"),
                 new EvalRow("zoo", "img/b.png img/c.png", "What about these?", "saw 1,2,3 new 2 after 1"),
@@ -52,11 +54,33 @@ class EvalRunnerTest {
         assertEquals(4, progress.size());
     }
 
+    /**
+     * Every image is checked when the set is read, before any model work: missing, not a file, or not
+     * decodable, each named with its case and round, even when earlier cases are fine.
+     */
     @Test
-    void missingImageNamesCaseRoundAndPath() throws IOException {
+    void badImagesNameCaseRoundAndPathBeforeAnyRound() throws IOException {
+        image("ok.png", 1);
+        Files.writeString(dir.resolve("garbage.png"), "not a number");
+        Files.createDirectories(dir.resolve("folder.png"));
         Path json = dir.resolve("set.json");
-        Files.writeString(json, "{\"c\": [[\"Q?\", \"nowhere.png\"]]}");
-        IOException e = assertThrows(IOException.class, () -> new EvalRunner(new ScriptedModel(), loader, GenerationOptions.GREEDY).run(json, s -> {}));
-        assertTrue(e.getMessage().startsWith("case 'c' round 1: image not found: nowhere.png"), e.getMessage());
+        for (String[] bad : new String[][] {
+                {"nowhere.png", "case 'b' round 2: image not found: nowhere.png (looked in the working directory and in " + dir + ")"},
+                {"garbage.png", "case 'b' round 2: " + dir.resolve("garbage.png") + ": not a recognised image format"},
+                {"folder.png", "case 'b' round 2: image " + dir.resolve("folder.png") + " is not a file"}}) {
+            Files.writeString(json, "{\"a\": [[\"Q?\", \"ok.png\"]], \"b\": [[\"Q?\", \"ok.png\"], [\"R?\", \"ok.png " + bad[0] + "\"]]}");
+            IOException e = assertThrows(IOException.class, () -> EvalSet.read(json, loader));
+            assertTrue(e.getMessage().startsWith(bad[1]), e.getMessage());
+        }
+    }
+
+    @Test
+    void anOutputThatCannotBeWrittenIsNamed() throws IOException {
+        IOException folder = assertThrows(IOException.class, () -> EvalCsv.requireWritable(dir));
+        assertEquals(dir + " is a directory; name the CSV file to write", folder.getMessage());
+        Path orphan = dir.resolve("nope/out.csv");
+        IOException missing = assertThrows(IOException.class, () -> EvalCsv.requireWritable(orphan));
+        assertEquals(orphan + ": folder " + orphan.getParent() + " does not exist", missing.getMessage());
+        EvalCsv.requireWritable(dir.resolve("out.csv"));
     }
 }
