@@ -41,7 +41,9 @@ record SafetensorsHeader(long headerLength, Map<String, String> metadata, List<T
         if (in.size() < 8) throw new TensorFileException(file, "file is " + in.size() + " bytes, too short for the 8-byte header length");
         long n = in.u64("header length");
         if (n < 0 || n > MAX_HEADER_BYTES) {
-            throw new TensorFileException(file, "header length " + Long.toUnsignedString(n) + " exceeds the limit of " + MAX_HEADER_BYTES + " bytes");
+            // The first byte is the length's lowest: '{' there (with an absurd length) is a JSON file given by mistake, e.g. config.json.
+            if ((n & 0xFF) == '{') throw new TensorFileException(file, "is not a safetensors file (it looks like JSON)");
+            throw new TensorFileException(file, "not a safetensors file: header length " + Long.toUnsignedString(n) + " exceeds the limit of " + MAX_HEADER_BYTES + " bytes");
         }
         if (n > in.remaining()) {
             throw new TensorFileException(file, "header length " + n + " runs past the end of the file (" + in.size() + " bytes)");

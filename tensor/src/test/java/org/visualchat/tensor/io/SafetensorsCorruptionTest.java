@@ -65,7 +65,15 @@ class SafetensorsCorruptionTest {
     void headerLengthPastEofOrOverTheLimit() throws IOException {
         failure(file("{}".getBytes(StandardCharsets.UTF_8), 1000, 0), "header length 1000 runs past the end of the file (10 bytes)");
         failure(file("{}".getBytes(StandardCharsets.UTF_8), 100_000_001, 0), "exceeds the limit of 100000000");
-        failure(file("{}".getBytes(StandardCharsets.UTF_8), -1, 0), "header length 18446744073709551615 exceeds");
+        failure(file("{}".getBytes(StandardCharsets.UTF_8), -1, 0), "not a safetensors file: header length 18446744073709551615 exceeds");
+    }
+
+    /** A JSON file where safetensors are expected (config.json for model.safetensors) is named as such, not as a huge header. */
+    @Test
+    void aJsonFileIsNamedAsOne() throws IOException {
+        Path json = dir.resolve("config.json");
+        Files.writeString(json, "{\n  \"hidden_size\": 32, \"vocab_size\": 1000\n}\n");
+        assertEquals(json + ": is not a safetensors file (it looks like JSON)", failure(json));
     }
 
     @Test
