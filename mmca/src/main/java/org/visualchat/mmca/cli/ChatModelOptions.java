@@ -16,6 +16,7 @@ import org.visualchat.mmca.demo.DemoChatModel;
 import org.visualchat.mmca.demo.DemoModel;
 import org.visualchat.mmca.model.VocabularyResize;
 import org.visualchat.mmca.train.TrainConfig;
+import org.visualchat.tensor.io.Json;
 import org.visualchat.vision.encoder.VisionEncoder;
 import org.visualchat.vision.encoder.VisionEncoders;
 import picocli.CommandLine.Option;
@@ -65,7 +66,16 @@ final class ChatModelOptions {
         if ((lmPath == null) != (visionPath == null)) {
             throw new IllegalArgumentException("--lm_model_name_or_path and --vision_model_name_or_path go together (a trained run needs both base models)");
         }
+        Map<?, ?> keys = configKeys(model);
+        if (keys.containsKey("hidden_size")) {
+            throw new IllegalArgumentException(model + " is a Hugging Face model folder (its config.json has hidden_size), not a chat model: --model takes a"
+                    + " `visualchat demo` folder or a `visualchat train` output_dir (a LLaMA goes in --lm_model_name_or_path); for text alone use `visualchat generate`");
+        }
         if (lmPath == null) {
+            if (keys.containsKey("vis_proj")) {
+                throw new IllegalArgumentException(model + " is a `visualchat train` output folder: pass --lm_model_name_or_path and"
+                        + " --vision_model_name_or_path (the base models it was trained on)");
+            }
             if (checkpoint != null || tokenizer != null) {
                 throw new IllegalArgumentException("--checkpoint and --tokenizer apply to a trained run (with --lm_model_name_or_path and --vision_model_name_or_path), not to a demo folder");
             }
@@ -76,13 +86,11 @@ final class ChatModelOptions {
         if (!Files.isRegularFile(configFile)) throw new IOException(model + ": no config.json; expected the output_dir of `visualchat train`");
         TrainConfig config = TrainConfig.resolve(configFile, Map.of());
         Path weights = checkpoint != null ? checkpoint : lastEpoch(model);
-        Path tokenizerFile = tokenizer != null ? tokenizer : lmPath;
-        LlamaTokenizer base = LlamaTokenizer.load(tokenizerFile);
         VisionEncoder encoder = VisionEncoders.load(visionPath);
         LoadedModel loaded = LlamaLoader.load(lmPath, progress);
         try {
-            loaded.requireTokenizer(base, tokenizerFile);     // the LLaMA's own sizes, before the added tokens grow both
-            LlamaTokenizer tok = VisualChatTokens.addTo(base);
+            // Checked against the LLaMA's own vocabulary, before the added tokens grow both.
+            LlamaTokenizer tok = VisualChatTokens.addTo(loaded.tokenizer(tokenizer != null ? tokenizer : lmPath));
             TrainCommand.Assembled assembled = TrainCommand.assemble(config, tok, encoder,
                     VocabularyResize.resize(loaded.model(), tok.vocabSize(), config.seed()));
             assembled.model().loadTrained(weights);
@@ -92,6 +100,15 @@ final class ChatModelOptions {
             loaded.close();
             throw e;
         }
+    }
+
+    /**
+     * The keys of {@code dir}'s config.json (none if it has none), enough to tell what kind of folder it is before
+     * it is read as a chat model: {@code vis_proj} marks a train output_dir, {@code hidden_size} a Hugging Face model.
+     */
+    private static Map<?, ?> configKeys(Path dir) throws IOException {
+        Path file = dir.resolve("config.json");
+        return Files.isRegularFile(file) && Json.read(file) instanceof Map<?, ?> keys ? keys : Map.of();
     }
 
     /** The last epoch's weights a training run wrote: {@code epoch-N/model.safetensors} with the largest N. */

@@ -73,12 +73,10 @@ public final class GenerateCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintStream err = System.err;
         GenerationConfig config = new GenerationConfig(sampling.maxNewTokens, stops, !ignoreEos, sampling.sampling(), DType.valueOf(kvCache.name()));
-        Path tokenizerFile = tokenizerPath();
-        LlamaTokenizer tok = LlamaTokenizer.load(tokenizerFile);
         long start = System.nanoTime();
         try (LoadedModel loaded = LlamaLoader.load(model, line -> err.println("loading: " + line))) {
             err.printf("loading: done in %.1f s%n", (System.nanoTime() - start) / 1e9);
-            loaded.requireTokenizer(tok, tokenizerFile);
+            LlamaTokenizer tok = loaded.tokenizer(tokenizerPath());
             PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
             List<int[]> ids = new ArrayList<>();
             for (String p : prompts) ids.add(tok.encode(p, !noBos, false));

@@ -106,12 +106,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         TrainConfig c = TrainConfig.resolve(config, overrides());
-        Path tokenizerFile = tokenizerPath != null ? tokenizerPath : lmPath;
-        LlamaTokenizer base = LlamaTokenizer.load(tokenizerFile);
         VisionEncoder encoder = VisionEncoders.load(visionPath);
         try (LoadedModel loaded = LlamaLoader.load(lmPath, System.err::println)) {                 // weights stay mapped while training
-            loaded.requireTokenizer(base, tokenizerFile);     // the LLaMA's own sizes, before the added tokens grow both
-            LlamaTokenizer tokenizer = VisualChatTokens.addTo(base);
+            // Checked against the LLaMA's own vocabulary, before the added tokens grow both.
+            LlamaTokenizer tokenizer = VisualChatTokens.addTo(loaded.tokenizer(tokenizerPath != null ? tokenizerPath : lmPath));
             return train(c, tokenizer, encoder, VocabularyResize.resize(loaded.model(), tokenizer.vocabSize(), c.seed()));
         }
     }

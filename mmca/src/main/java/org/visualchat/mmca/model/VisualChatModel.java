@@ -11,7 +11,9 @@ import org.visualchat.mmca.attention.MmcaAttention;
 import org.visualchat.nn.AttentionPolicy;
 import org.visualchat.nn.Checkpointing;
 import org.visualchat.nn.Module;
+import org.visualchat.nn.checkpoint.TrainingCheckpoint;
 import org.visualchat.tensor.Tensor;
+import org.visualchat.tensor.io.SafetensorsFile;
 import org.visualchat.tensor.io.TensorSource;
 import org.visualchat.vision.encoder.VisionEncoder;
 
@@ -91,6 +93,10 @@ public final class VisualChatModel extends Module {
      */
     public void loadTrained(Path file) throws IOException {
         try (TensorSource source = TensorSource.open(file)) {
+            if (source instanceof SafetensorsFile f && TrainingCheckpoint.isCheckpoint(f)) {
+                throw new IllegalArgumentException(file + " is the resumable training checkpoint (for `visualchat train` to resume);"
+                        + " pass the weights an epoch wrote, epoch-N/model.safetensors in the same folder");
+            }
             List<String> problems = new ArrayList<>();
             Map<String, Variable> trainable = trainableParameters();
             trainable.forEach((name, p) -> {

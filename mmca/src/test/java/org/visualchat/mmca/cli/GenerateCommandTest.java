@@ -112,16 +112,29 @@ class GenerateCommandTest {
     void errorsAreOneLine() throws Exception {
         String[] missing = run(1, "generate", "--model", dir.resolve("none").toString(), "--prompt", "x", "--tokenizer", TOKENIZER.toString());
         assertTrue(missing[1].startsWith("visualchat generate: ") && missing[1].contains("does not exist") && missing[1].strip().lines().count() == 1, missing[1]);
+        // The model is read before its tokenizer (found beside it by default), so a bad model path is named as such.
+        String[] nowhere = run(1, "generate", "--model", dir.resolve("none").toString(), "--prompt", "x");
+        assertTrue(nowhere[1].contains(dir.resolve("none") + ": does not exist"), nowhere[1]);
+        Path twoGgufs = Files.createDirectories(dir.resolve("two"));
+        Files.writeString(twoGgufs.resolve("a.gguf"), "");
+        Files.writeString(twoGgufs.resolve("b.gguf"), "");
+        String[] ambiguous = run(1, "generate", "--model", twoGgufs.toString(), "--prompt", "x");
+        assertTrue(ambiguous[1].contains("exactly one .gguf file (found 2 .gguf files)"), ambiguous[1]);
         String[] noTokenizer = run(1, "generate", "--model", dir.toString(), "--prompt", "x");
-        assertTrue(noTokenizer[1].contains("no tokenizer.model or tokenizer.json in"), noTokenizer[1]);
+        assertTrue(noTokenizer[1].contains("not a LLaMA checkpoint directory"), noTokenizer[1]);
+        writeHfModel(tinyConfig(1));
+        Files.delete(dir.resolve("tokenizer.model"));
+        noTokenizer = run(1, "generate", "--model", dir.toString(), "--prompt", "x");
+        assertTrue(noTokenizer[1].contains("no tokenizer.model or tokenizer.json in " + dir + "; pass --tokenizer"), noTokenizer[1]);
+        String[] json = run(1, "generate", "--model", dir.resolve("config.json").toString(), "--prompt", "x", "--tokenizer", TOKENIZER.toString());
+        assertTrue(json[1].contains(dir.resolve("config.json") + ": is not a safetensors file (it looks like JSON)"), json[1]);
         String[] badTopP = run(1, "generate", "--model", dir.toString(), "--prompt", "x", "--top-p", "2");
         assertTrue(badTopP[1].contains("top-p must be in (0, 1], got 2.0"), badTopP[1]);
         // --kv-cache offers and takes exactly the cache dtypes the decoder has, in any case.
         String[] f16 = run(2, "generate", "--model", dir.toString(), "--prompt", "x", "--kv-cache", "F16");
         assertTrue(f16[1].contains("Invalid value for option '--kv-cache': must be F32 or BF16, got 'F16'"), f16[1]);
         assertTrue(run(0, "generate", "--help")[0].contains("KV cache dtype: F32, BF16 (default: F32;"));
-        writeHfModel(tinyConfig(1));
-        run(0, "generate", "--model", dir.toString(), "--prompt", "x", "--max-new-tokens", "2", "--kv-cache", "bf16");
+        run(0, "generate", "--model", dir.toString(), "--prompt", "x", "--max-new-tokens", "2", "--kv-cache", "bf16", "--tokenizer", TOKENIZER.toString());
     }
 
     /**

@@ -161,4 +161,14 @@ class TrainCommandTest {
         assertTrue(out.contains("the tokenizer " + small + " has 1000 ids but the model " + small + " has a vocabulary of 300"), out);
         assertTrue(!out.contains("training ") && !Files.exists(dir.resolve("out")), out);
     }
+
+    /** A LLaMA path that does not exist is named as the model's (the tokenizer, found in it by default, is read after it). */
+    @Test
+    void aMissingModelIsNamedAsTheModel(@TempDir Path dir) throws Exception {
+        writeFixtures(dir);
+        Path nope = dir.resolve("nope");
+        String out = CliRun.run(1, "train", "--lm_model_name_or_path", nope.toString(), "--vision_model_name_or_path", dir.resolve("tiny-clip").toString(),
+                "--data_path", dir.resolve("data").toString(), "--dataset_names", "jsonl:chat.jsonl", "--output_dir", dir.resolve("out").toString());
+        assertTrue(out.contains("visualchat train: " + nope + ": does not exist"), out);
+    }
 }

@@ -179,4 +179,20 @@ class TrainedChatTest {
         String folder = CliRun.run(1, base("eval", "--data", json.toString(), "--out", dir.toString()));
         assertTrue(folder.contains("visualchat eval: " + dir + " is a directory; name the CSV file to write") && !folder.contains("trained weights"), folder);
     }
+
+    /** A folder or file of the wrong kind is named as what it is, with what to pass instead, before anything loads. */
+    @Test
+    void wrongKindsOfModelAndCheckpointAreNamed() throws Exception {
+        String trainOutput = CliRun.run(1, "chat", "--model", out.toString());
+        assertTrue(trainOutput.contains(out + " is a `visualchat train` output folder: pass --lm_model_name_or_path and --vision_model_name_or_path"), trainOutput);
+        Path llama = dir.resolve("tiny-llama");
+        String hf = CliRun.run(1, "chat", "--model", llama.toString());
+        assertTrue(hf.contains(llama + " is a Hugging Face model folder (its config.json has hidden_size), not a chat model"), hf);
+        Path resumable = out.resolve("checkpoint.safetensors");
+        String checkpoint = CliRun.run(1, base("chat", "--checkpoint", resumable.toString()));
+        assertTrue(checkpoint.contains(resumable + " is the resumable training checkpoint (for `visualchat train` to resume);"
+                + " pass the weights an epoch wrote, epoch-N/model.safetensors in the same folder"), checkpoint);
+        String json = CliRun.run(1, base("chat", "--checkpoint", out.resolve("config.json").toString()));
+        assertTrue(json.contains(out.resolve("config.json") + ": is not a safetensors file (it looks like JSON)"), json);
+    }
 }

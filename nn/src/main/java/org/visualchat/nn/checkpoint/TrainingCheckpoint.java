@@ -38,6 +38,12 @@ public final class TrainingCheckpoint {
 
     private TrainingCheckpoint() {}
 
+    /** Whether {@code file} is a training checkpoint (either format), told by its metadata's format tag. */
+    public static boolean isCheckpoint(SafetensorsFile file) {
+        String format = file.metadata().get("format");
+        return FORMAT.equals(format) || FORMAT_1.equals(format);
+    }
+
     public static void save(Path file, Module model, Optimizer optimizer, Scheduler scheduler, TrainingState state, boolean onlyTrainable) throws IOException {
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         StateDict.of(model, onlyTrainable).forEach((n, t) -> tensors.put(MODEL + n, t));
