@@ -7,8 +7,8 @@ import org.visualchat.llama.load.LoadedModel;
 import org.visualchat.llama.tokenizer.LlamaTokenizer;
 import org.visualchat.tensor.DType;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.TypeConversionException;
 

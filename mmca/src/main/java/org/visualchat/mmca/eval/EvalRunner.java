@@ -33,7 +33,7 @@ public final class EvalRunner {
             ChatSession session = new ChatSession(model);
             for (int r = 0; r < c.rounds().size(); r++) {
                 EvalRound round = c.rounds().get(r);
-                for (String p : round.imagePaths()) session.attach(set.load(loader, set.image(p, c.name(), r), c.name(), r), p);
+                for (String p : round.imagePaths()) session.attach(set.image(loader, p, c.name(), r), p);
                 String answer = session.ask(round.question(), options, piece -> {});
                 rows.add(new EvalRow(c.name(), round.imageField() != null ? round.imageField() : round.question(), round.question(), answer));
                 progress.accept(c.name() + " round " + (r + 1) + ": " + answer);

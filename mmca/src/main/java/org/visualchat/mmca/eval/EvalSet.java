@@ -31,8 +31,8 @@ public final class EvalSet {
         for (EvalCase c : set.cases) {
             for (int r = 0; r < c.rounds().size(); r++) {
                 for (String p : c.rounds().get(r).imagePaths()) {
-                    Path image = set.image(p, c.name(), r);
-                    if (checked.add(image)) set.load(loader, image, c.name(), r);
+                    Path image = set.resolve(p, c.name(), r);
+                    if (checked.add(image)) decode(loader, image, c.name(), r);
                 }
             }
         }
@@ -43,8 +43,12 @@ public final class EvalSet {
         return cases;
     }
 
-    /** The file a round's image path names, or an error naming the case and round (rounds count from 0 here, 1 in messages). */
-    Path image(String path, String caseName, int round) throws IOException {
+    /** The decoded image a round's path names; errors name the case and round (counted from 0 here, 1 in messages). */
+    RgbImage image(ChatRepl.ImageLoader loader, String path, String caseName, int round) throws IOException {
+        return decode(loader, resolve(path, caseName, round), caseName, round);
+    }
+
+    private Path resolve(String path, String caseName, int round) throws IOException {
         Path p = Path.of(path);
         Path found = Files.exists(p) ? p : !p.isAbsolute() && Files.exists(base.resolve(p)) ? base.resolve(p) : null;
         if (found == null) {
@@ -55,8 +59,7 @@ public final class EvalSet {
         return found;
     }
 
-    /** The decoded image, or the decoder's error prefixed with the case and round. */
-    RgbImage load(ChatRepl.ImageLoader loader, Path image, String caseName, int round) throws IOException {
+    private static RgbImage decode(ChatRepl.ImageLoader loader, Path image, String caseName, int round) throws IOException {
         try {
             return loader.load(image);
         } catch (IOException e) {
