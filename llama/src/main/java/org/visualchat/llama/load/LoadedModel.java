@@ -17,7 +17,8 @@ public record LoadedModel(LlamaModel model, Path origin, String format, TensorSo
     /**
      * A checkpoint may hold fewer than this many embedding rows past its tokenizer's ids: some pad the table
      * to a multiple of 64 or 128 rows (GEMM-friendly shapes), and generation never samples those rows
-     * ({@code Generator} drops their logits). As many or more mean the tokenizer belongs to another model.
+     * ({@code Generator} drops their logits; VisualChat's vocabulary resize cuts them off). As many or more
+     * mean the tokenizer belongs to another model.
      */
     public static final int MAX_PADDING_ROWS = 128;
 

@@ -20,17 +20,21 @@ public final class VocabularyResize {
 
     static final float INITIALIZER_RANGE = 0.02f;
 
-    /** The decoder with {@code vocab} rows (itself when it already has that many). */
+    /**
+     * The decoder with {@code vocab} rows (itself when it already has that many). A table padded past the
+     * tokenizer (which {@code LoadedModel.tokenizer} allows) is cut to its first {@code vocab} rows, as HF's
+     * resize does when shrinking: the added tokens then take the first padding rows.
+     */
     public static LlamaModel resize(LlamaModel model, int vocab, long seed) {
         LlamaConfig c = model.config();
         if (c.vocabSize() == vocab) return model;
-        if (c.vocabSize() > vocab) throw new IllegalArgumentException("the decoder has " + c.vocabSize() + " vocabulary rows, more than the tokenizer's " + vocab);
         LlamaConfig resized = new LlamaConfig(c.hiddenSize(), c.intermediateSize(), c.layers(), c.heads(), c.kvHeads(), c.rmsNormEps(),
                 c.ropeTheta(), vocab, c.maxPositions(), c.tieWordEmbeddings());
         Map<String, Variable> params = model.namedParameters();
         Weights weights = (name, shape) -> {
             Tensor t = params.get(name).value();
             if (!name.equals("model.embed_tokens.weight") && !name.equals("lm_head.weight")) return t;
+            if (vocab < c.vocabSize()) return t.narrow(0, 0, vocab);
             if (t.dtype().isQuantized()) throw new IllegalArgumentException(name + " is " + t.dtype() + ": a quantized table cannot be resized for the added tokens; use F32/BF16/F16 weights");
             Tensor extra = Tensor.randn(seed + name.hashCode(), INITIALIZER_RANGE, vocab - c.vocabSize(), c.hiddenSize());
             return Join.concat(0, t, extra).to(t.dtype());
