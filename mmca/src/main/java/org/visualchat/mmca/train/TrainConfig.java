@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -73,21 +74,41 @@ public record TrainConfig(double learningRate, double embedLearningRate, double 
     public static TrainConfig resolve(Path jsonConfig, Map<String, ?> overrides) throws IOException {
         Map<String, Object> values = defaults();
         if (jsonConfig != null) {
+            if (Files.isDirectory(jsonConfig)) throw new IllegalArgumentException("training config " + jsonConfig + " is a directory, not a JSON file");
             if (!Files.isRegularFile(jsonConfig)) throw new IllegalArgumentException("training config " + jsonConfig + " does not exist");
             Object parsed = Json.read(jsonConfig);
             if (!(parsed instanceof Map<?, ?> map)) throw new IllegalArgumentException(jsonConfig + ": a training config must be a JSON object");
             merge(values, map, jsonConfig.toString());
+            try {
+                fromMap(values);                               // so a bad value in the file is reported with the file's name
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(jsonConfig + ": " + e.getMessage(), e);
+            }
         }
         merge(values, overrides, "command line");
         return fromMap(values);
     }
 
+    /** Puts {@code from}'s options into {@code into}; each must be known and of its default's JSON type (number, string or boolean). */
     private static void merge(Map<String, Object> into, Map<?, ?> from, String where) {
         for (Map.Entry<?, ?> e : from.entrySet()) {
             String key = String.valueOf(e.getKey());
             if (!into.containsKey(key)) throw new IllegalArgumentException(where + ": unknown training option '" + key + "' (known: " + String.join(", ", into.keySet()) + ")");
-            if (e.getValue() != null) into.put(key, e.getValue());
+            String expected = jsonType(into.get(key));
+            if (!expected.equals(jsonType(e.getValue()))) {
+                throw new IllegalArgumentException(where + ": " + key + " must be a " + expected + ", got " + Json.write(e.getValue()));
+            }
+            into.put(key, e.getValue());
         }
+    }
+
+    private static String jsonType(Object value) {
+        return switch (value) {
+            case Number n -> "number";
+            case String s -> "string";
+            case Boolean b -> "boolean";
+            case null, default -> String.valueOf(value);
+        };
     }
 
     static TrainConfig fromMap(Map<String, Object> v) {
@@ -101,13 +122,15 @@ public record TrainConfig(double learningRate, double embedLearningRate, double 
                 string(v, "vis_lora_module_name"), bool(v, "only_optimize_lora"), bool(v, "gradient_checkpointing"),
                 precision(string(v, "precision")), (long) number(v, "seed"), number(v, "data_train_split_ratio"),
                 integer(v, "save_steps"), Path.of(string(v, "output_dir")), java.util.Collections.unmodifiableMap(new LinkedHashMap<>(v)));
-        for (var check : new Object[][] {{"num_train_epochs", c.epochs}, {"per_device_train_batch_size", c.batchSize},
-                {"per_device_eval_batch_size", c.evalBatchSize}, {"gradient_accumulation_steps", c.gradientAccumulation}, {"max_seq_len", c.maxSeqLen}}) {
-            if ((int) check[1] < 1) throw new IllegalArgumentException(check[0] + " must be >= 1, got " + check[1]);
+        for (String key : List.of("num_train_epochs", "per_device_train_batch_size", "per_device_eval_batch_size", "gradient_accumulation_steps", "max_seq_len")) {
+            atLeast(v, key, 1);
+        }
+        // image_size 0 and learning_rate_pretraining_components 0 are the defaults' "use the encoder's / learning_rate".
+        for (String key : List.of("learning_rate_pretraining_components", "weight_decay", "num_warmup_steps", "gradient_clipping",
+                "image_size", "lang_lora_dim", "vis_lora_dim", "save_steps")) {
+            atLeast(v, key, 0);
         }
         if (c.trainSplit <= 0 || c.trainSplit > 1) throw new IllegalArgumentException("data_train_split_ratio must be in (0, 1], got " + c.trainSplit);
-        if (c.warmup < 0) throw new IllegalArgumentException("num_warmup_steps must be >= 0, got " + c.warmup);
-        if (c.langLoraDim < 0 || c.visLoraDim < 0 || c.saveSteps < 0) throw new IllegalArgumentException("LoRA dims and save_steps must be >= 0");
         c.zero();                                              // validates the ZeRO options now, not at the first step
         return c;
     }
@@ -155,14 +178,21 @@ public record TrainConfig(double learningRate, double embedLearningRate, double 
         return x;
     }
 
+    private static void atLeast(Map<String, Object> v, String key, int min) {
+        if (number(v, key) < min) throw new IllegalArgumentException(key + " must be >= " + min + ", got " + v.get(key));
+    }
+
+    /** Every numeric option must be finite: NaN or Infinity would only fail later, e.g. when the config is written as JSON. */
     private static double number(Map<String, Object> v, String key) {
         Object o = v.get(key);
-        if (o instanceof Number n) return n.doubleValue();
+        double d;
         try {
-            return Double.parseDouble(String.valueOf(o).trim());
+            d = o instanceof Number n ? n.doubleValue() : Double.parseDouble(String.valueOf(o).trim());
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(key + " must be a number, got '" + o + "'");
         }
+        if (!Double.isFinite(d)) throw new IllegalArgumentException(key + " must be a finite number, got " + o);
+        return d;
     }
 
     private static int integer(Map<String, Object> v, String key) {

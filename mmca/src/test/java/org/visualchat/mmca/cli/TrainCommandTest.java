@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code visualchat train} end to end on tiny checkpoints written to disk: load, train, resume. */
@@ -170,5 +171,44 @@ class TrainCommandTest {
         String out = CliRun.run(1, "train", "--lm_model_name_or_path", nope.toString(), "--vision_model_name_or_path", dir.resolve("tiny-clip").toString(),
                 "--data_path", dir.resolve("data").toString(), "--dataset_names", "jsonl:chat.jsonl", "--output_dir", dir.resolve("out").toString());
         assertTrue(out.contains("visualchat train: " + nope + ": does not exist"), out);
+    }
+
+    /** Option values are checked before the model loads (the model paths here are empty folders), and nothing is written. */
+    @Test
+    void badValuesAreRejectedUpFrontNamingOptionAndValue(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("out");
+        String[] common = {"train", "--lm_model_name_or_path", dir.toString(), "--vision_model_name_or_path", dir.toString(), "--output_dir", out.toString()};
+        for (String[] bad : new String[][] {
+                {"--learning_rate", "Infinity", "learning_rate must be a finite number, got Infinity"},
+                {"--weight_decay", "NaN", "weight_decay must be a finite number, got NaN"},
+                {"--num_warmup_steps", "NaN", "num_warmup_steps must be a finite number, got NaN"},
+                {"--weight_decay", "-1", "weight_decay must be >= 0, got -1.0"},
+                {"--learning_rate_pretraining_components", "-1", "learning_rate_pretraining_components must be >= 0, got -1.0"},
+                {"--gradient_clipping", "-1", "gradient_clipping must be >= 0, got -1.0"},
+                {"--save_steps", "-1", "save_steps must be >= 0, got -1"},
+                {"--image_size", "-5", "image_size must be >= 0, got -5"}}) {
+            String text = CliRun.run(1, concat(common, bad[0], bad[1]));
+            assertTrue(text.contains("visualchat train: " + bad[2]), text);
+        }
+        assertFalse(Files.exists(out));
+        Path file = Files.writeString(dir.resolve("file"), "");
+        String text = CliRun.run(1, "train", "--lm_model_name_or_path", dir.toString(), "--vision_model_name_or_path", dir.toString(), "--output_dir", file.toString());
+        assertTrue(text.contains("output_dir " + file + ": exists and is not a directory"), text);
+    }
+
+    @Test
+    void configValuesOfTheWrongJsonTypeNameTheFileAndField(@TempDir Path dir) throws Exception {
+        String[] common = {"train", "--lm_model_name_or_path", dir.toString(), "--vision_model_name_or_path", dir.toString(), "--config"};
+        Path json = dir.resolve("c.json");
+        for (String[] bad : new String[][] {{"{\"output_dir\": 5}", "output_dir must be a string, got 5"},
+                {"{\"weight_decay\": null}", "weight_decay must be a number, got null"},
+                {"{\"weight_decay\": -1}", "weight_decay must be >= 0, got -1"}}) {
+            Files.writeString(json, bad[0]);
+            String text = CliRun.run(1, concat(common, json.toString()));
+            assertTrue(text.contains(json + ": " + bad[1]), text);
+        }
+        assertFalse(Files.exists(dir.resolve("5")));
+        String text = CliRun.run(1, concat(common, dir.toString()));
+        assertTrue(text.contains("training config " + dir + " is a directory"), text);
     }
 }

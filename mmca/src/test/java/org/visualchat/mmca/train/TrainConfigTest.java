@@ -54,6 +54,18 @@ class TrainConfigTest {
         assertTrue(e.getMessage().contains("vis_proj"), e.getMessage());
     }
 
+    /** A trained model folder's config.json is read through resolve too: its bad fields name the file. */
+    @Test
+    void badValuesInTheJsonFileNameTheFile(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("config.json");
+        Files.writeString(json, "{\"vis_proj\": \"bogus\"}");
+        var e = assertThrows(IllegalArgumentException.class, () -> TrainConfig.resolve(json, Map.of()));
+        assertEquals(json + ": vis_proj must be baseline, vit or perceiver, got 'bogus'", e.getMessage());
+        Files.writeString(json, "{\"attention\": 5}");
+        e = assertThrows(IllegalArgumentException.class, () -> TrainConfig.resolve(json, Map.of()));
+        assertEquals(json + ": attention must be a string, got 5", e.getMessage());
+    }
+
     @Test
     void progressLineShowsBarMetricsAndEta() {
         assertEquals("epoch 1/2 [######..................] 25/100  loss 2.000  ETA 0:00:30",
