@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -30,6 +31,8 @@ public final class AtomicFile {
     /** Replaces {@code target} with what {@code body} writes, atomically and durably. */
     public static void write(Path target, Body body) throws IOException {
         Path absolute = target.toAbsolutePath();
+        // Checked first: the rename would fail only after the whole body is written, naming the temporary file.
+        if (Files.isDirectory(absolute)) throw new FileSystemException(target.toString(), null, "is a directory");
         Path dir = absolute.getParent();
         Files.createDirectories(dir);
         // Not Files.createTempFile: it makes the file owner-only (0600), which the rename would hand on
@@ -44,6 +47,9 @@ public final class AtomicFile {
                 Files.move(temp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
                 throw new IOException("cannot atomically replace " + absolute + " (filesystem does not support atomic rename)", e);
+            } catch (FileSystemException e) {
+                // Its message names the temporary file, which the user never asked for: name the target.
+                throw (IOException) new FileSystemException(target.toString(), null, e.getReason()).initCause(e);
             }
         } catch (IOException | RuntimeException | Error e) {
             Files.deleteIfExists(temp);

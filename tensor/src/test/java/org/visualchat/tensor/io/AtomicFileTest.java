@@ -40,6 +40,14 @@ class AtomicFileTest {
         assertEquals(1, entries(dir));
     }
 
+    @Test
+    void aDirectoryInTheTargetsPlaceIsNamedNotTheTemporaryFile() throws IOException {
+        Path target = Files.createDirectory(dir.resolve("results.csv"));
+        IOException e = assertThrows(IOException.class, () -> AtomicFile.writeString(target, "rows"));
+        assertEquals(target + ": is a directory", e.getMessage());
+        assertEquals(1, entries(dir));
+    }
+
     private static long entries(Path dir) throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
             return files.count();
