@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -59,7 +60,14 @@ public final class DataCommand implements Runnable {
 
     @Override
     public void run() {
+        OptionChecks.atLeast("--show", show, 0);
+        OptionChecks.atLeast("--check", check, -1);
+        OptionChecks.atLeast("--image-size", imageSize, 1);
+        OptionChecks.atLeast("--tokens-per-image", tokensPerImage, 1);
+        OptionChecks.atLeast("--max-seq-len", maxSeqLen, 0);
+        mixture.check();
         try {
+            if (dump != null) Files.createDirectories(dump);    // a --dump that cannot be a folder fails before any output
             LlamaTokenizer tok = VisualChatTokens.addTo(LlamaTokenizer.load(tokenizer));
             DataMixture mix = mixture.open(seed);
             System.out.println("mixture " + mix.name() + ": " + mix.size() + " samples");

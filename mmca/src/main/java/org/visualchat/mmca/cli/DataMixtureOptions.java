@@ -33,6 +33,11 @@ final class DataMixtureOptions {
             description = "Otter SN/TVC/VST image filter (default: ${DEFAULT-VALUE}).")
     int maxImages;
 
+    /** Checks the values before a command loads anything (open() reads the datasets). */
+    void check() {
+        OptionChecks.atLeast("--max_num_image_per_sample (--max-images)", maxImages, 1);
+    }
+
     /** The mixture these options name, grouped and subsampled with {@code seed}. */
     DataMixture open(long seed) throws IOException {
         return DataMixture.open(root, names, samples, concatenate, maxImages, seed);

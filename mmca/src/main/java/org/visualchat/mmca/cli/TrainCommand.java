@@ -107,6 +107,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         TrainConfig c = TrainConfig.resolve(config, overrides());
+        mixture.check();
         if (Files.exists(c.outputDir()) && !Files.isDirectory(c.outputDir())) {   // before the minutes of loading the model
             throw new IllegalArgumentException("output_dir " + c.outputDir() + ": exists and is not a directory");
         }

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code visualchat data}: renders samples and reports the checks' skip totals; bad options fail in one line. */
@@ -53,5 +54,19 @@ class DataCommandTest {
         assertTrue(both.contains("mixture jsonl:chat.jsonl+jsonl:chat.jsonl: 3 samples"), both);
         String bad = run(1, "data", "--data-path", root.toString(), "--datasets", "nope", "--tokenizer", model.toString());
         assertTrue(bad.startsWith("visualchat data: unknown dataset name \"nope\""), bad);
+    }
+
+    /** Option values are checked before anything is read or printed; the message names the option as typed. */
+    @Test
+    void badOptionValuesNameTheOption() throws Exception {
+        for (String[] bad : new String[][] {{"--max-seq-len", "-1", "--max-seq-len must be >= 0, got -1"},
+                {"--tokens-per-image", "-1", "--tokens-per-image must be >= 1, got -1"}, {"--image-size", "0", "--image-size must be >= 1, got 0"},
+                {"--check", "-5", "--check must be >= -1, got -5"}, {"--show", "-1", "--show must be >= 0, got -1"},
+                {"--max-images", "0", "--max_num_image_per_sample (--max-images) must be >= 1, got 0"}}) {
+            String out = run(1, "data", "--tokenizer", root.toString(), bad[0], bad[1]);
+            assertEquals("visualchat data: " + bad[2] + "\n", out);
+        }
+        Path file = Files.writeString(root.resolve("file"), "");
+        assertEquals("visualchat data: " + file + ": exists and is not a directory\n", run(1, "data", "--tokenizer", root.toString(), "--dump", file.toString()));
     }
 }

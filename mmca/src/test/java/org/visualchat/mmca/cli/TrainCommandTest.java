@@ -186,7 +186,8 @@ class TrainCommandTest {
                 {"--learning_rate_pretraining_components", "-1", "learning_rate_pretraining_components must be >= 0, got -1.0"},
                 {"--gradient_clipping", "-1", "gradient_clipping must be >= 0, got -1.0"},
                 {"--save_steps", "-1", "save_steps must be >= 0, got -1"},
-                {"--image_size", "-5", "image_size must be >= 0, got -5"}}) {
+                {"--image_size", "-5", "image_size must be >= 0, got -5"},
+                {"--max_num_image_per_sample", "0", "--max_num_image_per_sample (--max-images) must be >= 1, got 0"}}) {
             String text = CliRun.run(1, concat(common, bad[0], bad[1]));
             assertTrue(text.contains("visualchat train: " + bad[2]), text);
         }
