@@ -11,8 +11,8 @@ final class OptionChecks {
         if (value < min) throw new IllegalArgumentException(option + " must be >= " + min + ", got " + value);
     }
 
-    static void atMost(String option, long value, long max) {
-        if (value > max) throw new IllegalArgumentException(option + " must be <= " + max + ", got " + value);
+    static void between(String option, long value, long min, long max) {
+        if (value < min || value > max) throw new IllegalArgumentException(option + " must be between " + min + " and " + max + ", got " + value);
     }
 
     /** NaN and Infinity parse as doubles but make no sense as a size or a speed. */

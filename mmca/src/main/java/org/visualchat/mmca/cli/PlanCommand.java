@@ -51,9 +51,11 @@ public final class PlanCommand implements Callable<Integer> {
             case "partitioned" -> ZeroConfig.Frozen.PARTITIONED;
             default -> throw new IllegalArgumentException("--frozen must be replicated or partitioned, got '" + frozen + "'");
         };
-        if (world < 1) throw new IllegalArgumentException("--world must be positive, got " + world);
-        if (accumulation < 1) throw new IllegalArgumentException("--accumulation must be positive, got " + accumulation);
-        if (gbps <= 0) throw new IllegalArgumentException("--gbps must be positive, got " + gbps);
+        OptionChecks.atLeast("--world", world, 1);
+        OptionChecks.atLeast("--accumulation", accumulation, 1);
+        OptionChecks.atLeast("--prefetch", prefetch, 0);
+        OptionChecks.positiveFinite("--gbps", gbps);
+        for (int stage : stages) OptionChecks.between("--stage", stage, 0, 3);   // all of them before the table starts
         ModelShape model = ModelShape.visualChat(l, v);
         System.out.printf(Locale.ROOT, "# %s, p = %d, %d micro-step(s) per step, frozen weights %s under stage 3, bf16 weights, f32 grads%n",
                 model.name(), world, accumulation, frozen);

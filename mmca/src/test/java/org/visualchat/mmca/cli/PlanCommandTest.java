@@ -25,6 +25,11 @@ class PlanCommandTest {
         String text = run(0, "plan", "--llm", "llama2-7b", "--world", "4");
         for (String s : new String[] {"0 ", "1 ", "2 ", "3 "}) assertTrue(text.lines().anyMatch(l -> l.startsWith(s)), text);
         assertTrue(run(1, "plan", "--llm", "gpt-5").contains("--llm: unknown model 'gpt-5'"));
-        assertTrue(run(1, "plan", "--world", "0").contains("--world must be positive"));
+        assertTrue(run(1, "plan", "--world", "0").contains("--world must be >= 1, got 0"));
+        // Every option is checked before the table starts.
+        assertEquals("visualchat plan: --stage must be between 0 and 3, got 4\n", run(1, "plan", "--stage", "2,4"));
+        assertEquals("visualchat plan: --prefetch must be >= 0, got -1\n", run(1, "plan", "--prefetch", "-1"));
+        assertEquals("visualchat plan: --gbps must be a positive finite number, got NaN\n", run(1, "plan", "--gbps", "NaN"));
+        assertEquals("visualchat plan: --gbps must be a positive finite number, got Infinity\n", run(1, "plan", "--gbps", "Infinity"));
     }
 }
