@@ -14,6 +14,9 @@ import picocli.CommandLine.Parameters;
         description = {"Run N local ranks of a visualchat subcommand with RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR,",
                 "MASTER_PORT and a fresh VC_DIST_SECRET set; if one rank fails, the others are stopped."})
 public final class LaunchCommand implements Callable<Integer> {
+    /** Each rank is a JVM on this machine: more than this is a typo, not a job (100000 would start JVMs until the machine gives out). */
+    static final int MAX_RANKS = 256;
+
     @Option(names = "--nproc", required = true, description = "Number of ranks (processes) to start.")
     int nproc;
 
@@ -25,6 +28,8 @@ public final class LaunchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (nproc > MAX_RANKS) throw new IllegalArgumentException("--nproc must be at most " + MAX_RANKS + " (each rank is a JVM on this machine), got " + nproc);
+        OptionChecks.atLeast("--grace-seconds", graceSeconds, 0);
         List<String> cmd = Launcher.javaCommand(List.of(collector(args)), Main.class.getName(), args);
         try (Launcher.Job job = Launcher.start(nproc, cmd, Map.of(), null)) {
             return job.supervise(Duration.ofSeconds(graceSeconds), System.err);
