@@ -127,7 +127,7 @@ public record TrainConfig(double learningRate, double embedLearningRate, double 
         }
         // image_size 0 and learning_rate_pretraining_components 0 are the defaults' "use the encoder's / learning_rate".
         for (String key : List.of("learning_rate_pretraining_components", "weight_decay", "num_warmup_steps", "gradient_clipping",
-                "image_size", "lang_lora_dim", "vis_lora_dim", "save_steps")) {
+                "image_size", "lang_lora_dim", "vis_lora_dim", "save_steps", "zero_prefetch_units")) {
             atLeast(v, key, 0);
         }
         if (c.trainSplit <= 0 || c.trainSplit > 1) throw new IllegalArgumentException("data_train_split_ratio must be in (0, 1], got " + c.trainSplit);

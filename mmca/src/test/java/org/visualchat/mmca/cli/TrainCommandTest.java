@@ -187,6 +187,7 @@ class TrainCommandTest {
                 {"--gradient_clipping", "-1", "gradient_clipping must be >= 0, got -1.0"},
                 {"--save_steps", "-1", "save_steps must be >= 0, got -1"},
                 {"--image_size", "-5", "image_size must be >= 0, got -5"},
+                {"--zero_prefetch_units", "-1", "zero_prefetch_units must be >= 0, got -1"},
                 {"--max_num_image_per_sample", "0", "--max_num_image_per_sample (--max-images) must be >= 1, got 0"}}) {
             String text = CliRun.run(1, concat(common, bad[0], bad[1]));
             assertTrue(text.contains("visualchat train: " + bad[2]), text);
