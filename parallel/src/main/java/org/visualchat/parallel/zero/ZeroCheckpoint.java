@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.Stream;
 import org.visualchat.nn.optim.OptimizerState;
 import org.visualchat.parallel.ProcessGroup;
 import org.visualchat.tensor.DType;
@@ -123,10 +124,18 @@ public final class ZeroCheckpoint {
     /** The step directory {@code root/latest} names. */
     public static Path latestDirectory(Path root) throws IOException {
         Path latest = root.resolve(LATEST);
-        if (!Files.exists(latest)) throw new IllegalArgumentException(root + ": no '" + LATEST + "' file, so no complete checkpoint");
+        if (!Files.isDirectory(root)) throw new IllegalArgumentException(root + (Files.exists(root) ? ": not a directory" : ": no such directory"));
+        if (!Files.exists(latest)) throw new IllegalArgumentException(root + ": no '" + LATEST + "' file, so no complete checkpoint" + subfolderHint(root));
         String name = Files.readString(latest, StandardCharsets.UTF_8).trim();
         if (name.isEmpty() || name.contains("/") || name.contains("..")) throw new IllegalArgumentException(latest + ": not a step directory name: '" + name + "'");
         return root.resolve(name);
+    }
+
+    /** Where a folder holds a checkpoint (as a training run's output_dir holds its zero/), names it: the user likely meant it. */
+    private static String subfolderHint(Path root) throws IOException {
+        try (Stream<Path> children = Files.list(root)) {
+            return children.filter(c -> Files.isRegularFile(c.resolve(LATEST))).sorted().findFirst().map(c -> "; " + c + " has one").orElse("");
+        }
     }
 
     /** Elements [from, from + count) of {@code tensor} (flat F32), copied out of the rank files whose ranges overlap them. */

@@ -105,4 +105,19 @@ class ZeroCheckpointTest {
         assertTrue(e.getMessage().contains("manifest.json is missing"), e.getMessage());
         assertTrue(!Files.exists(out), "no output file after a failed consolidation");
     }
+
+    /** The checkpoint folder is the common mistake: a missing one, a file, or the folder above it (a run's output_dir). */
+    @Test
+    void aWrongCheckpointFolderIsNamedWithWhatIsWrong() throws Exception {
+        Path out = root.resolve("x.safetensors");
+        Exception e = assertThrows(IllegalArgumentException.class, () -> ZeroCheckpoint.consolidate(root.resolve("nope"), out));
+        assertEquals(root.resolve("nope") + ": no such directory", e.getMessage());
+        Path file = Files.writeString(root.resolve("file"), "");
+        e = assertThrows(IllegalArgumentException.class, () -> ZeroCheckpoint.consolidate(file, out));
+        assertEquals(file + ": not a directory", e.getMessage());
+        Path zero = Files.createDirectories(root.resolve("run/zero"));
+        Files.writeString(zero.resolve(ZeroCheckpoint.LATEST), "step-00000001");
+        e = assertThrows(IllegalArgumentException.class, () -> ZeroCheckpoint.consolidate(root.resolve("run"), out));
+        assertEquals(root.resolve("run") + ": no 'latest' file, so no complete checkpoint; " + zero + " has one", e.getMessage());
+    }
 }
