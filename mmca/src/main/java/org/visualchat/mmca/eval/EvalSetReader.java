@@ -20,6 +20,7 @@ public final class EvalSetReader {
     private EvalSetReader() {}
 
     public static List<EvalCase> read(Path file) throws IOException {
+        if (Files.isDirectory(file)) throw new IOException(file + ": is a directory, not an eval file");
         if (!Files.isRegularFile(file)) throw new IOException(file + ": no such eval file");
         Object root = Json.read(file);      // a syntax error is an IOException naming the file
         if (!(root instanceof Map<?, ?> cases)) throw new IOException(file + ": expected an object mapping case names to rounds");

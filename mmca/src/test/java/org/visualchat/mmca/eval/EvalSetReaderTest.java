@@ -48,5 +48,6 @@ class EvalSetReaderTest {
         assertTrue(error("{\"a\": ").contains("set.json"));
         assertEquals(dir.resolve("none.json") + ": no such eval file",
                 assertThrows(IOException.class, () -> EvalSetReader.read(dir.resolve("none.json"))).getMessage());
+        assertEquals(dir + ": is a directory, not an eval file", assertThrows(IOException.class, () -> EvalSetReader.read(dir)).getMessage());
     }
 }
