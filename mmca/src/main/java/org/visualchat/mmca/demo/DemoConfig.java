@@ -84,13 +84,27 @@ public record DemoConfig(long seed, int trainDialogues, int heldOutDialogues,
             if (!(value instanceof Number n)) {
                 throw new IOException(file + ": field '" + components[i].getName() + "' is missing or not a number");
             }
-            values[i] = types[i] == long.class ? (Object) n.longValue() : types[i] == int.class ? (Object) n.intValue() : (Object) n.doubleValue();
+            values[i] = checked(file, components[i].getName(), types[i], n);
         }
         try {
             return DemoConfig.class.getDeclaredConstructor(types).newInstance(values);
         } catch (ReflectiveOperationException e) {
             throw new IOException(file + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * {@code n} as the field's type. Every field but the seed is a size, a count or a rate, so it must be positive;
+     * integers must be whole and fit an int (a cast would clamp 1e12 to a size whose doubling overflows, failing deep in a model without the file's name).
+     */
+    private static Object checked(Path file, String name, Class<?> type, Number n) throws IOException {
+        double d = n.doubleValue();
+        boolean whole = d == Math.rint(d);
+        boolean ok = type == long.class ? whole
+                : type == int.class ? whole && d >= 1 && d <= Integer.MAX_VALUE : d > 0 && Double.isFinite(d);
+        String kind = type == long.class ? "a whole number" : type == int.class ? "a positive whole number" : "a positive number";
+        if (!ok) throw new IOException(file + ": field '" + name + "' must be " + kind + ", got " + n);
+        return type == long.class ? (Object) n.longValue() : type == int.class ? (Object) n.intValue() : (Object) d;
     }
 
     /** A short stable name for the cache folder. */

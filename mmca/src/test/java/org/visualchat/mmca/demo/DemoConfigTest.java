@@ -63,4 +63,14 @@ class DemoConfigTest {
         assertEquals(1e6f, LanguagePretraining.modelConfig(config, 100).ropeTheta());
         assertEquals((float) DemoConfig.full().lmRopeTheta(), LanguagePretraining.modelConfig(DemoConfig.full(), 100).ropeTheta());
     }
+
+    @Test
+    void anOutOfRangeFieldNamesTheFileAndField() {
+        for (Object[] bad : new Object[][] {{"lmHeads", 0}, {"vitHidden", 1e12}, {"lmBatch", 2.5}, {"lmLr", Double.NaN}}) {
+            Map<String, Object> json = new HashMap<>(DemoConfig.smoke().toJson());
+            json.put((String) bad[0], bad[1]);
+            IOException e = assertThrows(IOException.class, () -> DemoConfig.fromJson(json, Path.of("m/config.json")));
+            assertTrue(e.getMessage().startsWith("m/config.json: field '" + bad[0] + "' must be a positive "), e.getMessage());
+        }
+    }
 }
