@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.visualchat.tensor.io.AtomicFile;
+import org.visualchat.tensor.io.FileErrors;
 import org.visualchat.vision.image.ImageDecoder;
 import org.visualchat.vision.image.RgbImage;
 
@@ -67,7 +68,7 @@ public final class ChatRepl {
                     out.println();
                 }
             } catch (IllegalArgumentException | IllegalStateException | IOException e) {
-                out.println("error: " + e.getMessage());
+                out.println("error: " + FileErrors.message(e));
             }
         }
         out.println();

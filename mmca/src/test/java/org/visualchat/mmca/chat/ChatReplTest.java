@@ -74,7 +74,7 @@ class ChatReplTest {
                 ok?
                 """);
         assertTrue(out.contains("error: attach an image before the first question"), out);
-        assertTrue(out.contains("error: missing.jpg"), out);
+        assertTrue(out.contains("error: missing.jpg: no such file or directory"), out);
         assertTrue(out.contains("no images"), "a bad path attaches nothing: " + out);
         assertTrue(out.contains("error: temperature must be >= 0, got -1.0"), out);
         assertTrue(out.contains("max_new_tokens=12 temperature=0.0"), out);
@@ -111,6 +111,8 @@ class ChatReplTest {
 
                 """, Files.readString(text));
         assertEquals(Map.of("chat", List.of(List.of("Which?", "1.png 2.png"), List.of("And then?"))), Json.read(json));
+        String out = run("/save " + dir + "\n");
+        assertTrue(out.contains("error: " + dir + ": is a directory"), out);
     }
 
     /** Paths with spaces (and any Unicode) are quoted or backslash-escaped, as in a shell, for /image and /save. */
