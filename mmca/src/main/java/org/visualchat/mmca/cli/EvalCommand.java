@@ -39,10 +39,10 @@ public final class EvalCommand implements Runnable {
 
     @Override
     public void run() {
+        OptionChecks.outputFile("--out", out);
         try {
-            // Every input checked before the model loads: a bad image or --out fails at once, not after the rounds before it.
+            // Every image checked before the model loads: a bad one fails at once, not after the rounds before it.
             EvalSet set = EvalSet.read(data, ImageDecoder::decode);
-            EvalCsv.requireWritable(out);
             try (ChatModelOptions.Opened opened = source.open(System.err::println); LlamaDevice lm = device.open(opened.model, System.err)) {
                 EvalRunner runner = new EvalRunner(lm.apply(opened.model), ImageDecoder::decode, new GenerationOptions(maxNewTokens, 0, 1, 0));
                 List<EvalRow> rows = runner.run(set, System.out::println);

@@ -31,7 +31,6 @@ import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -108,9 +107,7 @@ public final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         TrainConfig c = TrainConfig.resolve(config, overrides());
         mixture.check();
-        if (Files.exists(c.outputDir()) && !Files.isDirectory(c.outputDir())) {   // before the minutes of loading the model
-            throw new IllegalArgumentException("output_dir " + c.outputDir() + ": exists and is not a directory");
-        }
+        OptionChecks.outputDirectory("--output_dir", c.outputDir());
         VisionEncoder encoder = VisionEncoders.load(visionPath);
         try (LoadedModel loaded = LlamaLoader.load(lmPath, System.err::println)) {                 // weights stay mapped while training
             // Checked against the LLaMA's own vocabulary, before the added tokens grow both.

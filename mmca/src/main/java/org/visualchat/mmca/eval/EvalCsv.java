@@ -27,14 +27,6 @@ public final class EvalCsv {
         return out.toString();
     }
 
-    /** Fails unless {@link #write} can create {@code file}: checked before an eval run, not after its last round. */
-    public static void requireWritable(Path file) throws IOException {
-        if (Files.isDirectory(file)) throw new IOException(file + " is a directory; name the CSV file to write");
-        Path folder = file.toAbsolutePath().getParent();
-        if (!Files.isDirectory(folder)) throw new IOException(file + ": folder " + folder + " does not exist");
-        if (!Files.isWritable(folder)) throw new IOException(file + ": folder " + folder + " is not writable");
-    }
-
     public static void write(Path file, List<EvalRow> rows) throws IOException {
         AtomicFile.writeString(file, format(rows));
     }

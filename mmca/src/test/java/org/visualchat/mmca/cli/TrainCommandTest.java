@@ -195,7 +195,9 @@ class TrainCommandTest {
         assertFalse(Files.exists(out));
         Path file = Files.writeString(dir.resolve("file"), "");
         String text = CliRun.run(1, "train", "--lm_model_name_or_path", dir.toString(), "--vision_model_name_or_path", dir.toString(), "--output_dir", file.toString());
-        assertTrue(text.contains("output_dir " + file + ": exists and is not a directory"), text);
+        assertTrue(text.contains("--output_dir " + file + ": exists and is not a directory"), text);
+        text = CliRun.run(1, "train", "--lm_model_name_or_path", dir.toString(), "--vision_model_name_or_path", dir.toString(), "--output_dir", file.resolve("run").toString());
+        assertTrue(text.contains("--output_dir " + file.resolve("run") + ": " + file + " is not a directory"), text);
     }
 
     @Test

@@ -177,7 +177,7 @@ class TrainedChatTest {
         assertTrue(!badImage.contains("trained weights") && !Files.exists(dir.resolve("never.csv")), badImage);
         Files.writeString(json, "{\"a\": [[\"Q?\", \"" + image(0) + "\"]]}");
         String folder = CliRun.run(1, base("eval", "--data", json.toString(), "--out", dir.toString()));
-        assertTrue(folder.contains("visualchat eval: " + dir + " is a directory; name the CSV file to write") && !folder.contains("trained weights"), folder);
+        assertTrue(folder.contains("visualchat eval: --out " + dir + ": is a directory") && !folder.contains("trained weights"), folder);
     }
 
     /** A folder or file of the wrong kind is named as what it is, with what to pass instead, before anything loads. */
