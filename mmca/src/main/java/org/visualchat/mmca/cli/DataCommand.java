@@ -17,7 +17,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -66,8 +65,8 @@ public final class DataCommand implements Runnable {
         OptionChecks.atLeast("--tokens-per-image", tokensPerImage, 1);
         OptionChecks.atLeast("--max-seq-len", maxSeqLen, 0);
         mixture.check();
+        if (dump != null) OptionChecks.outputDirectory("--dump", dump);
         try {
-            if (dump != null) Files.createDirectories(dump);    // a --dump that cannot be a folder fails before any output
             LlamaTokenizer tok = VisualChatTokens.addTo(LlamaTokenizer.load(tokenizer));
             DataMixture mix = mixture.open(seed);
             System.out.println("mixture " + mix.name() + ": " + mix.size() + " samples");

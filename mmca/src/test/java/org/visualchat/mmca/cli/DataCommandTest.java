@@ -67,6 +67,6 @@ class DataCommandTest {
             assertEquals("visualchat data: " + bad[2] + "\n", out);
         }
         Path file = Files.writeString(root.resolve("file"), "");
-        assertEquals("visualchat data: " + file + ": exists and is not a directory\n", run(1, "data", "--tokenizer", root.toString(), "--dump", file.toString()));
+        assertEquals("visualchat data: --dump " + file + ": exists and is not a directory\n", run(1, "data", "--tokenizer", root.toString(), "--dump", file.toString()));
     }
 }
