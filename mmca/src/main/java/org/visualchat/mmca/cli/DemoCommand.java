@@ -38,6 +38,7 @@ public final class DemoCommand implements Runnable {
         DemoConfig config = small ? DemoConfig.reduced() : DemoConfig.full();
         Path folder = dir != null ? dir
                 : Path.of(System.getProperty("user.home"), ".cache", "visualchat", "demo", (small ? "small-" : "full-") + config.cacheKey());
+        OptionChecks.outputDirectory("--dir", folder);
         boolean terminal = System.console() != null;
         System.out.println("VisualChat-J demo: DeepSpeed-VisualChat's recipe at toy scale, trained on this machine's CPU.");
         try {

@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Output paths that cannot be written are refused before a command loads its model (the model folders here are empty). */
+/** Output paths that cannot be written are refused before a command loads or trains anything (the model folders here are empty). */
 class OptionChecksTest {
     @Test
     void evalOutThatIsADirectoryOrUnderAFileFailsFirst(@TempDir Path dir) throws Exception {
@@ -23,6 +23,13 @@ class OptionChecksTest {
         OptionChecks.outputDirectory("--output_dir", dir.resolve("a/b"));
         var e = assertThrows(IllegalArgumentException.class, () -> OptionChecks.outputDirectory("--output_dir", file));
         assertTrue(e.getMessage().endsWith(file + ": exists and is not a directory"), e.getMessage());
+    }
+
+    @Test
+    void demoDirThatIsAFileFailsBeforeTheBanner(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("file"), "");
+        assertEquals("visualchat demo: --dir " + file + ": exists and is not a directory\n",
+                CliRun.run(1, "demo", "--small", "--no-chat", "--dir", file.toString()));
     }
 
     private static String[] concat(String[] a, String b) {
