@@ -107,7 +107,7 @@ public record TrainConfig(double learningRate, double embedLearningRate, double 
             case Number n -> "number";
             case String s -> "string";
             case Boolean b -> "boolean";
-            case null, default -> String.valueOf(value);
+            case null, default -> "null or a list or object";
         };
     }
 
@@ -184,15 +184,9 @@ public record TrainConfig(double learningRate, double embedLearningRate, double 
 
     /** Every numeric option must be finite: NaN or Infinity would only fail later, e.g. when the config is written as JSON. */
     private static double number(Map<String, Object> v, String key) {
-        Object o = v.get(key);
-        double d;
-        try {
-            d = o instanceof Number n ? n.doubleValue() : Double.parseDouble(String.valueOf(o).trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(key + " must be a number, got '" + o + "'");
-        }
-        if (!Double.isFinite(d)) throw new IllegalArgumentException(key + " must be a finite number, got " + o);
-        return d;
+        Object o = v.get(key);          // merge() let only numbers in
+        if (!(o instanceof Number n) || !Double.isFinite(n.doubleValue())) throw new IllegalArgumentException(key + " must be a finite number, got " + o);
+        return n.doubleValue();
     }
 
     private static int integer(Map<String, Object> v, String key) {
@@ -202,11 +196,8 @@ public record TrainConfig(double learningRate, double embedLearningRate, double 
     }
 
     private static boolean bool(Map<String, Object> v, String key) {
-        Object o = v.get(key);
-        if (o instanceof Boolean b) return b;
-        String s = String.valueOf(o).trim().toLowerCase(Locale.ROOT);
-        if (s.equals("true") || s.equals("false")) return Boolean.parseBoolean(s);
-        throw new IllegalArgumentException(key + " must be true or false, got '" + o + "'");
+        if (v.get(key) instanceof Boolean b) return b;  // merge() let only booleans in
+        throw new IllegalArgumentException(key + " must be true or false, got '" + v.get(key) + "'");
     }
 
     private static String string(Map<String, Object> v, String key) {
