@@ -36,6 +36,7 @@ final class DataMixtureOptions {
     /** Checks the values before a command loads anything (open() reads the datasets). */
     void check() {
         OptionChecks.atLeast("--max_num_image_per_sample (--max-images)", maxImages, 1);
+        for (int n : concatenate) OptionChecks.atLeast("--dataset_concatenate_samples (--concat)", n, 1);
     }
 
     /** The mixture these options name, grouped and subsampled with {@code seed}. */

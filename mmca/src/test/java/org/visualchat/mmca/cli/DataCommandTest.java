@@ -62,7 +62,8 @@ class DataCommandTest {
         for (String[] bad : new String[][] {{"--max-seq-len", "-1", "--max-seq-len must be >= 0, got -1"},
                 {"--tokens-per-image", "-1", "--tokens-per-image must be >= 1, got -1"}, {"--image-size", "0", "--image-size must be >= 1, got 0"},
                 {"--check", "-5", "--check must be >= -1, got -5"}, {"--show", "-1", "--show must be >= 0, got -1"},
-                {"--max-images", "0", "--max_num_image_per_sample (--max-images) must be >= 1, got 0"}}) {
+                {"--max-images", "0", "--max_num_image_per_sample (--max-images) must be >= 1, got 0"},
+                {"--concat", "2,0", "--dataset_concatenate_samples (--concat) must be >= 1, got 0"}}) {
             String out = run(1, "data", "--tokenizer", root.toString(), bad[0], bad[1]);
             assertEquals("visualchat data: " + bad[2] + "\n", out);
         }
