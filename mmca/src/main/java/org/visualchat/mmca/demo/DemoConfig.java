@@ -8,9 +8,9 @@ import java.util.Map;
 
 /**
  * Sizes of the demo: world, models and training. {@link #full()} is what {@code visualchat demo} runs, sized
- * to stay within 15 minutes on 2 cores (session 12, a quiet 2-core Zen 4 machine, half the FMA rate of the Zen 5 one
- * it was sized on: 12m25s–13m26s wall in two runs, 23–25 CPU-minutes; the LLaMA trained 16,000 steps and each MMCA
- * variant 1,200, batches in 4 shards, evaluated on 600 held-out conversations; mmca/docs/demo.md);
+ * to stay within 15 minutes on 2 cores (session 13, a quiet 2-core Zen 4 machine, half the FMA rate of the Zen 5 one
+ * of sessions 1–10: 12m51s wall, 24 CPU-minutes; the LLaMA trained 20,000 steps and each MMCA variant 1,200, batches
+ * in 4 shards, evaluated on 600 held-out conversations; mmca/docs/demo.md);
  * {@link #reduced()} is {@code --small} and the slow accuracy test's, about a sixth of that.
  * The record's text and {@link #RECIPE} are hashed into the cache folder name, so a changed size or recipe
  * never reuses a stale stage.
@@ -37,7 +37,7 @@ public record DemoConfig(long seed, int trainDialogues, int heldOutDialogues,
     static final int RECIPE = 5;
 
     public static DemoConfig full() {
-        return new DemoConfig(2309_14327L, 6000, 600, 64, 2, 300, 32, 64, 3, 4, 1e4, 16000, 8, 4, 1200, 8, 3e-3, 3e-3, 48);
+        return new DemoConfig(2309_14327L, 6000, 600, 64, 2, 300, 32, 64, 3, 4, 1e4, 20000, 8, 4, 1200, 8, 3e-3, 3e-3, 48);
     }
 
     public static DemoConfig reduced() {
