@@ -52,7 +52,7 @@ final class LlamaDevice implements AutoCloseable {
         }
     }
 
-    /** Parses {@code --device}: cpu, opencl or opencl:N. */
+    /** Parses {@code --device}: cpu, opencl or opencl:N (generate, chat, eval and train). */
     static final class Setting implements ITypeConverter<String> {
         @Override
         public String convert(String value) {

@@ -62,7 +62,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Mixin
     DataMixtureOptions mixture = new DataMixtureOptions();
 
-    @Option(names = "--device", description = "Where the frozen LLaMA (forward and backward) and CLIP encoder run: cpu, opencl or opencl:N; "
+    @Option(names = "--device", converter = LlamaDevice.Setting.class, description = "Where the frozen LLaMA (forward and backward) and CLIP encoder run: cpu, opencl or opencl:N; "
             + "lang_embed, the projection and AdamW stay on the CPU (default: ${DEFAULT-VALUE}).")
     String device = "cpu";
 

@@ -29,9 +29,6 @@ final class TrainingDevice implements AutoCloseable {
     /** Places the model's frozen parts on {@code setting} and points the trainer (and the model's image encoding) at them. */
     static TrainingDevice open(String setting, VisualChatModel model, TrainConfig c, Trainer trainer, PrintStream err) {
         if (setting.equals("cpu")) return new TrainingDevice(null, null);
-        if (!setting.equals("opencl") && !setting.matches("opencl:\\d+")) {
-            throw new IllegalArgumentException("--device must be cpu, opencl or opencl:N, got '" + setting + "'");
-        }
         if (c.langLoraDim() > 0) {
             throw new IllegalArgumentException("--device " + setting + " runs the frozen LLaMA on the device, where LoRA adapters on it cannot train: use --device cpu with --lang_lora_dim");
         }

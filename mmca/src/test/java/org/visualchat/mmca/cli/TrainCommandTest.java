@@ -121,8 +121,8 @@ class TrainCommandTest {
         String[] common = {"train", "--lm_model_name_or_path", dir.resolve("tiny-llama").toString(),
                 "--vision_model_name_or_path", dir.resolve("tiny-clip").toString(), "--data_path", dir.resolve("data").toString(),
                 "--dataset_names", "jsonl:chat.jsonl", "--output_dir", dir.resolve("out").toString()};
-        String bad = CliRun.run(1, concat(common, "--device", "tpu"));
-        assertTrue(bad.contains("--device must be cpu, opencl or opencl:N, got 'tpu'"), bad);
+        String bad = CliRun.run(2, concat(common, "--device", "tpu")); // a usage error, as in generate, chat and eval
+        assertTrue(bad.contains("Invalid value for option '--device': must be cpu, opencl or opencl:N, got 'tpu'"), bad);
         String absent = CliRun.run(1, concat(common, "--device", "opencl:9"));
         assertTrue(absent.contains("device 'opencl:9' asks for OpenCL device 9, but "), absent);
         String lora = CliRun.run(1, concat(common, "--device", "opencl", "--lang_lora_dim", "2"));
