@@ -86,6 +86,9 @@ final class ChatModelOptions {
         if (!Files.isRegularFile(configFile)) throw new IOException(model + ": no config.json; expected the output_dir of `visualchat train`");
         TrainConfig config = TrainConfig.resolve(configFile, Map.of());
         Path weights = checkpoint != null ? checkpoint : lastEpoch(model);
+        if (!Files.isRegularFile(weights)) {   // before the base models load
+            throw new IOException("--checkpoint " + weights + ": " + (Files.exists(weights) ? "is not a file" : "no such file"));
+        }
         VisionEncoder encoder = VisionEncoders.load(visionPath);
         LoadedModel loaded = LlamaLoader.load(lmPath, progress);
         try {

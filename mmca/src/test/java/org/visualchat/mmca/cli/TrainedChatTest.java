@@ -194,5 +194,8 @@ class TrainedChatTest {
                 + " pass the weights an epoch wrote, epoch-N/model.safetensors in the same folder"), checkpoint);
         String json = CliRun.run(1, base("chat", "--checkpoint", out.resolve("config.json").toString()));
         assertTrue(json.contains(out.resolve("config.json") + ": is not a safetensors file (it looks like JSON)"), json);
+        Path missing = out.resolve("nope.safetensors");
+        String absent = CliRun.run(1, base("chat", "--checkpoint", missing.toString()));
+        assertTrue(absent.contains("--checkpoint " + missing + ": no such file") && !absent.contains("mapped"), absent);
     }
 }
