@@ -19,9 +19,9 @@ import org.visualchat.mmca.demo.world.ShapeSize;
  * <p>The encoder sees a 32×32 image as CLS + 2×2 patches of 16 px (row-major): one patch per quadrant, naming
  * its quadrant's whole shape: {@code {circle, red, large, topleft}}, or {@code {empty, topleft}}; CLS is
  * {@code {scene}}. (Until session 13 the patches were 8 px, 4 per quadrant, each naming the same shape: four
- * copies of every bag, 17 positions an image instead of 5, which made a training step 15–25 % dearer and the
- * language model no better at reading them; mmca/docs/demo.md, Results.) A bag has four slots — what (scene / empty / kind),
- * colour, size, place — each one class of a small set or absent ({@link #NONE}).
+ * copies of every bag, 17 positions an image instead of 5, which made a training step 15–18 % dearer and the
+ * language model no better at reading them; mmca/docs/demo.md, Results.) A bag has four slots — what (scene /
+ * empty / kind), colour, size, place — each one class of a small set or absent ({@link #NONE}).
  *
  * <p>Why bags of the conversations' own words, one position per encoder token: under MMCA an image token
  * attends only to itself among the image tokens (reference §2), so everything the text needs about a shape
