@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -57,6 +58,19 @@ class DemoEndToEndTest {
         String text = bytes.toString(StandardCharsets.UTF_8);
         assertFalse(text.contains("loss"), "no stage trains again:\n" + text);
         assertEquals(results.get(MmcaMode.STRICT).accuracy(), again.get(MmcaMode.STRICT).accuracy());
+    }
+
+    /** A damaged cached stage is named before any stage trains again (here the ViT, whose file is missing). */
+    @Test
+    void aDamagedCachedStageFailsBeforeAnyTraining(@TempDir Path other) throws Exception {
+        Files.copy(dir.resolve("config.json"), other.resolve("config.json"));
+        Files.copy(dir.resolve("tokenizer.json"), other.resolve("tokenizer.json"));
+        Files.write(other.resolve("llama.safetensors"), new byte[6]);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        IOException e = assertThrows(IOException.class,
+                () -> new DemoPipeline(DemoConfig.smoke(), other, new PrintStream(bytes, true, StandardCharsets.UTF_8), false).run());
+        assertTrue(e.getMessage().contains("llama.safetensors") && e.getMessage().contains("delete it and run again"), e.getMessage());
+        assertFalse(bytes.toString(StandardCharsets.UTF_8).contains("loss"), "nothing trained first");
     }
 
     @Test

@@ -23,6 +23,7 @@ import org.visualchat.tensor.io.AtomicFile;
 import org.visualchat.mmca.model.VisualChatModel;
 import org.visualchat.nn.checkpoint.StateDict;
 import org.visualchat.tensor.io.Json;
+import org.visualchat.tensor.io.SafetensorsFile;
 import org.visualchat.vision.encoder.ClipVisionEncoder;
 import org.visualchat.vision.image.RgbImage;
 
@@ -54,10 +55,30 @@ public final class DemoPipeline {
         this.interactive = interactive;
     }
 
+    /**
+     * Reads the header of every stage's weights already in the folder before any stage runs: a damaged one (the
+     * stages write atomically, so only something else can damage it) fails now, named, rather than after the
+     * stages before it have been trained again.
+     */
+    private void checkCachedStages() throws IOException {
+        List<String> names = new ArrayList<>(List.of(DemoModel.VISION, DemoModel.LLAMA));
+        for (MmcaMode mode : MODES) names.add(DemoModel.mmcaFile(mode));
+        for (String name : names) {
+            Path file = dir.resolve(name);
+            if (!Files.exists(file)) continue;
+            try (SafetensorsFile ignored = SafetensorsFile.open(file)) {
+                // opening validates the header against the file's size
+            } catch (IOException | RuntimeException e) {
+                throw new IOException(e.getMessage() + " (a damaged cached stage: delete it and run again to retrain it)", e);
+            }
+        }
+    }
+
     /** The held-out accuracy of each attention variant, after running (or reusing) every stage. */
     public Map<MmcaMode, DemoScores> run() throws IOException {
         long start = System.nanoTime();
         DemoModel.claim(dir, config);
+        checkCachedStages();
         List<Dialogue> train = DemoData.dialogues(config, Split.TRAIN);
         List<Dialogue> heldOut = DemoData.dialogues(config, Split.HELD_OUT);
         out.printf(Locale.ROOT, "World: %d training conversations, %d held-out ones whose images never occur in training.%n",
