@@ -55,7 +55,8 @@ public final class LlamaLoader {
                 ggufs = files.filter(p -> p.getFileName().toString().endsWith(".gguf")).sorted().toList();
             }
             if (ggufs.size() == 1) return loadGguf(ggufs.getFirst(), progress);
-            throw new ModelFormatException(path, "not a LLaMA checkpoint directory: expected config.json with weights, params.json with consolidated.*.pth, or exactly one .gguf file (found "
+            String named = path.getFileName() != null && path.getFileName().toString().endsWith(".gguf") ? "a directory, not a .gguf file, and " : "";
+            throw new ModelFormatException(path, named + "not a LLaMA checkpoint directory: expected config.json with weights, params.json with consolidated.*.pth, or exactly one .gguf file (found "
                     + ggufs.size() + " .gguf files)");
         }
         if (!Files.exists(path)) throw new ModelFormatException(path, "does not exist");

@@ -165,6 +165,8 @@ class LlamaLoaderTest {
         Path empty = Files.createDirectory(dir.resolve("empty"));
         assertTrue(loadError(empty).contains("not a LLaMA checkpoint directory"));
         assertTrue(loadError(dir.resolve("nope.gguf")).contains("does not exist"));
+        Path folder = Files.createDirectory(dir.resolve("model.gguf"));
+        assertTrue(loadError(folder).contains("a directory, not a .gguf file, and not a LLaMA checkpoint directory"), loadError(folder));
     }
 
     @Test

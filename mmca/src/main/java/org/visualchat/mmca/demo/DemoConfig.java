@@ -86,11 +86,23 @@ public record DemoConfig(long seed, int trainDialogues, int heldOutDialogues,
             }
             values[i] = checked(file, components[i].getName(), types[i], n);
         }
+        DemoConfig config;
         try {
-            return DemoConfig.class.getDeclaredConstructor(types).newInstance(values);
+            config = DemoConfig.class.getDeclaredConstructor(types).newInstance(values);
         } catch (ReflectiveOperationException e) {
             throw new IOException(file + ": " + e.getMessage(), e);
         }
+        try {
+            LanguagePretraining.modelConfig(config, 1);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(file + ": lmHidden " + config.lmHidden() + " and lmHeads " + config.lmHeads() + " make no LLaMA: " + e.getMessage(), e);
+        }
+        try {
+            VisionPretraining.encoderConfig(config);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(file + ": vitHidden " + config.vitHidden() + " makes no ViT: " + e.getMessage(), e);
+        }
+        return config;
     }
 
     /**

@@ -3,6 +3,7 @@ package org.visualchat.mmca.demo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
 import org.visualchat.llama.model.LlamaModel;
 import org.visualchat.llama.tokenizer.LlamaTokenizer;
@@ -12,6 +13,7 @@ import org.visualchat.mmca.model.VisualChatModel;
 import org.visualchat.nn.checkpoint.StateDict;
 import org.visualchat.tensor.DType;
 import org.visualchat.tensor.io.Json;
+import org.visualchat.tensor.io.SafetensorsFile;
 import org.visualchat.vision.encoder.ClipVisionEncoder;
 
 /**
@@ -58,12 +60,60 @@ public final class DemoModel {
         return model;
     }
 
+    /**
+     * {@code config.json}'s sizes against the stored weights' headers, before any model is built: a size edited in
+     * {@code config.json}, or a config from other weights, is named here, where building the model first would fail
+     * in its allocation (a hidden size of 100,000) or deep in loading.
+     */
+    static void checkAgainstWeights(DemoConfig config, int vocab, Path dir) throws IOException {
+        Path llama = dir.resolve(LLAMA), vision = dir.resolve(VISION);
+        expectShape(dir, llama, "model.embed_tokens.weight", "lmHidden " + config.lmHidden() + ", " + vocab + " tokens in the tokenizer",
+                vocab, config.lmHidden());
+        expectLayers(dir, llama, "model.layers.", "lmLayers", config.lmLayers());
+        expectShape(dir, vision, "vision_model.embeddings.patch_embedding.weight", "vitHidden " + config.vitHidden(),
+                config.vitHidden(), 3, DemoConfig.PATCH, DemoConfig.PATCH);
+        expectLayers(dir, vision, "vision_model.encoder.layers.", "vitLayers", config.vitLayers());
+    }
+
+    private static void expectShape(Path dir, Path weights, String tensor, String sizes, int... expected) throws IOException {
+        int[] stored;
+        try (SafetensorsFile file = SafetensorsFile.open(weights)) {
+            if (!file.contains(tensor)) throw new IOException(weights + " has no tensor " + tensor + "; it is not a demo model's file");
+            stored = file.info(tensor).shape();
+        }
+        if (!Arrays.equals(stored, expected)) {
+            throw new IOException(dir.resolve(CONFIG) + " does not describe " + weights + ": its " + tensor + " is " + Arrays.toString(stored)
+                    + ", where the config (" + sizes + ") implies " + Arrays.toString(expected) + "; was the config edited or copied from another model?");
+        }
+    }
+
+    private static void expectLayers(Path dir, Path weights, String prefix, String field, int expected) throws IOException {
+        int stored = 0;
+        try (SafetensorsFile file = SafetensorsFile.open(weights)) {
+            for (String name : file.names()) {
+                if (!name.startsWith(prefix)) continue;
+                int end = name.indexOf('.', prefix.length());
+                if (end < 0) continue;
+                try {
+                    stored = Math.max(stored, Integer.parseInt(name.substring(prefix.length(), end)) + 1);
+                } catch (NumberFormatException e) {
+                    // not a layer index: StateDict.load names the stray tensor
+                }
+            }
+        }
+        if (stored != expected) {
+            throw new IOException(dir.resolve(CONFIG) + " does not describe " + weights + ": " + field + " is " + expected + " but the file holds "
+                    + stored + " layers; was the config edited or copied from another model?");
+        }
+    }
+
     /** The chat model of {@code dir} trained with {@code mode}. */
     public static DemoChatModel load(Path dir, MmcaMode mode) throws IOException {
         DemoConfig config = config(dir);
         Path weights = dir.resolve(mmcaFile(mode));
         if (!Files.exists(weights)) throw new IOException(dir + " has no " + mmcaFile(mode) + " (trained variants: strict, reference, causal)");
         LlamaTokenizer tokenizer = DemoTokenizer.load(dir);
+        checkAgainstWeights(config, tokenizer.vocabSize(), dir);
         DemoData data = new DemoData(tokenizer);
         VisualChatModel model = MmcaTraining.model(config, loadVision(config, dir), loadLlama(config, tokenizer, dir), data, mode);
         StateDict.load(model, weights, false);

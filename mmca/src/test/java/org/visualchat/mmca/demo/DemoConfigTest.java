@@ -3,6 +3,9 @@ package org.visualchat.mmca.demo;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.io.IOException;
+import org.visualchat.tensor.DType;
+import org.visualchat.tensor.Tensor;
+import org.visualchat.tensor.io.SafetensorsWriter;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -72,5 +75,42 @@ class DemoConfigTest {
             IOException e = assertThrows(IOException.class, () -> DemoConfig.fromJson(json, Path.of("m/config.json")));
             assertTrue(e.getMessage().startsWith("m/config.json: field '" + bad[0] + "' must be a positive "), e.getMessage());
         }
+    }
+
+    @Test
+    void sizesThatMakeNoModelNameTheFile() {
+        Map<String, Object> json = new HashMap<>(DemoConfig.smoke().toJson());
+        json.put("lmHidden", 63);
+        IOException e = assertThrows(IOException.class, () -> DemoConfig.fromJson(json, Path.of("m/config.json")));
+        assertTrue(e.getMessage().startsWith("m/config.json: lmHidden 63 and lmHeads 4 make no LLaMA: "), e.getMessage());
+        json.put("lmHidden", 64);
+        json.put("vitHidden", 30);
+        e = assertThrows(IOException.class, () -> DemoConfig.fromJson(json, Path.of("m/config.json")));
+        assertTrue(e.getMessage().startsWith("m/config.json: vitHidden 30 makes no ViT: "), e.getMessage());
+    }
+
+    @Test
+    void aConfigEditedAwayFromItsWeightsIsNamedBeforeAnyModelIsBuilt(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
+        DemoConfig smoke = DemoConfig.smoke();
+        int vocab = 50;
+        Map<String, Tensor> llama = new HashMap<>(Map.of("model.embed_tokens.weight", Tensor.zeros(DType.F32, vocab, smoke.lmHidden())));
+        for (int l = 0; l < smoke.lmLayers(); l++) llama.put("model.layers." + l + ".input_layernorm.weight", Tensor.zeros(DType.F32, smoke.lmHidden()));
+        SafetensorsWriter.write(dir.resolve(DemoModel.LLAMA), llama);
+        Map<String, Tensor> vision = new HashMap<>(Map.of("vision_model.embeddings.patch_embedding.weight",
+                Tensor.zeros(DType.F32, smoke.vitHidden(), 3, DemoConfig.PATCH, DemoConfig.PATCH)));
+        for (int l = 0; l < smoke.vitLayers(); l++) vision.put("vision_model.encoder.layers." + l + ".layer_norm1.weight", Tensor.zeros(DType.F32, smoke.vitHidden()));
+        SafetensorsWriter.write(dir.resolve(DemoModel.VISION), vision);
+        DemoModel.checkAgainstWeights(smoke, vocab, dir);
+
+        Map<String, Object> json = new HashMap<>(smoke.toJson());
+        json.put("lmHidden", 100_000);
+        IOException e = assertThrows(IOException.class, () -> DemoModel.checkAgainstWeights(DemoConfig.fromJson(json, dir.resolve("config.json")), vocab, dir));
+        assertTrue(e.getMessage().contains("does not describe " + dir.resolve(DemoModel.LLAMA) + ": its model.embed_tokens.weight is [50, 32], where the config (lmHidden 100000, 50 tokens in the tokenizer) implies [50, 100000]"), e.getMessage());
+        json.put("lmHidden", smoke.lmHidden());
+        json.put("vitLayers", 1_000_000);
+        e = assertThrows(IOException.class, () -> DemoModel.checkAgainstWeights(DemoConfig.fromJson(json, dir.resolve("config.json")), vocab, dir));
+        assertTrue(e.getMessage().contains(DemoModel.VISION + ": vitLayers is 1000000 but the file holds 1 layers"), e.getMessage());
+        e = assertThrows(IOException.class, () -> DemoModel.checkAgainstWeights(smoke, vocab + 1, dir));
+        assertTrue(e.getMessage().contains("51 tokens in the tokenizer"), e.getMessage());
     }
 }
