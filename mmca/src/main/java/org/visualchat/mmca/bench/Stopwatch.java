@@ -15,16 +15,24 @@ public final class Stopwatch {
 
     /** Runs {@code op} for about {@code seconds} (a quarter more as warm-up); the median seconds per call. */
     public static double medianSeconds(Runnable op, double seconds) {
+        return medianSeconds(op, seconds, MIN_CALLS);
+    }
+
+    /**
+     * {@link #medianSeconds(Runnable, double)} timing at least {@code minCalls} calls, and warming up with at least a
+     * quarter of them: for calls of a tenth of a second, where a budget of 0.4 s times three or four.
+     */
+    public static double medianSeconds(Runnable op, double seconds, int minCalls) {
         long warmEnd = System.nanoTime() + (long) (seconds * 0.25e9);
         int warm = 0;
-        while (warm < 2 || System.nanoTime() < warmEnd) {
+        while (warm < Math.max(2, minCalls / 4) || System.nanoTime() < warmEnd) {
             op.run();
             warm++;
         }
-        double[] times = new double[MAX_CALLS];
+        double[] times = new double[Math.max(MAX_CALLS, minCalls)];
         int n = 0;
         long end = System.nanoTime() + (long) (seconds * 1e9);
-        while (n < MAX_CALLS && (n < MIN_CALLS || System.nanoTime() < end)) {
+        while (n < times.length && (n < minCalls || System.nanoTime() < end)) {
             long t0 = System.nanoTime();
             op.run();
             times[n++] = (System.nanoTime() - t0) / 1e9;

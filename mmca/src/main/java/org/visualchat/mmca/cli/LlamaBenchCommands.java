@@ -77,6 +77,13 @@ final class LlamaBenchCommands {
         @Mixin
         ModelOptions model = new ModelOptions();
 
+        /**
+         * Decode steps timed per round at least. A step of the 1.1B model takes about 0.1 s, so the default 0.4 s
+         * timed three or four: Q4_0 on one thread read 7.6–12.5 tokens/s over seven fresh JVMs that way, and
+         * 10.8–12.6 over seven with rounds of 3 s (Zen 4, session 14).
+         */
+        static final int MIN_STEPS = 20;
+
         @Option(names = "--context", description = "Cached positions each measured step attends to (default: ${DEFAULT-VALUE}).")
         int context = 16;
 
@@ -89,6 +96,7 @@ final class LlamaBenchCommands {
             for (int threads : common.threads) Threads.check(threads);
             if (sequences < 1) throw new IllegalArgumentException("--sequences must be >= 1, got " + sequences);
             common.printConditions();
+            System.out.printf("# each round times at least %d decode steps%n", MIN_STEPS);
             try (ReadBandwidth bandwidth = new ReadBandwidth(common.threads)) {
                 System.out.println("# " + bandwidth.describe());
                 for (int threads : common.threads) bandwidth.measure(threads, common.seconds);
@@ -112,7 +120,7 @@ final class LlamaBenchCommands {
                 ReadBandwidth.Sample[] memory = new ReadBandwidth.Sample[common.rounds];
                 for (int r = 0; r < common.rounds; r++) {
                     memory[r] = bandwidth.measure(threads, common.seconds);
-                    tps[r] = 1 / Stopwatch.medianSeconds(() -> Threads.call(threads, step), common.seconds);
+                    tps[r] = 1 / Stopwatch.medianSeconds(() -> Threads.call(threads, step), common.seconds, MIN_STEPS);
                 }
                 ReadBandwidth.Sample bw = ReadBandwidth.Sample.median(memory);
                 double t = Stopwatch.median(tps), bound = bw.best() * 1e3 / megabytes;
