@@ -66,44 +66,38 @@ public final class DemoModel {
      * in its allocation (a hidden size of 100,000) or deep in loading.
      */
     static void checkAgainstWeights(DemoConfig config, int vocab, Path dir) throws IOException {
-        Path llama = dir.resolve(LLAMA), vision = dir.resolve(VISION);
-        expectShape(dir, llama, "model.embed_tokens.weight", "lmHidden " + config.lmHidden() + ", " + vocab + " tokens in the tokenizer",
-                vocab, config.lmHidden());
-        expectLayers(dir, llama, "model.layers.", "lmLayers", config.lmLayers());
-        expectShape(dir, vision, "vision_model.embeddings.patch_embedding.weight", "vitHidden " + config.vitHidden(),
-                config.vitHidden(), 3, DemoConfig.PATCH, DemoConfig.PATCH);
-        expectLayers(dir, vision, "vision_model.encoder.layers.", "vitLayers", config.vitLayers());
+        expectSizes(dir, dir.resolve(LLAMA), "model.embed_tokens.weight", "lmHidden " + config.lmHidden() + ", " + vocab + " tokens in the tokenizer",
+                new int[] {vocab, config.lmHidden()}, "model.layers.", "lmLayers", config.lmLayers());
+        expectSizes(dir, dir.resolve(VISION), "vision_model.embeddings.patch_embedding.weight", "vitHidden " + config.vitHidden(),
+                new int[] {config.vitHidden(), 3, DemoConfig.PATCH, DemoConfig.PATCH}, "vision_model.encoder.layers.", "vitLayers", config.vitLayers());
     }
 
-    private static void expectShape(Path dir, Path weights, String tensor, String sizes, int... expected) throws IOException {
+    /** One weights file's header: {@code tensor} of shape {@code expected} and {@code layers} layers named {@code prefix}N. */
+    private static void expectSizes(Path dir, Path weights, String tensor, String sizes, int[] expected,
+                                    String prefix, String layerField, int layers) throws IOException {
         int[] stored;
+        int storedLayers = 0;
         try (SafetensorsFile file = SafetensorsFile.open(weights)) {
             if (!file.contains(tensor)) throw new IOException(weights + " has no tensor " + tensor + "; it is not a demo model's file");
             stored = file.info(tensor).shape();
-        }
-        if (!Arrays.equals(stored, expected)) {
-            throw new IOException(dir.resolve(CONFIG) + " does not describe " + weights + ": its " + tensor + " is " + Arrays.toString(stored)
-                    + ", where the config (" + sizes + ") implies " + Arrays.toString(expected) + "; was the config edited or copied from another model?");
-        }
-    }
-
-    private static void expectLayers(Path dir, Path weights, String prefix, String field, int expected) throws IOException {
-        int stored = 0;
-        try (SafetensorsFile file = SafetensorsFile.open(weights)) {
             for (String name : file.names()) {
-                if (!name.startsWith(prefix)) continue;
-                int end = name.indexOf('.', prefix.length());
+                int end = name.startsWith(prefix) ? name.indexOf('.', prefix.length()) : -1;
                 if (end < 0) continue;
                 try {
-                    stored = Math.max(stored, Integer.parseInt(name.substring(prefix.length(), end)) + 1);
+                    storedLayers = Math.max(storedLayers, Integer.parseInt(name.substring(prefix.length(), end)) + 1);
                 } catch (NumberFormatException e) {
                     // not a layer index: StateDict.load names the stray tensor
                 }
             }
         }
-        if (stored != expected) {
-            throw new IOException(dir.resolve(CONFIG) + " does not describe " + weights + ": " + field + " is " + expected + " but the file holds "
-                    + stored + " layers; was the config edited or copied from another model?");
+        String what = dir.resolve(CONFIG) + " does not describe " + weights + ": ";
+        if (!Arrays.equals(stored, expected)) {
+            throw new IOException(what + "its " + tensor + " is " + Arrays.toString(stored) + ", where the config (" + sizes + ") implies "
+                    + Arrays.toString(expected) + "; was the config edited or copied from another model?");
+        }
+        if (storedLayers != layers) {
+            throw new IOException(what + layerField + " is " + layers + " but the file holds " + storedLayers
+                    + " layers; was the config edited or copied from another model?");
         }
     }
 
