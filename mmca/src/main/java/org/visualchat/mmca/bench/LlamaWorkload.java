@@ -98,6 +98,30 @@ public final class LlamaWorkload implements AutoCloseable {
         return model().embedTokens(Tensor.ofInts(ids, 1, count));
     }
 
+    /** A prefill of {@code tokens} tokens, then as many decode steps; the cache they filled. */
+    public KvCache prefillAndDecode(int tokens) {
+        KvCache kv = cache(2 * tokens);
+        kv.truncate(0);
+        model().infer(tokens(tokens), kv, null);
+        for (int i = 0; i < tokens; i++) model().inferLast(tokens(1), kv, null);
+        return kv;
+    }
+
+    /**
+     * Runs {@code type}'s kernels on a small model written under {@code dir}/warm-up until the JIT has compiled
+     * them, then collects the garbage. A cold JVM runs Vector API code boxed, allocating gigabytes whose
+     * young-generation pages then stay resident, and fills its code cache: memory of the JVM's warm-up, not of
+     * the model measured next. Without it the first model of a {@code bench decode} run grew by 89–125 MiB and
+     * the second by 6–25 (Q4_0, then BF16; session 14), so a small first model was reported over its budget.
+     */
+    public static void warmUp(Path dir, DType type) throws IOException {
+        LlamaConfig small = new LlamaConfig(256, 704, 2, 4, 1, 1e-5f, 10000f, 1000, 64, false);
+        try (LlamaWorkload w = new LlamaWorkload(dir.resolve("warm-up"), small, type, line -> {})) {
+            for (int i = 0; i < 300; i++) w.prefillAndDecode(4);
+        }
+        System.gc();
+    }
+
     /** A cache for up to {@code capacity} positions, reused across calls. */
     public KvCache cache(int capacity) {
         if (cache == null || cache.capacity() < capacity) cache = model().newCache(1, capacity, DType.F32);

@@ -56,9 +56,14 @@ final class LlamaBenchCommands {
             return new LlamaConfig(v[0], v[4], v[1], v[2], v[3], 1e-5f, 10000f, v[5], 4096, false);
         }
 
-        /** Opens (writing first if needed) the model of each requested type in turn and measures it. */
+        /** Opens (writing first if needed) the model of each requested type in turn, after that type's kernels have warmed up on a small model ({@link LlamaWorkload#warmUp}), and measures it. */
         void forEachModel(Consumer<LlamaWorkload> measure) {
             for (DType type : dtypes) {
+                try {
+                    LlamaWorkload.warmUp(dir, type);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
                 try (LlamaWorkload w = new LlamaWorkload(dir, config(), type, line -> System.out.println("# " + line))) {
                     measure.accept(w);
                 } catch (IOException e) {

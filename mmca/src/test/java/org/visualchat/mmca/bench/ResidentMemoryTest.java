@@ -51,34 +51,20 @@ class ResidentMemoryTest {
     }
 
     /**
-     * The child: first runs the same kernels on a small BF16 model until the JIT has compiled them (a cold
-     * JVM runs Vector API code boxed, allocating gigabytes of garbage whose young-generation pages then stay
-     * resident: heap warm-up, not model memory), then loads the written model, prefills 16 tokens and
+     * The child: first warms up on a small BF16 model ({@link LlamaWorkload#warmUp}: the JVM's warm-up is not
+     * model memory), then loads the written model, prefills 16 tokens and
      * decodes 16, and prints the report and the figures.
      */
     public static final class Probe {
         public static void main(String[] args) throws IOException {
-            LlamaConfig small = new LlamaConfig(256, 704, 2, 4, 1, 1e-5f, 10000f, 1000, 64, false);
-            try (LlamaWorkload w = new LlamaWorkload(Path.of(args[0], "warm-up"), small, DType.BF16, line -> {})) {
-                for (int i = 0; i < 300; i++) run(w, 4);
-            }
-            System.gc();
+            LlamaWorkload.warmUp(Path.of(args[0]), DType.BF16);
             try (LlamaWorkload w = new LlamaWorkload(Path.of(args[0]), CONFIG, DType.BF16, line -> {})) {
-                KvCache cache = run(w, 16);
+                KvCache cache = w.prefillAndDecode(16);
                 System.out.println(w.memoryReport());
                 long growth = w.anonymousGrowthBytes().orElseThrow(() -> new IllegalStateException("needs Linux /proc/self/status"));
                 System.out.printf("figures %d %d %d %d%n", growth, cache.bytes(), w.weightBytes(),
                         ResidentMemory.now().orElseThrow().fileBytes());
             }
-        }
-
-        /** A prefill of {@code tokens} tokens, then as many decode steps. */
-        private static KvCache run(LlamaWorkload w, int tokens) {
-            KvCache cache = w.cache(2 * tokens);
-            cache.truncate(0);
-            w.model().infer(w.tokens(tokens), cache, null);
-            for (int i = 0; i < tokens; i++) w.model().inferLast(w.tokens(1), cache, null);
-            return cache;
         }
     }
 }
