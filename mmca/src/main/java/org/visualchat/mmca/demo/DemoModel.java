@@ -90,14 +90,12 @@ public final class DemoModel {
                 }
             }
         }
-        String what = dir.resolve(CONFIG) + " does not describe " + weights + ": ";
-        if (!Arrays.equals(stored, expected)) {
-            throw new IOException(what + "its " + tensor + " is " + Arrays.toString(stored) + ", where the config (" + sizes + ") implies "
-                    + Arrays.toString(expected) + "; was the config edited or copied from another model?");
-        }
-        if (storedLayers != layers) {
-            throw new IOException(what + layerField + " is " + layers + " but the file holds " + storedLayers
-                    + " layers; was the config edited or copied from another model?");
+        String mismatch = !Arrays.equals(stored, expected)
+                ? "its " + tensor + " is " + Arrays.toString(stored) + ", where the config (" + sizes + ") implies " + Arrays.toString(expected)
+                : storedLayers != layers ? layerField + " is " + layers + " but the file holds " + storedLayers + " layers" : null;
+        if (mismatch != null) {
+            throw new IOException(dir.resolve(CONFIG) + " does not describe " + weights + ": " + mismatch
+                    + "; was the config edited or copied from another model?");
         }
     }
 
